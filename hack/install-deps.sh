@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every Debian package that Sifkube's build, quickstart and tests need.
+# Idempotent: packages already present are left alone, so a second run is quick.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  openjdk-17-jdk-headless maven
+  # SIF / OCI-SIF: squashfs layers are made and checked with the real tools
+  squashfs-tools squashfs-tools-ng squashfuse fuse-overlayfs
+  # OCI runtimes and the per-container monitor
+  crun runc conmon
+  # registries and image tools used by the pull tests and benchmarks
+  docker-registry skopeo umoci
+  # control plane for operator tests; go builds kube-apiserver from Debian's source package
+  etcd-server golang-go rsync
+  # a static shell for test images
+  busybox-static
+  # tools the scripts use
+  ca-certificates curl jq util-linux coreutils
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages: ${missing[*]}; run this script as root" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's docker-registry package starts a registry on :5000 at install time; our tests start
+# their own on 127.0.0.1 with a private config, so the packaged service is not needed.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-registry 2>/dev/null; then
+  systemctl stop docker-registry || true
+fi
