@@ -1,6 +1,9 @@
 package io.sifkube.sif;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -54,8 +57,21 @@ public final class SifException extends IOException {
     if (e instanceof SifException se) {
       return se;
     }
-    String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return new SifException(file, Reason.IO, doing + ": " + detail, e);
+    return new SifException(file, Reason.IO, doing + ": " + describe(e), e);
+  }
+
+  /** The operating system's reason, without the path that {@link FileSystemException} repeats. */
+  private static String describe(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file or directory";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof FileSystemException fse && fse.getReason() != null) {
+      return fse.getReason();
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   public Path file() {

@@ -183,7 +183,33 @@ final class SifLoader {
         placed.add(d);
       }
     }
+    long unused = slots.size() - ids.size();
+    if (unused != h.descriptorsFree()) {
+      throw corrupt(
+          file,
+          "header counts "
+              + h.descriptorsFree()
+              + " free descriptors but "
+              + unused
+              + " of "
+              + slots.size()
+              + " slots are unused");
+    }
+    long dataEnd = h.dataOffset() + h.dataSize();
     placed.sort(Comparator.comparingLong(SifDescriptor::offset));
+    if (!placed.isEmpty() && placed.get(placed.size() - 1).end() > dataEnd) {
+      SifDescriptor last = placed.get(placed.size() - 1);
+      throw new SifException(
+          file,
+          Reason.BAD_LAYOUT,
+          "object "
+              + Integer.toUnsignedString(last.id())
+              + " ends at "
+              + last.end()
+              + ", past the end of the data section ("
+              + dataEnd
+              + ")");
+    }
     for (int i = 1; i < placed.size(); i++) {
       SifDescriptor prev = placed.get(i - 1);
       SifDescriptor next = placed.get(i);

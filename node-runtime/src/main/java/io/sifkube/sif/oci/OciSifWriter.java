@@ -85,6 +85,10 @@ public final class OciSifWriter {
         SifWriter.Added a;
         try (InputStream in = layer.open()) {
           a = sif.add(blob, in);
+        } catch (SifException e) {
+          throw e;
+        } catch (IOException e) {
+          throw SifException.io(dest, "reading layer " + layer.path(), e);
         }
         Digest d = Digest.parse(a.digest());
         var desc = a.descriptor();

@@ -1,0 +1,145 @@
+package io.sifkube.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sifkube.sif.SifFile;
+import io.sifkube.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SifctlTest {
+
+  @TempDir Path tmp;
+
+  record Result(int status, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Sifctl.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Result(status, out.toString(), err.toString());
+  }
+
+  @Test
+  void versionAndHelp() {
+    Result v = run("--version");
+    assertThat(v.status()).isZero();
+    assertThat(v.out()).startsWith("sifctl ");
+    Result h = run("--help");
+    assertThat(h.status()).isZero();
+    assertThat(h.out()).contains("Usage: sifctl").contains("sif").contains("build");
+    assertThat(run("sif", "--help").out()).contains("header", "list", "info", "dump", "add", "del");
+  }
+
+  @Test
+  void aFileThatIsNotSifGetsOneClearLineAndStatus1() throws Exception {
+    Path junk = tmp.resolve("junk.sif");
+    Files.writeString(junk, "x".repeat(200));
+    Result r = run("sif", "list", junk.toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo("sifctl: error: " + junk + ": not a SIF file (no SIF_MAGIC at offset 32)\n");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void missingFilesAndObjectsAreNamed() {
+    Path none = tmp.resolve("none.sif");
+    Result r = run("sif", "header", none.toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .startsWith("sifctl: error: " + none + ": cannot open")
+        .doesNotContain("\tat ");
+    Path sif = Fixtures.sifReference().resolve("one-group.sif");
+    Result info = run("sif", "info", "9", sif.toString());
+    assertThat(info.status()).isEqualTo(1);
+    assertThat(info.err()).isEqualTo("sifctl: error: " + sif + ": no object with ID 9\n");
+  }
+
+  @Test
+  void badUsageExitsWith2() {
+    Result r = run("sif", "info", "notanumber", "x.sif");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains("notanumber").contains("--help");
+    assertThat(run("sif").status()).isEqualTo(2);
+  }
+
+  @Test
+  void newAddSetprimDelRoundTrip() throws Exception {
+    Path sif = tmp.resolve("t.sif");
+    Path def = tmp.resolve("recipe.def");
+    Files.writeString(def, "Bootstrap: docker\n");
+    Path part = tmp.resolve("root.img");
+    Files.write(part, new byte[] {1, 2, 3});
+    assertThat(run("sif", "new", sif.toString()).status()).isZero();
+    assertThat(run("sif", "add", "--datatype", "1", sif.toString(), def.toString()).status())
+        .isZero();
+    Result addPart =
+        run(
+            "sif",
+            "add",
+            "--datatype",
+            "4",
+            "--parttype",
+            "1",
+            "--partfs",
+            "1",
+            "--partarch",
+            "2",
+            "--groupid",
+            "1",
+            sif.toString(),
+            part.toString());
+    assertThat(addPart.err()).isEmpty();
+    assertThat(run("sif", "setprim", "2", sif.toString()).status()).isZero();
+
+    String list = run("sif", "list", sif.toString()).out();
+    assertThat(list)
+        .contains("1    |NONE    |NONE    |")
+        .contains("|Def.FILE")
+        .contains("2    |1       |NONE    |")
+        .contains("|FS (Squashfs/*System/amd64)");
+    assertThat(run("sif", "header", sif.toString()).out()).contains("Primary Architecture: amd64");
+    assertThat(run("sif", "info", "1", sif.toString()).out())
+        .contains("Name:")
+        .contains("recipe.def");
+
+    assertThat(dump(1, sif)).isEqualTo("Bootstrap: docker\n");
+
+    assertThat(run("sif", "del", "1", sif.toString()).status()).isZero();
+    try (SifFile f = SifFile.open(sif)) {
+      assertThat(f.descriptors()).hasSize(1);
+    }
+  }
+
+  @Test
+  void addRejectsIncompleteMetadataWithoutTouchingTheFile() throws Exception {
+    Path sif = tmp.resolve("t.sif");
+    Path part = tmp.resolve("root.img");
+    Files.write(part, new byte[] {1});
+    run("sif", "new", sif.toString());
+    byte[] before = Files.readAllBytes(sif);
+    Result r = run("sif", "add", "--datatype", "4", sif.toString(), part.toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("--parttype").contains("--partfs").contains("--partarch");
+    assertThat(Files.readAllBytes(sif)).isEqualTo(before);
+  }
+
+  private static String dump(int id, Path sif) {
+    PrintStream saved = System.out;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(bytes, true));
+    try {
+      assertThat(run("sif", "dump", Integer.toString(id), sif.toString()).status()).isZero();
+    } finally {
+      System.setOut(saved);
+    }
+    return bytes.toString();
+  }
+}
