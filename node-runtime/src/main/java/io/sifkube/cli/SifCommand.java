@@ -7,9 +7,7 @@ import io.sifkube.sif.SifFile;
 import io.sifkube.sif.SifWriter;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
@@ -112,9 +110,8 @@ final class SifCommand {
     if (alignment >= 0) {
       in = in.withAlignment(alignment);
     }
-    try (SifWriter w = SifWriter.open(file);
-        InputStream data = Files.newInputStream(object)) {
-      w.add(in, data);
+    try (SifWriter w = SifWriter.open(file)) {
+      w.add(in, object);
     }
     return 0;
   }

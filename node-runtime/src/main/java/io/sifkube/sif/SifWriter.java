@@ -12,8 +12,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /**
  * Creates and modifies SIF files the way the reference library does: new data goes at {@code
@@ -24,6 +25,7 @@ import java.util.List;
 public final class SifWriter implements AutoCloseable {
 
   private static final int COPY_BUFFER = 1 << 20;
+  private static final long FILE_CHUNK = 64L << 20;
 
   private final Path path;
   private final FileChannel channel;
@@ -107,12 +109,39 @@ public final class SifWriter implements AutoCloseable {
 
   /**
    * Streams {@code data} into a new object and records it. Memory use is one copy buffer whatever
-   * the object's size; the SHA-256 of the data is computed on the way and, for OCI types, stored in
-   * the descriptor as {@code sha256:<hex>}.
+   * the object's size. For the OCI types, the SHA-256 of the stored bytes is computed on a second
+   * thread as they are written, and stored in the descriptor as {@code sha256:<hex>}.
    *
-   * @return the new descriptor and the digest of the data written
+   * @return the new descriptor, and the digest for OCI types
    */
   public Added add(ObjectInput in, InputStream data) throws SifException {
+    return add(in, (offset, digest) -> copyStream(data, offset, digest));
+  }
+
+  /**
+   * Adds the contents of file {@code source} as a new object, like {@link #add(ObjectInput,
+   * InputStream)}, but lets the kernel copy the bytes (no trip through the Java heap).
+   */
+  public Added add(ObjectInput in, Path source) throws SifException {
+    FileChannel src;
+    try {
+      src = FileChannel.open(source, StandardOpenOption.READ);
+    } catch (IOException e) {
+      throw SifException.io(path, "cannot read " + source, e);
+    }
+    try (src) {
+      return add(in, (offset, digest) -> copyFile(src, offset, digest));
+    } catch (IOException e) {
+      throw SifException.io(path, "reading " + source, e);
+    }
+  }
+
+  /** Copies an object's bytes to {@code offset}, reporting each file offset written up to. */
+  private interface Copier {
+    long copy(long offset, LongConsumer written) throws IOException;
+  }
+
+  private Added add(ObjectInput in, Copier copier) throws SifException {
     int slot = firstFreeSlot();
     byte[] name = encodeName(in.name());
     String arch = null;
@@ -128,19 +157,30 @@ public final class SifWriter implements AutoCloseable {
     }
     long unaligned = header.dataOffset() + header.dataSize();
     long offset = align(unaligned, in.alignment());
-    MessageDigest sha = sha256();
     long n;
+    String digest = null;
+    long sizeBefore = -1;
+    TrailingDigest hasher = null;
     try {
-      n = copy(data, offset, sha);
+      sizeBefore = channel.size();
+      // Only OCI objects record a digest; hashing costs more CPU than the copy itself.
+      hasher = in.storesDigest() ? new TrailingDigest(channel, offset) : null;
+      n = copier.copy(offset, hasher != null ? hasher::advance : end -> {});
+      if (hasher != null) {
+        digest = hasher.finish(offset + n);
+      }
       if (n == 0 && channel.size() < offset) {
         // An empty object still has to lie inside the file for the loader's bounds check.
         channel.write(ByteBuffer.allocate(1), offset - 1);
       }
     } catch (IOException e) {
+      if (hasher != null) {
+        hasher.abandon();
+      }
+      dropTail(sizeBefore);
       throw SifException.io(path, "writing object data", e);
     }
-    String digest = "sha256:" + HexFormat.of().formatHex(sha.digest());
-    byte[] extra = in.storesDigest() ? Text.fixed(digest, SifDescriptor.EXTRA_LEN) : in.extra();
+    byte[] extra = digest != null ? Text.fixed(digest, SifDescriptor.EXTRA_LEN) : in.extra();
     long t = now();
     var d =
         new SifDescriptor(
@@ -165,11 +205,16 @@ public final class SifWriter implements AutoCloseable {
     header =
         header.withChange(t, header.descriptorsFree() - 1, header.dataSize() + d.sizeWithPadding());
     commit();
-    return new Added(d, digest);
+    return new Added(d, Optional.ofNullable(digest));
   }
 
-  /** A descriptor just written and the SHA-256 of its data. */
-  public record Added(SifDescriptor descriptor, String digest) {}
+  /**
+   * A descriptor just written.
+   *
+   * @param descriptor the new descriptor
+   * @param digest {@code sha256:<hex>} of the stored data, for OCI types
+   */
+  public record Added(SifDescriptor descriptor, Optional<String> digest) {}
 
   /**
    * Deletes object {@code id}. With {@code zero} its bytes are overwritten with zeros; with {@code
@@ -254,18 +299,41 @@ public final class SifWriter implements AutoCloseable {
     }
   }
 
-  private long copy(InputStream data, long offset, MessageDigest sha) throws IOException {
+  private long copyStream(InputStream data, long offset, LongConsumer written) throws IOException {
     byte[] buf = new byte[COPY_BUFFER];
     long at = offset;
     int r;
     while ((r = data.readNBytes(buf, 0, buf.length)) > 0) {
-      sha.update(buf, 0, r);
       ByteBuffer b = ByteBuffer.wrap(buf, 0, r);
       while (b.hasRemaining()) {
         at += channel.write(b, at);
       }
+      written.accept(at);
     }
     return at - offset;
+  }
+
+  private long copyFile(FileChannel src, long offset, LongConsumer written) throws IOException {
+    // transferTo writes at the target's position; nothing else here uses that position.
+    channel.position(offset);
+    long copied = 0;
+    long n;
+    while ((n = src.transferTo(copied, FILE_CHUNK, channel)) > 0) {
+      copied += n;
+      written.accept(offset + copied);
+    }
+    return copied;
+  }
+
+  /** After a failed copy, cuts off the partial data so the file is as it was. */
+  private void dropTail(long size) {
+    try {
+      if (size >= 0 && channel.size() > size) {
+        channel.truncate(size);
+      }
+    } catch (IOException ignored) {
+      // the bytes past DataSize are unreferenced either way; the header was not touched
+    }
   }
 
   private void zeroRegion(long offset, long size) throws IOException {

@@ -1,9 +1,6 @@
 package io.sifkube.sif.oci;
 
 import io.sifkube.image.oci.MediaTypes;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -18,9 +15,5 @@ public record LayerSource(String mediaType, Path path) {
   /** A squashfs image file, stored as an OCI-SIF's single squashfs layer. */
   public static LayerSource squashfs(Path file) {
     return new LayerSource(MediaTypes.SIF_SQUASHFS_LAYER, file);
-  }
-
-  InputStream open() throws IOException {
-    return Files.newInputStream(path);
   }
 }

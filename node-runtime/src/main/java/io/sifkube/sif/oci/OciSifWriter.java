@@ -12,7 +12,6 @@ import io.sifkube.sif.SifException.Reason;
 import io.sifkube.sif.SifWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -82,15 +81,8 @@ public final class OciSifWriter {
       ArrayNode layerDescriptors = OciJson.MAPPER.createArrayNode();
       ArrayNode diffIds = OciJson.MAPPER.createArrayNode();
       for (LayerSource layer : layers) {
-        SifWriter.Added a;
-        try (InputStream in = layer.open()) {
-          a = sif.add(blob, in);
-        } catch (SifException e) {
-          throw e;
-        } catch (IOException e) {
-          throw SifException.io(dest, "reading layer " + layer.path(), e);
-        }
-        Digest d = Digest.parse(a.digest());
+        SifWriter.Added a = sif.add(blob, layer.path());
+        Digest d = Digest.parse(a.digest().orElseThrow());
         var desc = a.descriptor();
         stored.add(
             new OciSifImage.Layer(d, layer.mediaType(), desc.id(), desc.offset(), desc.size()));
@@ -131,7 +123,7 @@ public final class OciSifWriter {
   }
 
   private static Digest addBytes(SifWriter sif, ObjectInput kind, byte[] data) throws SifException {
-    return Digest.parse(sif.add(kind, new ByteArrayInputStream(data)).digest());
+    return Digest.parse(sif.add(kind, new ByteArrayInputStream(data)).digest().orElseThrow());
   }
 
   private static void move(Path tmp, Path dest) throws IOException {

@@ -1,0 +1,78 @@
+package io.sifkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the repository's launchers ({@code bin/…}) and host tools as real processes. */
+final class Launcher {
+
+  private Launcher() {}
+
+  /** The exit status and output of one process. */
+  record Result(int status, String out, String err) {
+    Result ok() {
+      assertThat(status).as("exit status; stderr: %s", err).isZero();
+      return this;
+    }
+  }
+
+  static Path repoRoot() {
+    Path root = Path.of(System.getProperty("sifkube.root", "..")).toAbsolutePath().normalize();
+    assertThat(root.resolve("bin/sifctl")).as("launcher in the repository root").isRegularFile();
+    return root;
+  }
+
+  static Path sharedFixtures() {
+    Path dir =
+        Path.of(System.getProperty("sifkube.shared", "../../shared"), "fixtures", "sif-reference");
+    assertThat(dir).as("shared reference fixtures").isDirectory();
+    return dir;
+  }
+
+  static Result sifctl(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(repoRoot().resolve("bin/sifctl").toString());
+    cmd.addAll(List.of(args));
+    return exec(cmd);
+  }
+
+  static Result exec(List<String> cmd) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .start();
+    CompletableFuture<byte[]> err =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return p.getErrorStream().readAllBytes();
+              } catch (IOException e) {
+                return e.toString().getBytes(StandardCharsets.UTF_8);
+              }
+            });
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out: " + cmd);
+    }
+    return new Result(
+        p.exitValue(),
+        new String(out, StandardCharsets.UTF_8),
+        new String(err.join(), StandardCharsets.UTF_8));
+  }
+
+  static boolean isRoot() throws IOException {
+    return Files.readString(Path.of("/proc/self/status"))
+        .lines()
+        .filter(l -> l.startsWith("Uid:"))
+        .anyMatch(l -> l.split("\\s+")[1].equals("0"));
+  }
+}

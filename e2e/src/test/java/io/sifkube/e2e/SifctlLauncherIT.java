@@ -1,0 +1,114 @@
+package io.sifkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The built {@code bin/sifctl} against real tools: it reads the reference files, and an OCI-SIF it
+ * builds from a directory holds a squashfs layer that squashfs-tools and the kernel read in place,
+ * at the offset the image records.
+ */
+class SifctlLauncherIT {
+
+  @TempDir Path tmp;
+  private Path rootfs;
+
+  @BeforeEach
+  void makeRootfs() throws Exception {
+    rootfs = tmp.resolve("rootfs");
+    Files.createDirectories(rootfs.resolve("bin"));
+    Files.createDirectories(rootfs.resolve("etc"));
+    Path hello = rootfs.resolve("bin/hello");
+    Files.writeString(hello, "#!/bin/sh\necho hello from sifkube\n");
+    // java.nio cannot set the setuid bit; the squashfs must keep it.
+    Launcher.exec(List.of("chmod", "4755", hello.toString())).ok();
+    Files.writeString(rootfs.resolve("etc/motd"), "sifkube quickstart\n");
+    Files.createSymbolicLink(rootfs.resolve("etc/issue"), Path.of("motd"));
+    Files.createLink(rootfs.resolve("etc/motd.hard"), rootfs.resolve("etc/motd"));
+  }
+
+  @Test
+  void versionHelpAndReferenceViews() throws Exception {
+    assertThat(Launcher.sifctl("--version").ok().out()).startsWith("sifctl 0.");
+    assertThat(Launcher.sifctl("--help").ok().out()).contains("Usage: sifctl");
+    Path sif = Launcher.sharedFixtures().resolve("one-group-signed-legacy-all.sif");
+    String expected =
+        Files.readString(Launcher.sharedFixtures().resolve("one-group-signed-legacy-all.list.txt"));
+    assertThat(Launcher.sifctl("sif", "list", sif.toString()).ok().out()).isEqualTo(expected);
+  }
+
+  @Test
+  void badInputFailsWithOneLineAndNoTrace() throws Exception {
+    Path junk = tmp.resolve("junk.sif");
+    Files.write(junk, new byte[64]);
+    Launcher.Result r = Launcher.sifctl("sif", "header", junk.toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo(
+            "sifctl: error: " + junk + ": file is 64 bytes, shorter than the 128-byte header\n");
+  }
+
+  @Test
+  void buildIsReproducibleAndItsLayerIsASquashfsAtTheRecordedOffset() throws Exception {
+    Path a = tmp.resolve("a.oci.sif");
+    Path b = tmp.resolve("b.oci.sif");
+    Launcher.sifctl("build", "--cmd", "/bin/hello", a.toString(), rootfs.toString()).ok();
+    Launcher.sifctl("build", "--cmd", "/bin/hello", b.toString(), rootfs.toString()).ok();
+    assertThat(Files.mismatch(a, b)).as("same tree, same bytes").isEqualTo(-1L);
+
+    String list = Launcher.sifctl("sif", "list", a.toString()).ok().out();
+    assertThat(list.lines().filter(l -> l.endsWith("|OCI.Blob"))).hasSize(3);
+    assertThat(list.lines().filter(l -> l.endsWith("|OCI.RootIndex"))).hasSize(1);
+
+    long offset = layerOffset(a);
+    Launcher.Result ls =
+        Launcher.exec(List.of("unsquashfs", "-o", Long.toString(offset), "-lls", a.toString()))
+            .ok();
+    assertThat(ls.out())
+        .contains("squashfs-root/bin/hello")
+        .containsPattern("-rwsr-xr-x \\S+ +\\d+ [^\\n]*squashfs-root/bin/hello")
+        .contains("squashfs-root/etc/issue -> motd");
+  }
+
+  @Test
+  void theKernelMountsTheLayerInPlace() throws Exception {
+    assertThat(Launcher.isRoot())
+        .as("this test mounts through a loop device and needs root")
+        .isTrue();
+    Path img = tmp.resolve("img.oci.sif");
+    Launcher.sifctl("build", img.toString(), rootfs.toString()).ok();
+    Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+    long offset = layerOffset(img);
+    Launcher.exec(
+            List.of(
+                "mount",
+                "-t",
+                "squashfs",
+                "-o",
+                "ro,loop,offset=" + offset,
+                img.toString(),
+                mnt.toString()))
+        .ok();
+    try {
+      assertThat(Files.readString(mnt.resolve("etc/issue"))).isEqualTo("sifkube quickstart\n");
+      assertThat(Files.readString(mnt.resolve("bin/hello"))).contains("hello from sifkube");
+    } finally {
+      Launcher.exec(List.of("umount", "-d", mnt.toString())).ok();
+    }
+  }
+
+  private static long layerOffset(Path img) throws Exception {
+    String info = Launcher.sifctl("sif", "info", "1", img.toString()).ok().out();
+    Matcher m = Pattern.compile("Offset: +(\\d+)").matcher(info);
+    assertThat(m.find()).as("offset in: %s", info).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+}
