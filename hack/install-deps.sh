@@ -18,6 +18,8 @@ PACKAGES=(
   busybox-static
   # tools the scripts use
   ca-certificates curl jq util-linux coreutils
+  # benchmarks (e2e/bench)
+  time bc
 )
 
 missing=()

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -266,6 +267,32 @@ class SifWriterTest {
       assertThatThrownBy(() -> w.add(ObjectInput.of(SifCodes.DATA_GENERIC), missing))
           .isInstanceOf(SifException.class)
           .hasMessage(file() + ": cannot read " + missing + ": no such file or directory");
+    }
+    assertThat(Files.readAllBytes(file())).isEqualTo(before);
+  }
+
+  @Test
+  void aStreamThatFailsHalfWayLeavesTheImageAsItWas() throws Exception {
+    try (SifWriter w = SifWriter.create(file(), CreateOptions.deterministic(2))) {
+      w.add(ObjectInput.of(SifCodes.DATA_GENERIC), bytes("kept"));
+    }
+    byte[] before = Files.readAllBytes(file());
+    InputStream failing =
+        new InputStream() {
+          private int left = 3 << 20;
+
+          @Override
+          public int read() throws IOException {
+            if (left-- == 0) {
+              throw new IOException("connection reset");
+            }
+            return 7;
+          }
+        };
+    try (SifWriter w = SifWriter.open(file())) {
+      assertThatThrownBy(() -> w.add(ObjectInput.of(SifCodes.DATA_OCI_BLOB), failing))
+          .isInstanceOf(SifException.class)
+          .hasMessage(file() + ": writing object data: connection reset");
     }
     assertThat(Files.readAllBytes(file())).isEqualTo(before);
   }
