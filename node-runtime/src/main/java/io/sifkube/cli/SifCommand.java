@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -143,17 +142,6 @@ final class SifCommand {
     spec.commandLine().getOut().flush();
   }
 
-  private static final List<String> SBOM_FORMATS =
-      List.of(
-          "cyclonedx-json",
-          "cyclonedx-xml",
-          "github-json",
-          "spdx-json",
-          "spdx-rdf",
-          "spdx-tag-value",
-          "spdx-yaml",
-          "syft-json");
-
   static ObjectInput objectInput(
       int dataType,
       int partType,
@@ -197,12 +185,13 @@ final class SifCommand {
         yield ObjectInput.signature(signHash, fp);
       }
       case SifCodes.DATA_SBOM -> {
-        int i = SBOM_FORMATS.indexOf("github".equals(sbom) ? "github-json" : sbom);
-        if (i < 0) {
+        int format = SifCodes.sbomFormatCode("github".equals(sbom) ? "github-json" : sbom);
+        if (format < 0) {
           throw new CliException(
-              "an SBOM needs --sbomformat, one of " + String.join(", ", SBOM_FORMATS));
+              "an SBOM needs --sbomformat, one of "
+                  + String.join(", ", SifCodes.sbomFormatNames()));
         }
-        yield ObjectInput.sbom(i + 1);
+        yield ObjectInput.sbom(format);
       }
       default -> ObjectInput.of(code);
     };

@@ -118,6 +118,17 @@ public final class SifCodes {
     return nameAt(SBOM_NAMES, code - 1);
   }
 
+  /** The SBOM format code for a name ("spdx-json" → 4), or -1 when there is none. */
+  public static int sbomFormatCode(String name) {
+    int i = SBOM_NAMES.indexOf(name);
+    return i < 0 ? -1 : i + 1;
+  }
+
+  /** The SBOM format names, in code order. */
+  public static List<String> sbomFormatNames() {
+    return SBOM_NAMES;
+  }
+
   public static String cryptoFormatName(int code) {
     return switch (code) {
       case FORMAT_OPENPGP -> "OpenPGP";

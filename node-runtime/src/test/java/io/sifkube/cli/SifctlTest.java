@@ -131,6 +131,49 @@ class SifctlTest {
     assertThat(Files.readAllBytes(sif)).isEqualTo(before);
   }
 
+  @Test
+  void addRecordsSbomSignatureAndOciMetadataAsSiftoolShowsIt() throws Exception {
+    Path sif = tmp.resolve("t.sif");
+    Path obj = tmp.resolve("obj");
+    Files.writeString(obj, "{}");
+    run("sif", "new", sif.toString());
+    String s = sif.toString();
+    String o = obj.toString();
+    assertThat(run("sif", "add", "--datatype", "9", "--sbomformat", "spdx-json", s, o).status())
+        .isZero();
+    String fp = "433FE984155206BD962725E20E8713472A879943";
+    assertThat(
+            run(
+                    "sif",
+                    "add",
+                    "--datatype",
+                    "5",
+                    "--signhash",
+                    "2",
+                    "--signentity",
+                    fp,
+                    "--link",
+                    "1",
+                    s,
+                    o)
+                .status())
+        .isZero();
+    assertThat(run("sif", "add", "--datatype", "11", s, o).status()).isZero();
+    String list = run("sif", "list", s).out();
+    assertThat(list)
+        .contains("|SBOM (spdx-json)")
+        .contains("|Signature (SHA-384)")
+        .contains("|OCI.Blob");
+    assertThat(run("sif", "info", "2", s).out())
+        .contains("Entity:       " + fp)
+        .contains("Linked ID:    1\n");
+    assertThat(run("sif", "info", "3", s).out())
+        .contains("sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+    Result bad = run("sif", "add", "--datatype", "9", "--sbomformat", "nope", s, o);
+    assertThat(bad.status()).isEqualTo(1);
+    assertThat(bad.err()).contains("--sbomformat, one of cyclonedx-json");
+  }
+
   private static String dump(int id, Path sif) {
     PrintStream saved = System.out;
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
