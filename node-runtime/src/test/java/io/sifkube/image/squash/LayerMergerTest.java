@@ -1,0 +1,213 @@
+package io.sifkube.image.squash;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sifkube.image.ImageException;
+import io.sifkube.image.ImageException.Reason;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LayerMergerTest {
+
+  @TempDir Path tmp;
+
+  private TestLayers.Merged merge(LayerLimits limits, LayerInput... layers) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new LayerMerger("test/image:1", limits).merge(List.of(layers), out);
+    return TestLayers.read(out.toByteArray());
+  }
+
+  private TestLayers.Merged merge(LayerInput... layers) throws Exception {
+    return merge(LayerLimits.DEFAULT, layers);
+  }
+
+  @Test
+  void whiteoutsAndOpaqueDirectoriesHideLowerLayers() throws Exception {
+    LayerInput lower =
+        new TestLayers()
+            .dir("a")
+            .file("a/x", "x")
+            .file("a/y", "y")
+            .dir("b")
+            .file("b/z", "z")
+            .write(tmp, "lower");
+    LayerInput upper =
+        new TestLayers()
+            .file("a/.wh.x", "")
+            .dir("b")
+            .file("b/.wh..wh..opq", "")
+            .file("b/new", "n")
+            .write(tmp, "upper");
+    var m = merge(lower, upper);
+    assertThat(m.entries().keySet()).containsExactlyInAnyOrder("a", "a/y", "b", "b/new");
+  }
+
+  @Test
+  void aWhiteoutDoesNotHideItsOwnLayer() throws Exception {
+    LayerInput only = new TestLayers().file("c/f", "kept").file("c/.wh.f", "").write(tmp, "l");
+    assertThat(merge(only).contents()).containsEntry("c/f", "kept");
+  }
+
+  @Test
+  void upperEntriesShadowLowerOnes() throws Exception {
+    LayerInput lower =
+        new TestLayers().file("f", "old").dir("d").file("d/inner", "i").write(tmp, "lower");
+    LayerInput upper = new TestLayers().file("f", "new").file("d", "now a file").write(tmp, "up");
+    var m = merge(lower, upper);
+    assertThat(m.contents()).containsEntry("f", "new").containsEntry("d", "now a file");
+    assertThat(m.entries()).doesNotContainKey("d/inner");
+  }
+
+  @Test
+  void hardLinksAcrossLayersComeAfterTheirTargets() throws Exception {
+    LayerInput lower = new TestLayers().file("bin/tool", "elf").write(tmp, "lower");
+    LayerInput upper = new TestLayers().hardlink("bin/alias", "./bin/tool").write(tmp, "up");
+    var m = merge(lower, upper);
+    List<String> order = List.copyOf(m.entries().keySet());
+    assertThat(order.indexOf("bin/alias")).isGreaterThan(order.indexOf("bin/tool"));
+    TarArchiveEntry link = m.entries().get("bin/alias");
+    assertThat(link.isLink()).isTrue();
+    assertThat(link.getLinkName()).isEqualTo("bin/tool");
+  }
+
+  @Test
+  void keepsModesOwnersDevicesAndXattrs() throws Exception {
+    TarArchiveEntry suid = new TarArchiveEntry("usr/bin/su");
+    suid.setMode(0104755);
+    suid.setIds(0, 0);
+    TarArchiveEntry owned = new TarArchiveEntry("home/u/");
+    owned.setMode(040700);
+    owned.setIds(1000, 1000);
+    TarArchiveEntry dev = new TarArchiveEntry("dev/null", TarConstants.LF_CHR);
+    dev.setDevMajor(1);
+    dev.setDevMinor(3);
+    TarArchiveEntry fifo = new TarArchiveEntry("run/fifo", TarConstants.LF_FIFO);
+    TarArchiveEntry attr = new TarArchiveEntry("etc/cap");
+    attr.addPaxHeader("SCHILY.xattr.security.capability", "v");
+    attr.addPaxHeader("SCHILY.xattr.user.note", "hello");
+    LayerInput l =
+        new TestLayers()
+            .entry(suid, "x".getBytes())
+            .entry(owned, null)
+            .entry(dev, null)
+            .entry(fifo, null)
+            .entry(attr, "c".getBytes())
+            .symlink("lib64", "usr/lib")
+            .write(tmp, "l");
+    var m = merge(l);
+    assertThat(m.entries().get("usr/bin/su").getMode() & 07777).isEqualTo(04755);
+    assertThat(m.entries().get("home/u").getLongUserId()).isEqualTo(1000);
+    assertThat(m.entries().get("dev/null").isCharacterDevice()).isTrue();
+    assertThat(m.entries().get("dev/null").getDevMinor()).isEqualTo(3);
+    assertThat(m.entries().get("run/fifo").isFIFO()).isTrue();
+    assertThat(m.entries().get("lib64").getLinkName()).isEqualTo("usr/lib");
+    assertThat(m.entries().get("etc/cap").getExtraPaxHeaders())
+        .containsEntry("SCHILY.xattr.user.note", "hello")
+        .containsEntry("SCHILY.xattr.security.capability", "v");
+  }
+
+  @Test
+  void refusesPathTraversalNamingImageLayerAndEntry() throws Exception {
+    LayerInput l = new TestLayers().file("../../etc/passwd", "x").write(tmp, "evil");
+    assertThatThrownBy(() -> merge(l))
+        .isInstanceOf(ImageException.class)
+        .hasMessage(
+            "test/image:1: layer "
+                + l.digest()
+                + " entry ../../etc/passwd refused: absolute path or \"..\" component")
+        .extracting(e -> ((ImageException) e).reason())
+        .isEqualTo(Reason.UNSAFE_LAYER);
+  }
+
+  @Test
+  void refusesAbsoluteNames() throws Exception {
+    TarArchiveEntry abs = new TarArchiveEntry("/etc/passwd", true);
+    LayerInput l = new TestLayers().entry(abs, new byte[0]).write(tmp, "abs");
+    assertThatThrownBy(() -> merge(l))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("entry /etc/passwd refused: absolute path");
+  }
+
+  @Test
+  void cleansEntryNames() {
+    assertThat(EntryPaths.clean("./a//b/./c/")).contains("a/b/c");
+    assertThat(EntryPaths.clean("./")).contains("");
+    assertThat(EntryPaths.clean("a/../b")).isEmpty();
+    assertThat(EntryPaths.clean("/etc")).isEmpty();
+    assertThat(EntryPaths.ancestors("a/b/c")).containsExactly("a/b", "a");
+  }
+
+  @Test
+  void refusesWritingThroughASymlinkInTheSameLayer() throws Exception {
+    LayerInput l =
+        new TestLayers().symlink("etc", "/host/etc").file("etc/shadow", "x").write(tmp, "l");
+    assertThatThrownBy(() -> merge(l))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("entry etc/shadow refused: it lies below the symbolic link etc");
+  }
+
+  @Test
+  void refusesWritingThroughALowerLayersSymlink() throws Exception {
+    LayerInput lower = new TestLayers().symlink("data", "../../").write(tmp, "lower");
+    LayerInput upper = new TestLayers().file("data/x", "x").write(tmp, "upper");
+    assertThatThrownBy(() -> merge(lower, upper))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("layer " + lower.digest() + " entry data refused");
+  }
+
+  @Test
+  void refusesHardLinksOutOfTheRootOrToMissingFiles() throws Exception {
+    LayerInput out = new TestLayers().hardlink("h", "../../etc/shadow").write(tmp, "out");
+    assertThatThrownBy(() -> merge(out))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("entry h refused: hard link out of the root: ../../etc/shadow");
+
+    LayerInput lower = new TestLayers().file("t", "x").write(tmp, "lower");
+    LayerInput upper = new TestLayers().file(".wh.t", "").hardlink("h", "t").write(tmp, "upper");
+    assertThatThrownBy(() -> merge(lower, upper))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("entry h refused: hard link to t, which is not a regular file");
+  }
+
+  @Test
+  void refusesOwnersOutOfRange() throws Exception {
+    TarArchiveEntry e = new TarArchiveEntry("f");
+    e.setUserId(1L << 33);
+    LayerInput l = new TestLayers().entry(e, new byte[0]).write(tmp, "uid");
+    assertThatThrownBy(() -> merge(l))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("entry f refused: owner uid 8589934592 is out of range");
+  }
+
+  @Test
+  void boundsBytesAndEntriesPerLayer() throws Exception {
+    LayerInput big = new TestLayers().file("zeros", "0".repeat(1 << 20)).write(tmp, "bomb");
+    assertThatThrownBy(() -> merge(new LayerLimits(64 * 1024, 100), big))
+        .isInstanceOf(ImageException.class)
+        .hasMessage("test/image:1: layer " + big.digest() + " expands to more than 65536 bytes")
+        .extracting(e -> ((ImageException) e).reason())
+        .isEqualTo(Reason.TOO_LARGE);
+    TestLayers many = new TestLayers();
+    for (int i = 0; i < 11; i++) {
+      many.file("f" + i, "");
+    }
+    LayerInput lots = many.write(tmp, "many");
+    assertThatThrownBy(() -> merge(new LayerLimits(1 << 20, 10), lots))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("has more than 10 entries");
+  }
+
+  @Test
+  void refusesADuplicatedFileInOneLayer() throws Exception {
+    LayerInput l = new TestLayers().file("f", "1").file("f", "2").write(tmp, "dup");
+    assertThatThrownBy(() -> merge(l))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("holds entry f twice");
+  }
+}
