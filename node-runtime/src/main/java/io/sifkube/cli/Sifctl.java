@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Sifctl.Version.class,
     description = "Work with SIF and OCI-SIF container images.",
-    subcommands = {SifCommand.class, BuildCommand.class})
+    subcommands = {SifCommand.class, BuildCommand.class, PullCommand.class, CacheCommand.class})
 public final class Sifctl {
 
   /** Exit status for a failed operation (bad file, missing object, tool failure). */

@@ -1,0 +1,95 @@
+package io.sifkube.cli;
+
+import io.sifkube.image.ImageException;
+import io.sifkube.image.oci.Platform;
+import io.sifkube.image.pull.ImagePuller;
+import io.sifkube.image.pull.ImageSource;
+import io.sifkube.image.pull.PullResult;
+import io.sifkube.image.squash.LayerLimits;
+import io.sifkube.image.squash.Tar2Sqfs;
+import io.sifkube.image.store.ImageCache;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code sifctl pull SOURCE [DEST]}: fetches an image into the cache as an OCI-SIF and copies it to
+ * DEST (default {@code NAME_TAG.oci.sif}), like {@code singularity pull --oci}.
+ */
+@Command(
+    name = "pull",
+    mixinStandardHelpOptions = true,
+    description = "Pull an image into an OCI-SIF file (docker://REF, oci:DIR[:TAG]).")
+final class PullCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "SOURCE", description = "docker://REF or oci:DIR[:TAG]")
+  String source;
+
+  @Parameters(
+      index = "1",
+      arity = "0..1",
+      paramLabel = "DEST",
+      description = "the OCI-SIF to write")
+  Path dest;
+
+  @Option(names = "--platform", description = "OS/ARCH[/VARIANT] to pull (default: this host)")
+  String platform;
+
+  @Option(names = "--authfile", description = "registry credentials (docker config.json format)")
+  Path authfile;
+
+  @Option(names = "--insecure", description = "allow plain HTTP and unverified TLS to the registry")
+  boolean insecure;
+
+  @Option(
+      names = "--cache-dir",
+      description = "cache directory (default: $SIFKUBE_CACHEDIR or ~/.cache/sifkube)")
+  Path cacheDir;
+
+  @Option(
+      names = {"-F", "--force"},
+      description = "overwrite DEST if it exists")
+  boolean force;
+
+  @Override
+  public Integer call() throws Exception {
+    Platform p;
+    try {
+      p = platform == null ? Platform.host() : Platform.parse(platform);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage());
+    }
+    ImageCache cache = new ImageCache(cacheDir != null ? cacheDir : ImageCache.defaultRoot());
+    try (ImageSource src = Sources.open(source, authfile, insecure)) {
+      Path out = dest != null ? dest : Path.of(src.defaultSifName());
+      if (Files.exists(out) && !force) {
+        throw new CliException(out + ": image file already exists (use --force to overwrite)");
+      }
+      var puller =
+          new ImagePuller(
+              cache, ConsoleProgress.forStderr(), LayerLimits.DEFAULT, Tar2Sqfs.fromPath());
+      PullResult r = puller.pull(src, p);
+      copyInto(r.sif(), out);
+      Info.line("Image " + r.manifestDigest() + " written to " + out);
+      return 0;
+    } catch (ImageException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+  }
+
+  /** Copies atomically: a reader of DEST never sees half an image. */
+  private static void copyInto(Path from, Path to) throws Exception {
+    Path dir = to.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + to.getFileName(), ".tmp");
+    try {
+      Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package io.sifkube.image.pull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.image.ImageException;
+import io.sifkube.image.ImageException.Reason;
+import io.sifkube.image.oci.Descriptor;
+import io.sifkube.image.oci.Digest;
+import io.sifkube.image.oci.Platform;
+import io.sifkube.image.squash.LayerInput;
+import io.sifkube.image.squash.LayerLimits;
+import io.sifkube.image.squash.LayerMerger;
+import io.sifkube.image.squash.Tar2Sqfs;
+import io.sifkube.image.store.ImageCache;
+import io.sifkube.sif.oci.LayerSource;
+import io.sifkube.sif.oci.OciSifWriter;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pulls an image into the cache as one OCI-SIF, as {@code singularity pull --oci} does: resolve the
+ * manifest, fetch and verify the config and layers (skipping blobs already cached), squash the
+ * layers into one squashfs layer, rewrite the config for it and write the OCI-SIF. One OCI-SIF is
+ * kept per manifest digest; concurrent pulls of one image, in threads or processes, do the work
+ * once.
+ */
+public final class ImagePuller {
+
+  private static final int MAX_CONFIG = 4 << 20;
+
+  private final ImageCache cache;
+  private final PullListener listener;
+  private final LayerLimits limits;
+  private final Tar2Sqfs squasher;
+
+  public ImagePuller(
+      ImageCache cache, PullListener listener, LayerLimits limits, Tar2Sqfs squasher) {
+    this.cache = cache;
+    this.listener = listener;
+    this.limits = limits;
+    this.squasher = squasher;
+  }
+
+  public PullResult pull(ImageSource source, Platform platform) throws IOException {
+    ResolvedImage img = source.resolve(platform);
+    Digest id = img.manifestDigest();
+    Path sif = cache.sifPath(id);
+    if (Files.isRegularFile(sif)) {
+      listener.info("Using cached OCI-SIF image");
+      return new PullResult(sif, id, true);
+    }
+    try (ImageCache.Lock lock = cache.lock(id)) {
+      if (Files.isRegularFile(sif)) {
+        // Another pull of the same image finished while we waited for the lock.
+        listener.info("Using cached OCI-SIF image");
+        return new PullResult(sif, id, true);
+      }
+      Path configPath = fetch(source, img.manifest().config());
+      List<LayerInput> layers = new ArrayList<>();
+      for (Descriptor layer : img.manifest().layers()) {
+        layers.add(new LayerInput(layer.digest(), fetch(source, layer)));
+      }
+      listener.info("Converting OCI image to OCI-SIF format");
+      ObjectNode config = rewriteConfig(source, configPath, id);
+      Path squashfs = cache.tempFile(".sqfs");
+      try {
+        listener.info("Squashing image to single layer");
+        squasher.convert(
+            out -> new LayerMerger(source.name(), limits).merge(layers, out),
+            squashfs,
+            source.name());
+        listener.info("Writing OCI-SIF image");
+        Files.createDirectories(sif.getParent());
+        OciSifWriter.write(
+            sif, List.of(LayerSource.squashfs(squashfs)), config, img.manifest().mediaType());
+      } finally {
+        Files.deleteIfExists(squashfs);
+      }
+      return new PullResult(sif, id, false);
+    }
+  }
+
+  /** The blob {@code d} from the cache, fetching and verifying it first when needed. */
+  private Path fetch(ImageSource source, Descriptor d) throws IOException {
+    if (cache.hasBlob(d.digest())) {
+      return cache.blobPath(d.digest());
+    }
+    listener.blobStarted(d.digest(), d.size());
+    try (InputStream in = new Progress(source.openBlob(d), d.digest())) {
+      cache.putBlob(d.digest(), d.size(), in, source.name() + ": blob " + d.digest());
+    }
+    listener.blobDone(d.digest());
+    return cache.blobPath(d.digest());
+  }
+
+  /**
+   * The config for the squashed image: everything kept, but one history entry in place of the old
+   * ones (the OCI-SIF writer sets {@code rootfs} to the new layer). The entry reuses the image's
+   * creation time, so pulling the same image twice gives the same bytes.
+   */
+  private ObjectNode rewriteConfig(ImageSource source, Path configPath, Digest manifest)
+      throws IOException {
+    if (Files.size(configPath) > MAX_CONFIG) {
+      throw new ImageException(
+          Reason.INVALID, source.name() + ": image config is larger than " + MAX_CONFIG + " bytes");
+    }
+    JsonNode node;
+    try {
+      node = new ObjectMapper().readTree(Files.readAllBytes(configPath));
+    } catch (IOException e) {
+      throw new ImageException(Reason.INVALID, source.name() + ": image config is not valid JSON");
+    }
+    if (!(node instanceof ObjectNode config)) {
+      throw new ImageException(Reason.INVALID, source.name() + ": image config is not an object");
+    }
+    ObjectNode entry = config.objectNode();
+    if (config.path("created").isTextual()) {
+      entry.put("created", config.path("created").asText());
+    }
+    entry.put("created_by", "sifkube");
+    entry.put("comment", "oci-sif created from " + manifest.hex());
+    config.putArray("history").add(entry);
+    return config;
+  }
+
+  /** Reports bytes read to the listener. */
+  private final class Progress extends FilterInputStream {
+    private final Digest digest;
+    private long total;
+    private long reported;
+
+    Progress(InputStream in, Digest digest) {
+      super(in);
+      this.digest = digest;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        total += n;
+        if (total - reported >= 1 << 20) {
+          reported = total;
+          listener.blobProgress(digest, total);
+        }
+      }
+      return n;
+    }
+  }
+}

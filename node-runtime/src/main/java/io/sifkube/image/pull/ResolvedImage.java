@@ -1,0 +1,12 @@
+package io.sifkube.image.pull;
+
+import io.sifkube.image.oci.Digest;
+import io.sifkube.image.oci.ImageDocuments.Manifest;
+
+/**
+ * An image manifest found for a platform.
+ *
+ * @param manifestDigest the digest of the manifest bytes: the image's identity and cache key
+ * @param manifest the parsed manifest
+ */
+public record ResolvedImage(Digest manifestDigest, Manifest manifest) {}
