@@ -1,0 +1,377 @@
+package io.sifkube.image.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sifkube.image.ImageException;
+import io.sifkube.image.ImageException.Reason;
+import io.sifkube.image.ref.ImageReference;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
+
+/**
+ * A client of one repository on an OCI distribution (v2) registry: GET requests with the registry's
+ * auth dance (anonymous, basic, or a bearer token from the {@code WWW-Authenticate} challenge),
+ * redirects followed by hand so credentials never go to another host, and retries with backoff on
+ * connection errors, 429 and 5xx.
+ */
+public final class RegistryClient {
+
+  private static final int MAX_REDIRECTS = 5;
+  private static final int MAX_ERROR_BODY = 64 * 1024;
+  private static final int MAX_TOKEN_BODY = 1 << 20;
+
+  private final ImageReference ref;
+  private final String image;
+  private final Credentials credentials;
+  private final boolean insecure;
+  private final RetryPolicy retry;
+  private final HttpClient http;
+  private String scheme;
+  private String authorization;
+  private String lastRealm = "";
+
+  public RegistryClient(
+      ImageReference ref,
+      String image,
+      Credentials credentials,
+      boolean insecure,
+      RetryPolicy retry) {
+    this(ref, image, credentials, insecure, retry, defaultClient());
+  }
+
+  RegistryClient(
+      ImageReference ref,
+      String image,
+      Credentials credentials,
+      boolean insecure,
+      RetryPolicy retry,
+      HttpClient http) {
+    this.ref = ref;
+    this.image = image;
+    this.credentials = credentials;
+    this.insecure = insecure;
+    this.retry = retry;
+    this.http = http;
+  }
+
+  static HttpClient defaultClient() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(Duration.ofSeconds(30))
+        .build();
+  }
+
+  /** A response whose status is 200 or 206; the caller reads and closes the body. */
+  public record Response(int status, String contentType, long length, InputStream body) {}
+
+  /**
+   * GETs {@code /v2/<repo>/<path>}.
+   *
+   * @param rangeStart a byte offset to resume from, or 0
+   * @return the successful response
+   * @throws ImageException NOT_FOUND for 404, UNAUTHORIZED for 401/403, UNAVAILABLE after the
+   *     retries are used up
+   */
+  public Response get(String path, String accept, long rangeStart) throws IOException {
+    String what =
+        path.startsWith("manifests/")
+            ? "manifest " + path.substring(10)
+            : "blob " + path.substring(6);
+    boolean triedAuth = false;
+    IOException lastFailure = null;
+    for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
+      HttpResponse<InputStream> resp;
+      try {
+        resp = send(uri("/v2/" + ref.repository() + "/" + path), accept, rangeStart);
+      } catch (ImageException e) {
+        throw e;
+      } catch (IOException e) {
+        lastFailure = e;
+        pause(attempt, null);
+        continue;
+      }
+      int status = resp.statusCode();
+      if (status == 200 || status == 206) {
+        long len = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
+        return new Response(
+            status, resp.headers().firstValue("Content-Type").orElse(""), len, resp.body());
+      }
+      String detail = errorDetail(resp);
+      if (status == 401 && !triedAuth) {
+        triedAuth = true;
+        authenticate(resp.headers().firstValue("WWW-Authenticate").orElse(null), detail);
+        attempt--; // answering a challenge is not a failure
+        continue;
+      }
+      if (status == 401 || status == 403) {
+        throw new ImageException(
+            Reason.UNAUTHORIZED,
+            image
+                + ": "
+                + status
+                + " unauthorized"
+                + (lastRealm.isEmpty() ? "" : " (realm " + lastRealm + ")")
+                + " fetching "
+                + what
+                + detail);
+      }
+      if (status == 404) {
+        throw new ImageException(Reason.NOT_FOUND, image + ": " + what + " not found" + detail);
+      }
+      if (status == 429 || status >= 500) {
+        lastFailure = new IOException("HTTP " + status + detail);
+        pause(attempt, retryAfter(resp));
+        continue;
+      }
+      throw new ImageException(
+          Reason.INVALID, image + ": unexpected HTTP " + status + " fetching " + what + detail);
+    }
+    throw new ImageException(
+        Reason.UNAVAILABLE,
+        image
+            + ": registry "
+            + ref.registry()
+            + " unavailable after "
+            + retry.attempts()
+            + " tries fetching "
+            + what
+            + ": "
+            + (lastFailure == null ? "" : lastFailure.getMessage()),
+        lastFailure);
+  }
+
+  /** Sends one GET, following redirects; Authorization goes only to the registry's own host. */
+  private HttpResponse<InputStream> send(URI uri, String accept, long rangeStart)
+      throws IOException {
+    URI target = uri;
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(target).GET();
+      if (accept != null) {
+        b.header("Accept", accept);
+      }
+      if (rangeStart > 0) {
+        b.header("Range", "bytes=" + rangeStart + "-");
+      }
+      if (authorization != null && sameHost(target)) {
+        b.header("Authorization", authorization);
+      }
+      HttpResponse<InputStream> resp;
+      try {
+        resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ImageException(Reason.IO, image + ": interrupted", e);
+      }
+      int s = resp.statusCode();
+      if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
+        Optional<String> loc = resp.headers().firstValue("Location");
+        resp.body().close();
+        if (loc.isEmpty()) {
+          throw new ImageException(Reason.INVALID, image + ": redirect without a Location");
+        }
+        target = target.resolve(loc.get());
+        if (!target.getScheme().equals("https")
+            && !(target.getScheme().equals("http") && plainAllowed(target))) {
+          throw new ImageException(
+              Reason.INVALID,
+              image + ": refusing redirect to " + target.getScheme() + "://" + target.getHost());
+        }
+        continue;
+      }
+      return resp;
+    }
+    throw new ImageException(Reason.INVALID, image + ": more than " + MAX_REDIRECTS + " redirects");
+  }
+
+  private void authenticate(String header, String detail) throws IOException {
+    AuthChallenge c =
+        AuthChallenge.parse(header)
+            .orElseThrow(
+                () ->
+                    new ImageException(
+                        Reason.UNAUTHORIZED,
+                        image + ": 401 unauthorized without a challenge" + detail));
+    Optional<Credentials.Login> login = credentials.forHost(ref.registry());
+    if (c.scheme().equals("basic")) {
+      lastRealm = c.param("realm");
+      authorization =
+          login
+              .map(Credentials.Login::basicHeader)
+              .orElseThrow(
+                  () ->
+                      new ImageException(
+                          Reason.UNAUTHORIZED,
+                          image
+                              + ": 401 unauthorized (realm "
+                              + lastRealm
+                              + "): the registry wants a"
+                              + " login and none is configured (use --authfile)"));
+      return;
+    }
+    if (!c.scheme().equals("bearer")) {
+      throw new ImageException(
+          Reason.UNSUPPORTED, image + ": unsupported auth scheme " + c.scheme() + detail);
+    }
+    lastRealm = c.param("realm");
+    URI realm;
+    try {
+      realm = URI.create(lastRealm);
+    } catch (IllegalArgumentException e) {
+      throw new ImageException(Reason.INVALID, image + ": bad token realm " + lastRealm);
+    }
+    if (realm.getScheme() == null
+        || !(realm.getScheme().equals("https")
+            || (realm.getScheme().equals("http") && plainAllowed(realm)))) {
+      throw new ImageException(Reason.INVALID, image + ": refusing token realm " + lastRealm);
+    }
+    String scope =
+        c.params().containsKey("scope")
+            ? c.param("scope")
+            : "repository:" + ref.repository() + ":pull";
+    String query = "service=" + enc(c.param("service")) + "&scope=" + enc(scope);
+    URI tokenUri = URI.create(lastRealm + (lastRealm.contains("?") ? "&" : "?") + query);
+    HttpRequest.Builder b = HttpRequest.newBuilder(tokenUri).GET().timeout(Duration.ofSeconds(60));
+    // The realm is the auth service the registry itself names; docker sends the login there too.
+    login.ifPresent(l -> b.header("Authorization", l.basicHeader()));
+    HttpResponse<InputStream> resp;
+    try {
+      resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ImageException(Reason.IO, image + ": interrupted", e);
+    }
+    byte[] body;
+    try (InputStream in = resp.body()) {
+      body = in.readNBytes(MAX_TOKEN_BODY);
+    }
+    if (resp.statusCode() != 200) {
+      throw new ImageException(
+          Reason.UNAUTHORIZED,
+          image
+              + ": "
+              + resp.statusCode()
+              + " from token realm "
+              + lastRealm
+              + (login.isPresent() ? " (login for " + ref.registry() + " refused)" : ""));
+    }
+    JsonNode tok = new ObjectMapper().readTree(body);
+    String token = tok.path("token").asText(tok.path("access_token").asText(""));
+    if (token.isEmpty()) {
+      throw new ImageException(
+          Reason.UNAUTHORIZED, image + ": token realm " + lastRealm + " gave no token");
+    }
+    authorization = "Bearer " + token;
+  }
+
+  private URI uri(String path) throws IOException {
+    if (scheme == null) {
+      scheme = chooseScheme();
+    }
+    return URI.create(scheme + "://" + ref.apiHost() + path);
+  }
+
+  /** HTTPS, or plain HTTP for --insecure or loopback registries that do not speak TLS. */
+  private String chooseScheme() throws IOException {
+    if (!insecure && !ref.isLoopback()) {
+      return "https";
+    }
+    try {
+      HttpRequest req =
+          HttpRequest.newBuilder(URI.create("https://" + ref.apiHost() + "/v2/"))
+              .GET()
+              .timeout(Duration.ofSeconds(30))
+              .build();
+      http.send(req, HttpResponse.BodyHandlers.discarding());
+      return "https";
+    } catch (SSLException | ConnectException e) {
+      return "http";
+    } catch (IOException e) {
+      if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("ssl")) {
+        return "http";
+      }
+      throw new ImageException(
+          Reason.UNAVAILABLE, image + ": cannot reach " + ref.registry() + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ImageException(Reason.IO, image + ": interrupted", e);
+    }
+  }
+
+  private boolean sameHost(URI target) {
+    String authority = target.getAuthority();
+    return authority != null && authority.equalsIgnoreCase(ref.apiHost());
+  }
+
+  private boolean plainAllowed(URI target) {
+    String h = target.getHost() == null ? "" : target.getHost();
+    return insecure || h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
+  }
+
+  private void pause(int attempt, Duration retryAfter) throws ImageException {
+    if (attempt >= retry.attempts()) {
+      return;
+    }
+    try {
+      Thread.sleep(retry.backoff(attempt, retryAfter).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ImageException(Reason.IO, image + ": interrupted", e);
+    }
+  }
+
+  private static Duration retryAfter(HttpResponse<?> resp) {
+    return resp.headers()
+        .firstValue("Retry-After")
+        .flatMap(
+            v -> {
+              try {
+                return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(v.trim()))));
+              } catch (NumberFormatException e) {
+                return Optional.empty();
+              }
+            })
+        .orElse(null);
+  }
+
+  /** The registry's own error text ({@code {"errors":[{"code","message"}]}}), if any. */
+  private static String errorDetail(HttpResponse<InputStream> resp) {
+    try (InputStream in = resp.body()) {
+      byte[] body = in.readNBytes(MAX_ERROR_BODY);
+      JsonNode errors = new ObjectMapper().readTree(body).path("errors");
+      if (errors.isArray() && errors.size() > 0) {
+        JsonNode e = errors.get(0);
+        return ": " + e.path("code").asText("") + " " + e.path("message").asText("");
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // not JSON: the status says enough
+    }
+    return "";
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  /** Accept header for manifests: every manifest and index type we read. */
+  static final String MANIFEST_ACCEPT =
+      String.join(
+          ", ",
+          List.of(
+              "application/vnd.oci.image.index.v1+json",
+              "application/vnd.oci.image.manifest.v1+json",
+              "application/vnd.docker.distribution.manifest.list.v2+json",
+              "application/vnd.docker.distribution.manifest.v2+json"));
+}
