@@ -86,10 +86,7 @@ public final class RegistryClient {
    *     retries are used up
    */
   public Response get(String path, String accept, long rangeStart) throws IOException {
-    String what =
-        path.startsWith("manifests/")
-            ? "manifest " + path.substring(10)
-            : "blob " + path.substring(6);
+    String what = describe(path);
     boolean triedAuth = false;
     IOException lastFailure = null;
     for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
@@ -359,6 +356,15 @@ public final class RegistryClient {
       // not JSON: the status says enough
     }
     return "";
+  }
+
+  /** "tag v1", "manifest sha256:…" or "blob sha256:…", for messages. */
+  private static String describe(String path) {
+    if (path.startsWith("manifests/")) {
+      String r = path.substring("manifests/".length());
+      return r.contains(":") ? "manifest " + r : "tag " + r;
+    }
+    return "blob " + path.substring("blobs/".length());
   }
 
   private static String enc(String s) {
