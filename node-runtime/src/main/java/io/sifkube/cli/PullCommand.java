@@ -55,6 +55,16 @@ final class PullCommand implements Callable<Integer> {
       description = "overwrite DEST if it exists")
   boolean force;
 
+  @Option(
+      names = "--max-layer-bytes",
+      description = "refuse a layer that expands beyond this many bytes (default: 32 GiB)")
+  long maxLayerBytes = LayerLimits.DEFAULT.maxBytes();
+
+  @Option(
+      names = "--max-layer-entries",
+      description = "refuse a layer with more entries than this (default: 2000000)")
+  long maxLayerEntries = LayerLimits.DEFAULT.maxEntries();
+
   @Override
   public Integer call() throws Exception {
     Platform p;
@@ -69,9 +79,13 @@ final class PullCommand implements Callable<Integer> {
       if (Files.exists(out) && !force) {
         throw new CliException(out + ": image file already exists (use --force to overwrite)");
       }
-      var puller =
-          new ImagePuller(
-              cache, ConsoleProgress.forStderr(), LayerLimits.DEFAULT, Tar2Sqfs.fromPath());
+      LayerLimits limits;
+      try {
+        limits = new LayerLimits(maxLayerBytes, maxLayerEntries);
+      } catch (IllegalArgumentException e) {
+        throw new CliException("--max-layer-bytes and --max-layer-entries must be positive");
+      }
+      var puller = new ImagePuller(cache, ConsoleProgress.forStderr(), limits, Tar2Sqfs.fromPath());
       PullResult r = puller.pull(src, p);
       copyInto(r.sif(), out);
       Info.line("Image " + r.manifestDigest() + " written to " + out);
