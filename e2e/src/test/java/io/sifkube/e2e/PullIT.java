@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sifkube.e2e.TestImages.Layer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -320,6 +323,52 @@ class PullIT {
     try (Stream<Path> blobs = Files.list(cache.resolve("blobs/sha256"))) {
       assertThat(blobs.map(p -> p.getFileName().toString())).doesNotContain(layerHex);
     }
+  }
+
+  @Test
+  void concurrentPullsOfOneImageDownloadAndConvertOnce() throws Exception {
+    Random rnd = new Random(5);
+    List<Layer> layers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      byte[] data = new byte[3 << 20];
+      rnd.nextBytes(data);
+      layers.add(new Layer().file("blob" + i, data, 0644));
+    }
+    Path layout = TestImages.layout(tmp.resolve("conc"), "v1", "amd64", layers);
+    registry.push(layout, "v1", "test/concurrent:v1");
+    Path cache = tmp.resolve("cache");
+    long before = registry.blobGets();
+    List<CompletableFuture<Launcher.Result>> runs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String out = tmp.resolve("c" + i + ".oci.sif").toString();
+      runs.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return Launcher.sifctl(
+                      "pull",
+                      "--cache-dir",
+                      cache.toString(),
+                      "docker://" + registry.host() + "/test/concurrent:v1",
+                      out);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
+    }
+    int converted = 0;
+    for (var run : runs) {
+      Launcher.Result r = run.join().ok();
+      if (r.err().contains("Squashing image to single layer")) {
+        converted++;
+      }
+    }
+    assertThat(converted).as("processes that converted the image").isEqualTo(1);
+    assertThat(registry.blobGets() - before)
+        .as("blob requests: 3 layers + config, once")
+        .isEqualTo(4);
+    assertThat(Files.mismatch(tmp.resolve("c0.oci.sif"), tmp.resolve("c1.oci.sif"))).isEqualTo(-1L);
+    assertThat(Files.mismatch(tmp.resolve("c0.oci.sif"), tmp.resolve("c2.oci.sif"))).isEqualTo(-1L);
   }
 
   @Test
