@@ -16,6 +16,8 @@ PACKAGES=(
   etcd-server golang-go rsync
   # a static shell for test images
   busybox-static
+  # TLS and htpasswd for the authenticated test registry
+  openssl apache2-utils
   # tools the scripts use
   ca-certificates curl jq util-linux coreutils
   # benchmarks (e2e/bench)

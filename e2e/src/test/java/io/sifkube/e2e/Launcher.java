@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -38,17 +39,28 @@ final class Launcher {
   }
 
   static Result sifctl(String... args) throws IOException, InterruptedException {
+    return sifctlWithEnv(Map.of(), args);
+  }
+
+  /** Runs bin/sifctl with extra environment variables. */
+  static Result sifctlWithEnv(Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(repoRoot().resolve("bin/sifctl").toString());
     cmd.addAll(List.of(args));
-    return exec(cmd);
+    return exec(cmd, env);
   }
 
   static Result exec(List<String> cmd) throws IOException, InterruptedException {
+    return exec(cmd, Map.of());
+  }
+
+  static Result exec(List<String> cmd, Map<String, String> env)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
     Process p =
-        new ProcessBuilder(cmd)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .start();
+        pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
     CompletableFuture<byte[]> err =
         CompletableFuture.supplyAsync(
             () -> {

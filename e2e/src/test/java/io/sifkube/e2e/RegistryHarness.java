@@ -3,9 +3,9 @@ package io.sifkube.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,29 +28,73 @@ final class RegistryHarness implements AutoCloseable {
   }
 
   static RegistryHarness start(Path dir) throws Exception {
+    return start(dir, List.of());
+  }
+
+  /**
+   * A registry that speaks TLS with a certificate for 127.0.0.1 signed by a fresh CA ({@link
+   * #caCert}) and wants HTTP basic auth from {@code user}/{@code password} (bcrypt htpasswd).
+   */
+  static RegistryHarness startSecure(Path dir, String user, String password) throws Exception {
+    Files.createDirectories(dir);
+    sh(
+        dir,
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj '/CN=sifkube test CA'");
+    sh(
+        dir,
+        "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1");
+    Files.writeString(
+        dir.resolve("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+    sh(
+        dir,
+        "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile ext.cnf");
+    Launcher.Result h = Launcher.exec(List.of("htpasswd", "-Bbn", user, password)).ok();
+    Files.writeString(dir.resolve("htpasswd"), h.out());
+    return start(
+        dir,
+        List.of(
+            "  tls:",
+            "    certificate: " + dir.resolve("server.crt"),
+            "    key: " + dir.resolve("server.key"),
+            "auth:",
+            "  htpasswd:",
+            "    realm: sifkube-test",
+            "    path: " + dir.resolve("htpasswd")));
+  }
+
+  private static void sh(Path dir, String command) throws Exception {
+    Launcher.exec(List.of("sh", "-c", "cd '" + dir + "' && " + command + " 2>&1")).ok();
+  }
+
+  Path caCert() {
+    return dir.resolve("ca.crt");
+  }
+
+  private static RegistryHarness start(Path dir, List<String> extraHttpConfig) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     Files.createDirectories(dir);
     Path config = dir.resolve("config.yml");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
-            "version: 0.1",
-            "log:",
-            "  level: info",
-            "  accesslog:",
-            "    disabled: false",
-            "storage:",
-            "  filesystem:",
-            "    rootdirectory: " + dir.resolve("data"),
-            "  delete:",
-            "    enabled: true",
-            "http:",
-            "  addr: 127.0.0.1:" + port,
-            ""));
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "version: 0.1",
+                "log:",
+                "  level: info",
+                "  accesslog:",
+                "    disabled: false",
+                "storage:",
+                "  filesystem:",
+                "    rootdirectory: " + dir.resolve("data"),
+                "  delete:",
+                "    enabled: true",
+                "http:",
+                "  addr: 127.0.0.1:" + port));
+    lines.addAll(extraHttpConfig);
+    lines.add("");
+    Files.writeString(config, String.join("\n", lines));
     Process p =
         new ProcessBuilder("docker-registry", "serve", config.toString())
             .redirectErrorStream(true)
@@ -65,13 +109,9 @@ final class RegistryHarness implements AutoCloseable {
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (System.nanoTime() < deadline) {
       assertThat(process.isAlive()).as("docker-registry is running; log: %s", log()).isTrue();
-      try {
-        HttpURLConnection c =
-            (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL().openConnection();
-        c.setConnectTimeout(500);
-        if (c.getResponseCode() == 200) {
-          return;
-        }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+        return;
       } catch (IOException notYet) {
         // still starting
       }

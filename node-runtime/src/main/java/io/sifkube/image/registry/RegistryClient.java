@@ -13,12 +13,14 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * A client of one repository on an OCI distribution (v2) registry: GET requests with the registry's
@@ -29,6 +31,7 @@ import javax.net.ssl.SSLException;
 public final class RegistryClient {
 
   private static final int MAX_REDIRECTS = 5;
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
   private static final int MAX_ERROR_BODY = 64 * 1024;
   private static final int MAX_TOKEN_BODY = 1 << 20;
 
@@ -47,8 +50,9 @@ public final class RegistryClient {
       String image,
       Credentials credentials,
       boolean insecure,
-      RetryPolicy retry) {
-    this(ref, image, credentials, insecure, retry, defaultClient());
+      RetryPolicy retry)
+      throws IOException {
+    this(ref, image, credentials, insecure, retry, clientFor(ref, insecure));
   }
 
   RegistryClient(
@@ -66,11 +70,12 @@ public final class RegistryClient {
     this.http = http;
   }
 
-  static HttpClient defaultClient() {
+  static HttpClient clientFor(ImageReference ref, boolean insecure) throws IOException {
     return HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(Duration.ofSeconds(30))
+        .sslContext(RegistryTls.contextFor(ref.apiHost(), insecure))
         .build();
   }
 
@@ -95,6 +100,19 @@ public final class RegistryClient {
         resp = send(uri("/v2/" + ref.repository() + "/" + path), accept, rangeStart);
       } catch (ImageException e) {
         throw e;
+      } catch (SSLHandshakeException e) {
+        // A certificate problem does not pass with time: say what to do instead of retrying.
+        throw new ImageException(
+            Reason.UNAUTHORIZED,
+            image
+                + ": TLS handshake with "
+                + ref.apiHost()
+                + " failed: "
+                + e.getMessage()
+                + " (trust its CA in "
+                + RegistryTls.certsDir().resolve(ref.apiHost())
+                + "/ca.crt, or use --insecure)",
+            e);
       } catch (IOException e) {
         lastFailure = e;
         pause(attempt, null);
@@ -280,27 +298,41 @@ public final class RegistryClient {
     return URI.create(scheme + "://" + ref.apiHost() + path);
   }
 
-  /** HTTPS, or plain HTTP for --insecure or loopback registries that do not speak TLS. */
+  /**
+   * HTTPS, or plain HTTP for --insecure or loopback registries that do not speak TLS. A server that
+   * completes a TLS handshake far enough to show a certificate speaks TLS, so a certificate problem
+   * keeps HTTPS (and is reported by the real request) rather than falling back.
+   */
   private String chooseScheme() throws IOException {
     if (!insecure && !ref.isLoopback()) {
       return "https";
     }
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("https://" + ref.apiHost() + "/v2/"))
+            .GET()
+            .timeout(PROBE_TIMEOUT)
+            .build();
     try {
-      HttpRequest req =
-          HttpRequest.newBuilder(URI.create("https://" + ref.apiHost() + "/v2/"))
-              .GET()
-              .timeout(Duration.ofSeconds(30))
-              .build();
       http.send(req, HttpResponse.BodyHandlers.discarding());
       return "https";
-    } catch (SSLException | ConnectException e) {
+    } catch (SSLHandshakeException e) {
+      boolean certificateProblem =
+          String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).matches(".*(certif|pkix|path).*");
+      return certificateProblem ? "https" : "http";
+    } catch (SSLException | HttpTimeoutException e) {
+      // A plain HTTP server answers a TLS hello with garbage, or not at all.
       return "http";
+    } catch (ConnectException e) {
+      throw new ImageException(
+          Reason.UNAVAILABLE,
+          image + ": cannot connect to " + ref.apiHost() + ": connection refused",
+          e);
     } catch (IOException e) {
       if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("ssl")) {
         return "http";
       }
       throw new ImageException(
-          Reason.UNAVAILABLE, image + ": cannot reach " + ref.registry() + ": " + e, e);
+          Reason.UNAVAILABLE, image + ": cannot reach " + ref.apiHost() + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ImageException(Reason.IO, image + ": interrupted", e);

@@ -28,7 +28,8 @@ public final class RegistrySource implements ImageSource {
   private final String name;
 
   public RegistrySource(
-      ImageReference ref, Credentials credentials, boolean insecure, RetryPolicy retry) {
+      ImageReference ref, Credentials credentials, boolean insecure, RetryPolicy retry)
+      throws IOException {
     this.ref = ref;
     this.name = "docker://" + ref;
     this.client = new RegistryClient(ref, name, credentials, insecure, retry);

@@ -1,0 +1,280 @@
+package io.sifkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.sifkube.e2e.TestImages.Layer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pulls that need trust and credentials: a TLS registry (certificate from a private CA) with
+ * htpasswd basic auth; and, through a small proxy in front of a plain registry, a registry that
+ * fails twice before answering and redirects blob downloads to another host.
+ */
+class SecurePullIT {
+
+  private static final String USER = "alice";
+  private static final String PASSWORD = "s3cret";
+
+  @TempDir static Path shared;
+  private static RegistryHarness secure;
+  private static RegistryHarness plain;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    secure = RegistryHarness.startSecure(shared.resolve("secure"), USER, PASSWORD);
+    plain = RegistryHarness.start(shared.resolve("plain"));
+    Path layout =
+        TestImages.layout(
+            shared.resolve("layout"),
+            "v1",
+            "amd64",
+            List.of(new Layer().file("hello", "world", 0644)));
+    secure.push(layout, "v1", "private/app:v1", "--dest-creds", USER + ":" + PASSWORD);
+    plain.push(layout, "v1", "test/app:v1");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (RegistryHarness r : new RegistryHarness[] {secure, plain}) {
+      if (r != null) {
+        r.close();
+      }
+    }
+  }
+
+  private Path authfile(String host, String user, String password) throws IOException {
+    String auth =
+        Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    Path f = tmp.resolve("auth-" + user + "-" + password.length() + ".json");
+    Files.writeString(f, "{\"auths\":{\"" + host + "\":{\"auth\":\"" + auth + "\"}}}");
+    return f;
+  }
+
+  private Map<String, String> trustingEnv() throws IOException {
+    Path certs = tmp.resolve("certs.d");
+    Path dir = Files.createDirectories(certs.resolve(secure.host()));
+    Files.copy(secure.caCert(), dir.resolve("ca.crt"), StandardCopyOption.REPLACE_EXISTING);
+    return Map.of("SIFKUBE_CERTS_DIR", certs.toString());
+  }
+
+  private Launcher.Result pull(Map<String, String> env, String... args) throws Exception {
+    String[] all = new String[args.length + 3];
+    all[0] = "pull";
+    all[1] = "--cache-dir";
+    all[2] = tmp.resolve("cache").toString();
+    System.arraycopy(args, 0, all, 3, args.length);
+    return Launcher.sifctlWithEnv(env, all);
+  }
+
+  @Test
+  void pullsOverTlsWithBasicAuthFromTheAuthfile() throws Exception {
+    Path out = tmp.resolve("app.oci.sif");
+    pull(
+            trustingEnv(),
+            "--authfile",
+            authfile(secure.host(), USER, PASSWORD).toString(),
+            "docker://" + secure.host() + "/private/app:v1",
+            out.toString())
+        .ok();
+    assertThat(Files.readString(PullIT.unsquash(out, tmp.resolve("root")).resolve("hello")))
+        .isEqualTo("world");
+  }
+
+  @Test
+  void missingOrWrongCredentialsAre401WithTheRealm() throws Exception {
+    String ref = "docker://" + secure.host() + "/private/app:v1";
+    Launcher.Result none = pull(trustingEnv(), ref, tmp.resolve("a.oci.sif").toString());
+    assertThat(none.status()).isEqualTo(1);
+    assertThat(none.err())
+        .contains(ref + ": 401 unauthorized (realm sifkube-test)")
+        .contains("--authfile");
+    Launcher.Result wrong =
+        pull(
+            trustingEnv(),
+            "--authfile",
+            authfile(secure.host(), USER, "wrong").toString(),
+            ref,
+            tmp.resolve("b.oci.sif").toString());
+    assertThat(wrong.status()).isEqualTo(1);
+    assertThat(wrong.err()).contains(ref + ": 401 unauthorized (realm sifkube-test)");
+  }
+
+  @Test
+  void anUntrustedCertificateFailsClearlyUnlessInsecure() throws Exception {
+    String ref = "docker://" + secure.host() + "/private/app:v1";
+    String auth = authfile(secure.host(), USER, PASSWORD).toString();
+    Launcher.Result r =
+        pull(
+            Map.of("SIFKUBE_CERTS_DIR", tmp.toString()),
+            "--authfile",
+            auth,
+            ref,
+            tmp.resolve("x.oci.sif").toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("TLS handshake with " + secure.host() + " failed")
+        .contains("ca.crt");
+    pull(
+            Map.of("SIFKUBE_CERTS_DIR", tmp.toString()),
+            "--insecure",
+            "--authfile",
+            auth,
+            ref,
+            tmp.resolve("y.oci.sif").toString())
+        .ok();
+  }
+
+  @Test
+  void recoversFromTwo500sAndSendsNoCredentialsToARedirectHost() throws Exception {
+    try (FaultyProxy proxy = new FaultyProxy(plain.host(), 2)) {
+      Path out = tmp.resolve("via-proxy.oci.sif");
+      Launcher.Result r =
+          pull(
+              Map.of(),
+              "--authfile",
+              authfile(proxy.host(), USER, PASSWORD).toString(),
+              "docker://" + proxy.host() + "/test/app:v1",
+              out.toString());
+      r.ok();
+      assertThat(proxy.failuresServed.get()).isEqualTo(2);
+      assertThat(proxy.blobRequestsAtRedirectHost).isNotEmpty();
+      assertThat(proxy.blobRequestsAtRedirectHost)
+          .as("Authorization headers seen at the redirect host")
+          .containsOnly("none");
+      assertThat(proxy.authorizedRequests.get())
+          .as("requests to the proxy that carried the login")
+          .isPositive();
+      assertThat(Files.readString(PullIT.unsquash(out, tmp.resolve("r")).resolve("hello")))
+          .isEqualTo("world");
+    }
+  }
+
+  /**
+   * A registry front on 127.0.0.1 that wants basic auth, answers the first {@code failures}
+   * manifest requests with 500, and redirects every blob download to a second server reached as
+   * {@code localhost} (another host name), which records whether credentials came along.
+   */
+  static final class FaultyProxy implements AutoCloseable {
+    private final String upstream;
+    private final HttpServer front;
+    private final HttpServer blobs;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final AtomicInteger failuresLeft;
+    final AtomicInteger failuresServed = new AtomicInteger();
+    final AtomicInteger authorizedRequests = new AtomicInteger();
+    final ConcurrentLinkedQueue<String> blobRequestsAtRedirectHost = new ConcurrentLinkedQueue<>();
+
+    FaultyProxy(String upstream, int failures) throws IOException {
+      this.upstream = upstream;
+      this.failuresLeft = new AtomicInteger(failures);
+      String login =
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+      blobs = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      blobs.createContext(
+          "/",
+          ex -> {
+            blobRequestsAtRedirectHost.add(
+                ex.getRequestHeaders().getFirst("Authorization") == null ? "none" : "present");
+            forward(ex, ex.getRequestURI().getPath());
+          });
+      front = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      front.createContext(
+          "/",
+          ex -> {
+            String path = ex.getRequestURI().getPath();
+            if (!login.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+              ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"proxy\"");
+              reply(ex, 401, new byte[0]);
+              return;
+            }
+            authorizedRequests.incrementAndGet();
+            if (path.contains("/manifests/") && failuresLeft.getAndDecrement() > 0) {
+              failuresServed.incrementAndGet();
+              ex.getResponseHeaders().add("Retry-After", "0");
+              reply(
+                  ex,
+                  500,
+                  "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"injected\"}]}".getBytes());
+              return;
+            }
+            if (path.contains("/blobs/")) {
+              ex.getResponseHeaders()
+                  .add("Location", "http://localhost:" + blobs.getAddress().getPort() + path);
+              reply(ex, 307, new byte[0]);
+              return;
+            }
+            forward(ex, path);
+          });
+      blobs.start();
+      front.start();
+    }
+
+    String host() {
+      return "127.0.0.1:" + front.getAddress().getPort();
+    }
+
+    private void forward(HttpExchange ex, String path) throws IOException {
+      try {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + upstream + path));
+        String accept = ex.getRequestHeaders().getFirst("Accept");
+        if (accept != null) {
+          b.header("Accept", accept);
+        }
+        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        r.headers()
+            .firstValue("Content-Type")
+            .ifPresent(v -> ex.getResponseHeaders().add("Content-Type", v));
+        reply(ex, r.statusCode(), r.body());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        reply(ex, 502, new byte[0]);
+      }
+    }
+
+    private static void reply(HttpExchange ex, int status, byte[] body) throws IOException {
+      try (InputStream in = ex.getRequestBody()) {
+        in.readAllBytes();
+      }
+      ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+      if (body.length > 0) {
+        try (OutputStream out = ex.getResponseBody()) {
+          out.write(body);
+        }
+      }
+      ex.close();
+    }
+
+    @Override
+    public void close() {
+      front.stop(0);
+      blobs.stop(0);
+    }
+  }
+}
