@@ -372,6 +372,74 @@ class PullIT {
   }
 
   @Test
+  void archivesMadeBySkopeoPullToTheSameImage() throws Exception {
+    Path layout = TestImages.layout(tmp.resolve("layout"), "v1", "amd64", richLayers());
+    registry.push(layout, "v1", "test/archives:v1");
+    String ref = "docker://" + registry.host() + "/test/archives:v1";
+    Path fromRegistry = tmp.resolve("reg.oci.sif");
+    Launcher.sifctl(
+            "pull", "--cache-dir", tmp.resolve("c1").toString(), ref, fromRegistry.toString())
+        .ok();
+
+    Path ociArchive = tmp.resolve("img-oci.tar");
+    Path dockerArchive = tmp.resolve("img-docker.tar");
+    Launcher.exec(
+            List.of(
+                "skopeo",
+                "copy",
+                "--quiet",
+                "--src-tls-verify=false",
+                ref,
+                "oci-archive:" + ociArchive + ":v1"))
+        .ok();
+    Launcher.exec(
+            List.of(
+                "skopeo",
+                "copy",
+                "--quiet",
+                "--src-tls-verify=false",
+                ref,
+                "docker-archive:" + dockerArchive + ":test/archives:v1"))
+        .ok();
+
+    Path fromOci = tmp.resolve("oa.oci.sif");
+    Path fromDocker = tmp.resolve("da.oci.sif");
+    Path cache = tmp.resolve("c2");
+    Launcher.sifctl(
+            "pull",
+            "--cache-dir",
+            cache.toString(),
+            "oci-archive:" + ociArchive,
+            fromOci.toString())
+        .ok();
+    Launcher.sifctl(
+            "pull",
+            "--cache-dir",
+            cache.toString(),
+            "docker-archive:" + dockerArchive,
+            fromDocker.toString())
+        .ok();
+
+    // The OCI archive carries the registry's manifest: the very same file.
+    assertThat(Files.mismatch(fromRegistry, fromOci)).isEqualTo(-1L);
+    // A docker archive stores layers uncompressed, so its manifest differs; the rootfs does not.
+    assertThat(layerDigest(fromDocker)).isEqualTo(layerDigest(fromRegistry));
+    assertThat(Trees.snapshot(unsquash(fromDocker, tmp.resolve("d"))))
+        .isEqualTo(Trees.snapshot(unsquash(fromRegistry, tmp.resolve("r"))));
+    try (Stream<Path> left = Files.list(cache.resolve("tmp"))) {
+      assertThat(left).as("unpacked archives are removed").isEmpty();
+    }
+  }
+
+  private static String layerDigest(Path sif) throws Exception {
+    Matcher m =
+        Pattern.compile("Digest: +(sha256:[0-9a-f]{64})")
+            .matcher(Launcher.sifctl("sif", "info", "1", sif.toString()).ok().out());
+    assertThat(m.find()).isTrue();
+    return m.group(1);
+  }
+
+  @Test
   void missingTagsAreNamed() throws Exception {
     Launcher.Result r =
         Launcher.sifctl(

@@ -78,7 +78,7 @@ final class PullCommand implements Callable<Integer> {
       System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
     }
     ImageCache cache = new ImageCache(cacheDir != null ? cacheDir : ImageCache.defaultRoot());
-    try (ImageSource src = Sources.open(source, authfile, insecure)) {
+    try (ImageSource src = Sources.open(source, authfile, insecure, cache.root().resolve("tmp"))) {
       Path out = dest != null ? dest : Path.of(src.defaultSifName());
       if (Files.exists(out) && !force) {
         throw new CliException(out + ": image file already exists (use --force to overwrite)");

@@ -1,6 +1,8 @@
 package io.sifkube.cli;
 
+import io.sifkube.image.pull.DockerArchiveSource;
 import io.sifkube.image.pull.ImageSource;
+import io.sifkube.image.pull.OciArchiveSource;
 import io.sifkube.image.pull.OciLayoutSource;
 import io.sifkube.image.ref.ImageReference;
 import io.sifkube.image.registry.Credentials;
@@ -14,7 +16,7 @@ final class Sources {
 
   private Sources() {}
 
-  static ImageSource open(String spec, Path authfile, boolean insecure)
+  static ImageSource open(String spec, Path authfile, boolean insecure, Path workDir)
       throws CliException, IOException {
     if (spec.startsWith("docker://")) {
       ImageReference ref;
@@ -28,12 +30,20 @@ final class Sources {
     if (spec.startsWith("oci:")) {
       return OciLayoutSource.parse(spec.substring("oci:".length()));
     }
-    for (String later :
-        new String[] {"oci-archive:", "docker-archive:", "http://", "https://", "oras://"}) {
+    if (spec.startsWith("oci-archive:")) {
+      return OciArchiveSource.parse(spec.substring("oci-archive:".length()), workDir);
+    }
+    if (spec.startsWith("docker-archive:")) {
+      return DockerArchiveSource.parse(spec.substring("docker-archive:".length()), workDir);
+    }
+    for (String later : new String[] {"http://", "https://", "oras://"}) {
       if (spec.startsWith(later)) {
         throw new CliException(spec + ": " + later + " sources are not supported yet");
       }
     }
-    throw new CliException(spec + ": unknown source; use docker://REF or oci:DIR[:TAG]");
+    throw new CliException(
+        spec
+            + ": unknown source; use docker://REF, oci:DIR[:TAG], oci-archive:FILE[:TAG]"
+            + " or docker-archive:FILE[:REF]");
   }
 }

@@ -29,10 +29,17 @@ public final class OciLayoutSource implements ImageSource {
 
   private final Path dir;
   private final String tag;
+  private final String name;
 
   public OciLayoutSource(Path dir, String tag) {
+    this(dir, tag, "oci:" + dir + (tag == null ? "" : ":" + tag));
+  }
+
+  /** A layout known to users by another name (the archive it was unpacked from). */
+  OciLayoutSource(Path dir, String tag, String name) {
     this.dir = dir;
     this.tag = tag;
+    this.name = name;
   }
 
   /** Parses the part after {@code oci:}: {@code DIR} or {@code DIR:TAG}. */
@@ -46,7 +53,7 @@ public final class OciLayoutSource implements ImageSource {
 
   @Override
   public String name() {
-    return "oci:" + dir + (tag == null ? "" : ":" + tag);
+    return name;
   }
 
   @Override
