@@ -3,6 +3,9 @@ package io.sifkube.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sifkube.e2e.TestImages.Layer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -431,12 +434,51 @@ class PullIT {
     }
   }
 
+  private static String readSmall(Path f) {
+    try {
+      return Files.size(f) < 65536 ? Files.readString(f, StandardCharsets.ISO_8859_1) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static String layerDigest(Path sif) throws Exception {
     Matcher m =
         Pattern.compile("Digest: +(sha256:[0-9a-f]{64})")
             .matcher(Launcher.sifctl("sif", "info", "1", sif.toString()).ok().out());
     assertThat(m.find()).isTrue();
     return m.group(1);
+  }
+
+  @Test
+  void zstdLayersGiveTheSameRootfsAsGzip() throws Exception {
+    Path gz = TestImages.layout(tmp.resolve("gz"), "v1", "amd64", richLayers(), false);
+    Path zst = TestImages.layout(tmp.resolve("zst"), "v1", "amd64", richLayers(), true);
+    registry.push(gz, "v1", "test/gz:v1");
+    registry.push(zst, "v1", "test/zst:v1");
+    Path a = tmp.resolve("gz.oci.sif");
+    Path b = tmp.resolve("zst.oci.sif");
+    Path cache = tmp.resolve("c");
+    Launcher.sifctl(
+            "pull",
+            "--cache-dir",
+            cache.toString(),
+            "docker://" + registry.host() + "/test/gz:v1",
+            a.toString())
+        .ok();
+    Launcher.sifctl(
+            "pull",
+            "--cache-dir",
+            cache.toString(),
+            "docker://" + registry.host() + "/test/zst:v1",
+            b.toString())
+        .ok();
+    try (Stream<Path> blobs = Files.list(zst.resolve("blobs/sha256"))) {
+      assertThat(blobs.filter(f -> readSmall(f).contains("tar+zstd")))
+          .as("the pushed manifest really has zstd layers")
+          .hasSize(1);
+    }
+    assertThat(layerDigest(b)).isEqualTo(layerDigest(a));
   }
 
   @Test

@@ -3,9 +3,11 @@ package io.sifkube.e2e;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.airlift.compress.zstd.ZstdOutputStream;
 import io.sifkube.image.oci.Digest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,9 +91,15 @@ final class TestImages {
 
   /** Writes an OCI layout at {@code dir} holding one image tagged {@code tag}. */
   static Path layout(Path dir, String tag, String arch, List<Layer> layers) throws IOException {
+    return layout(dir, tag, arch, layers, false);
+  }
+
+  /** As {@link #layout(Path, String, String, List)}, with zstd-compressed layers if asked. */
+  static Path layout(Path dir, String tag, String arch, List<Layer> layers, boolean zstd)
+      throws IOException {
     Files.createDirectories(dir.resolve("blobs/sha256"));
     Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-    ObjectNode manifest = manifestFor(dir, arch, layers);
+    ObjectNode manifest = manifestFor(dir, arch, layers, zstd);
     byte[] m = JSON.writeValueAsBytes(manifest);
     Digest md = blob(dir, m);
     ObjectNode index = JSON.createObjectNode();
@@ -106,20 +114,24 @@ final class TestImages {
     return dir;
   }
 
-  private static ObjectNode manifestFor(Path dir, String arch, List<Layer> layers)
+  private static ObjectNode manifestFor(Path dir, String arch, List<Layer> layers, boolean zstd)
       throws IOException {
     ArrayNode layerDescs = JSON.createArrayNode();
     ArrayNode diffIds = JSON.createArrayNode();
     for (Layer l : layers) {
       byte[] raw = l.tar();
       diffIds.add(Digest.sha256(raw).toString());
-      ByteArrayOutputStream gz = new ByteArrayOutputStream();
-      try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+      ByteArrayOutputStream packed = new ByteArrayOutputStream();
+      try (OutputStream out = zstd ? new ZstdOutputStream(packed) : new GZIPOutputStream(packed)) {
         out.write(raw);
       }
-      byte[] compressed = gz.toByteArray();
+      byte[] compressed = packed.toByteArray();
       ObjectNode d = layerDescs.addObject();
-      d.put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip");
+      d.put(
+          "mediaType",
+          zstd
+              ? "application/vnd.oci.image.layer.v1.tar+zstd"
+              : "application/vnd.oci.image.layer.v1.tar+gzip");
       d.put("digest", blob(dir, compressed).toString());
       d.put("size", compressed.length);
     }
@@ -153,7 +165,8 @@ final class TestImages {
     nested.put("mediaType", "application/vnd.oci.image.index.v1+json");
     ArrayNode ms = nested.putArray("manifests");
     for (int i = 0; i < arches.size(); i++) {
-      byte[] m = JSON.writeValueAsBytes(manifestFor(dir, arches.get(i), layersPerArch.get(i)));
+      byte[] m =
+          JSON.writeValueAsBytes(manifestFor(dir, arches.get(i), layersPerArch.get(i), false));
       ObjectNode e = ms.addObject();
       e.put("mediaType", "application/vnd.oci.image.manifest.v1+json");
       e.put("digest", blob(dir, m).toString());

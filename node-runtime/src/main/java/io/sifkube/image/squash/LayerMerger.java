@@ -1,5 +1,6 @@
 package io.sifkube.image.squash;
 
+import io.airlift.compress.zstd.ZstdInputStream;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import java.io.BufferedInputStream;
@@ -270,10 +271,7 @@ public final class LayerMerger {
         && (magic[1] & 0xff) == 0xb5
         && (magic[2] & 0xff) == 0x2f
         && (magic[3] & 0xff) == 0xfd) {
-      raw.close();
-      throw new ImageException(
-          Reason.UNSUPPORTED,
-          image + ": layer " + layer.digest() + " is zstd-compressed, which is not supported yet");
+      return new ZstdInputStream(raw);
     }
     return raw;
   }

@@ -210,4 +210,16 @@ class LayerMergerTest {
         .isInstanceOf(ImageException.class)
         .hasMessageContaining("holds entry f twice");
   }
+
+  @Test
+  void readsGzipZstdAndUncompressedLayers() throws Exception {
+    LayerInput gz = new TestLayers().file("a", "gzip").write(tmp, "gz");
+    LayerInput zst = new TestLayers().file("b", "zstd").writeZstd(tmp, "zst");
+    LayerInput plain = new TestLayers().file("c", "plain").writePlain(tmp, "plain");
+    var m = merge(gz, zst, plain);
+    assertThat(m.contents())
+        .containsEntry("a", "gzip")
+        .containsEntry("b", "zstd")
+        .containsEntry("c", "plain");
+  }
 }

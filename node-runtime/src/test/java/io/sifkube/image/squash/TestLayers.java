@@ -1,5 +1,6 @@
 package io.sifkube.image.squash;
 
+import io.airlift.compress.zstd.ZstdOutputStream;
 import io.sifkube.image.oci.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -69,6 +70,24 @@ final class TestLayers {
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(f))) {
       out.write(bytes.toByteArray());
     }
+    return new LayerInput(Digest.sha256(Files.readAllBytes(f)), f);
+  }
+
+  /** Writes the layer zstd-compressed. */
+  LayerInput writeZstd(Path dir, String name) throws IOException {
+    tar.finish();
+    Path f = dir.resolve(name + ".tar.zst");
+    try (OutputStream out = new ZstdOutputStream(Files.newOutputStream(f))) {
+      out.write(bytes.toByteArray());
+    }
+    return new LayerInput(Digest.sha256(Files.readAllBytes(f)), f);
+  }
+
+  /** Writes the layer uncompressed. */
+  LayerInput writePlain(Path dir, String name) throws IOException {
+    tar.finish();
+    Path f = dir.resolve(name + ".tar");
+    Files.write(f, bytes.toByteArray());
     return new LayerInput(Digest.sha256(Files.readAllBytes(f)), f);
   }
 
