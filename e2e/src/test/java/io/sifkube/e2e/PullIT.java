@@ -2,9 +2,11 @@ package io.sifkube.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.sifkube.e2e.TestImages.Layer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -479,6 +481,43 @@ class PullIT {
           .hasSize(1);
     }
     assertThat(layerDigest(b)).isEqualTo(layerDigest(a));
+  }
+
+  @Test
+  void httpUrlsOfSifFilesAreDownloadedAndChecked() throws Exception {
+    Path rootfs = Files.createDirectories(tmp.resolve("rootfs/etc"));
+    Files.writeString(rootfs.resolve("motd"), "hi");
+    Path image = tmp.resolve("served.oci.sif");
+    Launcher.sifctl("build", image.toString(), tmp.resolve("rootfs").toString()).ok();
+    Path junk = tmp.resolve("junk.sif");
+    Files.writeString(junk, "<html>not found</html>");
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        ex -> {
+          Path f = ex.getRequestURI().getPath().endsWith("junk.sif") ? junk : image;
+          byte[] body = Files.readAllBytes(f);
+          ex.sendResponseHeaders(200, body.length);
+          try (var out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    server.start();
+    try {
+      String base = "http://127.0.0.1:" + server.getAddress().getPort();
+      Path out = Files.createDirectories(tmp.resolve("out"));
+      Launcher.sifctl("pull", base + "/served.oci.sif", out.resolve("got.oci.sif").toString()).ok();
+      assertThat(Files.mismatch(image, out.resolve("got.oci.sif"))).isEqualTo(-1L);
+      Launcher.Result bad =
+          Launcher.sifctl("pull", base + "/junk.sif", out.resolve("junk.sif").toString());
+      assertThat(bad.status()).isEqualTo(1);
+      assertThat(bad.err()).contains(base + "/junk.sif: the download is not a valid SIF");
+      try (Stream<Path> left = Files.list(out)) {
+        assertThat(left.map(p -> p.getFileName().toString())).containsExactly("got.oci.sif");
+      }
+    } finally {
+      server.stop(0);
+    }
   }
 
   @Test

@@ -2,12 +2,14 @@ package io.sifkube.cli;
 
 import io.sifkube.image.ImageException;
 import io.sifkube.image.oci.Platform;
+import io.sifkube.image.pull.HttpSifDownloader;
 import io.sifkube.image.pull.ImagePuller;
 import io.sifkube.image.pull.ImageSource;
 import io.sifkube.image.pull.PullResult;
 import io.sifkube.image.squash.LayerLimits;
 import io.sifkube.image.squash.Tar2Sqfs;
 import io.sifkube.image.store.ImageCache;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,7 +25,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "pull",
     mixinStandardHelpOptions = true,
-    description = "Pull an image into an OCI-SIF file (docker://REF, oci:DIR[:TAG]).")
+    description =
+        "Pull an image into an OCI-SIF file (docker://REF, oci:DIR[:TAG], oci-archive:FILE,"
+            + " docker-archive:FILE, http(s)://URL of a SIF).")
 final class PullCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "SOURCE", description = "docker://REF or oci:DIR[:TAG]")
@@ -77,6 +81,9 @@ final class PullCommand implements Callable<Integer> {
       // java.net.http checks host names even with a trust-all context; --insecure means no checks.
       System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
     }
+    if (source.startsWith("http://") || source.startsWith("https://")) {
+      return pullFile(URI.create(source));
+    }
     ImageCache cache = new ImageCache(cacheDir != null ? cacheDir : ImageCache.defaultRoot());
     try (ImageSource src = Sources.open(source, authfile, insecure, cache.root().resolve("tmp"))) {
       Path out = dest != null ? dest : Path.of(src.defaultSifName());
@@ -97,6 +104,21 @@ final class PullCommand implements Callable<Integer> {
     } catch (ImageException e) {
       throw new CliException(e.getMessage(), e);
     }
+  }
+
+  /** {@code http(s)://…/FILE.sif}: a SIF or OCI-SIF file, downloaded as it is. */
+  private int pullFile(URI uri) throws Exception {
+    Path out = dest != null ? dest : Path.of(HttpSifDownloader.defaultName(uri));
+    if (Files.exists(out) && !force) {
+      throw new CliException(out + ": image file already exists (use --force to overwrite)");
+    }
+    try {
+      new HttpSifDownloader(insecure, ConsoleProgress.forStderr()).download(uri, out);
+    } catch (ImageException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+    Info.line("Image written to " + out);
+    return 0;
   }
 
   /** Copies atomically: a reader of DEST never sees half an image. */

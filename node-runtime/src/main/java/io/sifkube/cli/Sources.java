@@ -36,7 +36,7 @@ final class Sources {
     if (spec.startsWith("docker-archive:")) {
       return DockerArchiveSource.parse(spec.substring("docker-archive:".length()), workDir);
     }
-    for (String later : new String[] {"http://", "https://", "oras://"}) {
+    for (String later : new String[] {"oras://", "library://", "shub://"}) {
       if (spec.startsWith(later)) {
         throw new CliException(spec + ": " + later + " sources are not supported yet");
       }
