@@ -10,9 +10,11 @@ import io.sifkube.image.squash.LayerLimits;
 import io.sifkube.image.squash.Tar2Sqfs;
 import io.sifkube.image.store.ImageCache;
 import java.net.URI;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -126,7 +128,14 @@ final class PullCommand implements Callable<Integer> {
     Path dir = to.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, "." + to.getFileName(), ".tmp");
     try {
-      Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+      // A kernel copy (sendfile): images are large and the cache is usually on the same disk.
+      try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+          FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        long size = in.size();
+        for (long at = 0; at < size; ) {
+          at += in.transferTo(at, size - at, out);
+        }
+      }
       Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);

@@ -43,6 +43,10 @@ final class RegistryTls {
         ctx.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
         return ctx;
       }
+      Path dir = certsDir().resolve(host);
+      if (!Files.isDirectory(dir)) {
+        return SSLContext.getDefault(); // no extra CA for this registry: the JVM's own trust
+      }
       KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
       ks.load(null, null);
       // Start from the JVM's own CAs, then add the registry's.
@@ -57,8 +61,7 @@ final class RegistryTls {
           }
         }
       }
-      Path dir = certsDir().resolve(host);
-      if (Files.isDirectory(dir)) {
+      {
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
         try (DirectoryStream<Path> crts = Files.newDirectoryStream(dir, "*.crt")) {
           for (Path crt : crts) {

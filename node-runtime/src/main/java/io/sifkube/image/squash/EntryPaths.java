@@ -11,11 +11,15 @@ final class EntryPaths {
 
   /**
    * The entry name relative to the root, without {@code ./}, duplicate or trailing slashes: {@code
-   * ./usr//bin/} → {@code usr/bin}. The root itself cleans to the empty string.
+   * ./usr//bin/} → {@code usr/bin}. The root itself ({@code ./}, {@code /}) cleans to the empty
+   * string.
    *
    * @return empty when the name is absolute or climbs out of the root ({@code ..})
    */
   static Optional<String> clean(String name) {
+    if (name.matches("/+")) {
+      return Optional.of(""); // some tools (umoci insert) name the root entry "/"
+    }
     if (name.startsWith("/") || name.indexOf('\0') >= 0) {
       return Optional.empty();
     }

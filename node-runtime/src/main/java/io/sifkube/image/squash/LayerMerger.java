@@ -15,10 +15,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Squashes image layers into one tar stream with OCI whiteout semantics, the way oci-tools squashes
@@ -264,7 +264,9 @@ public final class LayerMerger {
     byte[] magic = raw.readNBytes(4);
     raw.reset();
     if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-      return new GZIPInputStream(raw, 1 << 16);
+      // Parallel gzip writers (pigz, pgzip in umoci) emit several members; the JDK's
+      // GZIPInputStream can stop after the first when available() is 0 at a member boundary.
+      return new GzipCompressorInputStream(raw, true);
     }
     if (magic.length == 4
         && (magic[0] & 0xff) == 0x28

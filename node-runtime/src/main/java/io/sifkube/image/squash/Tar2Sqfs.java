@@ -37,8 +37,19 @@ public final class Tar2Sqfs {
 
   /** Runs {@code producer} into tar2sqfs, which writes the squashfs image {@code out}. */
   public void convert(TarProducer producer, Path out, String image) throws IOException {
+    // One compressor job per core: the output is the same whatever the job count.
+    String jobs = Integer.toString(Runtime.getRuntime().availableProcessors());
     List<String> cmd =
-        List.of(tool, "--compressor", "gzip", "--quiet", "--force", "--no-skip", out.toString());
+        List.of(
+            tool,
+            "--compressor",
+            "gzip",
+            "--num-jobs",
+            jobs,
+            "--quiet",
+            "--force",
+            "--no-skip",
+            out.toString());
     Process p;
     try {
       p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

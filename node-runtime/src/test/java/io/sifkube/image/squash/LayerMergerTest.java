@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
+import io.sifkube.image.oci.Digest;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
@@ -138,6 +142,7 @@ class LayerMergerTest {
   void cleansEntryNames() {
     assertThat(EntryPaths.clean("./a//b/./c/")).contains("a/b/c");
     assertThat(EntryPaths.clean("./")).contains("");
+    assertThat(EntryPaths.clean("/")).contains("");
     assertThat(EntryPaths.clean("a/../b")).isEmpty();
     assertThat(EntryPaths.clean("/etc")).isEmpty();
     assertThat(EntryPaths.ancestors("a/b/c")).containsExactly("a/b", "a");
@@ -221,5 +226,25 @@ class LayerMergerTest {
         .containsEntry("a", "gzip")
         .containsEntry("b", "zstd")
         .containsEntry("c", "plain");
+  }
+
+  @Test
+  void readsGzipLayersMadeOfSeveralMembers() throws Exception {
+    // Parallel compressors write one gzip member per block; all of them are the layer.
+    byte[] tar = new TestLayers().file("a", "x".repeat(100_000)).file("b", "second").tarBytes();
+    Path f = tmp.resolve("multi.tar.gz");
+    try (var out = Files.newOutputStream(f)) {
+      int half = tar.length / 2;
+      for (byte[] part :
+          new byte[][] {
+            Arrays.copyOfRange(tar, 0, half), Arrays.copyOfRange(tar, half, tar.length)
+          }) {
+        var gz = new GZIPOutputStream(out);
+        gz.write(part);
+        gz.finish();
+      }
+    }
+    var layer = new LayerInput(Digest.sha256(Files.readAllBytes(f)), f);
+    assertThat(merge(layer).contents()).containsEntry("b", "second");
   }
 }

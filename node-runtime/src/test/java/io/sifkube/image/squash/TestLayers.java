@@ -73,6 +73,12 @@ final class TestLayers {
     return new LayerInput(Digest.sha256(Files.readAllBytes(f)), f);
   }
 
+  /** The finished, uncompressed tar. */
+  byte[] tarBytes() throws IOException {
+    tar.finish();
+    return bytes.toByteArray();
+  }
+
   /** Writes the layer zstd-compressed. */
   LayerInput writeZstd(Path dir, String name) throws IOException {
     tar.finish();
