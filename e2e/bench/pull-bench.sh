@@ -66,7 +66,7 @@ measure() { # CMD... → "seconds max_rss_kib"
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 settle() { rm -rf "$work/peer" "$work/cache" "$work"/*.oci.sif; mkdir -p "$work/peer"; sync; sleep 1; }
 
-peer_s=() cold_s=() warm_s=() cold_rss=0 warm_rss=0
+peer_s=() cold_s=() warm_s=() pin_s=() cold_rss=0 warm_rss=0
 for ((r = 1; r <= rounds; r++)); do
   settle
   read -r s _ < <(measure sh -c "skopeo copy -q --src-tls-verify=false '$ref' 'oci:$work/peer/layout:v1' &&
@@ -82,19 +82,25 @@ for ((r = 1; r <= rounds; r++)); do
   read -r s rss < <(measure env SIFKUBE_JAVA_OPTS="-Xmx$heap" "$root/bin/sifctl" pull -F \
     --cache-dir "$work/cache" "$ref" "$work/warm.oci.sif")
   warm_s+=("$s"); ((rss > warm_rss)) && warm_rss=$rss
+  digest=$(grep -o 'Image sha256:[0-9a-f]*' "$work/cmd.err" | cut -d' ' -f2)
+  read -r s _ < <(measure env SIFKUBE_JAVA_OPTS="-Xmx$heap" "$root/bin/sifctl" pull -F \
+    --cache-dir "$work/cache" "docker://127.0.0.1:$port/bench/debian@$digest" "$work/pinned.oci.sif")
+  pin_s+=("$s")
 done
 
 peer=$(median "${peer_s[@]}")
 cold=$(median "${cold_s[@]}")
 warm=$(median "${warm_s[@]}")
+pin=$(median "${pin_s[@]}")
 sqfs_ours=$(stat -c %s "$work/cold.oci.sif")
 printf '\nimage: %s root fs, %s in the registry (gzip layers); median of %s rounds\n' \
   "$(du -sh "$rootfs" | cut -f1)" "$compressed" "$rounds"
 printf '%-52s %9s %10s %13s\n' "pipeline" "seconds" "x peer" "max RSS MiB"
 printf '%-52s %9.2f %10.2f %13s\n' "skopeo copy + umoci unpack + mksquashfs (peer)" "$peer" 1 "-"
 printf '%-52s %9.2f %10.2f %13.1f\n' "sifctl pull, cold cache (-Xmx$heap)" "$cold" "$(echo "$cold / $peer" | bc -l)" "$(echo "$cold_rss / 1024" | bc -l)"
-printf '%-52s %9.2f %10.2f %13.1f\n' "sifctl pull, cached digest" "$warm" "$(echo "$warm / $peer" | bc -l)" "$(echo "$warm_rss / 1024" | bc -l)"
-printf '\nwarm / cold = %.1f %% (goal < 5 %%); cold / peer = %.2f (goal <= 1.0)\n' \
-  "$(echo "100 * $warm / $cold" | bc -l)" "$(echo "$cold / $peer" | bc -l)"
+printf '%-52s %9.2f %10.2f %13.1f\n' "sifctl pull, cached (tag re-resolved)" "$warm" "$(echo "$warm / $peer" | bc -l)" "$(echo "$warm_rss / 1024" | bc -l)"
+printf '%-52s %9.2f %10.2f %13s\n' "sifctl pull REF@DIGEST, cached" "$pin" "$(echo "$pin / $peer" | bc -l)" "-"
+printf '\nwarm / cold: by tag %.1f %%, by digest %.1f %% (goal < 5 %%); cold / peer = %.2f (goal <= 1.0)\n' \
+  "$(echo "100 * $warm / $cold" | bc -l)" "$(echo "100 * $pin / $cold" | bc -l)" "$(echo "$cold / $peer" | bc -l)"
 printf 'output sizes: OCI-SIF %s bytes, peer squashfs %s bytes\n' "$sqfs_ours" "$sqfs_peer"
-echo "runs (s): peer ${peer_s[*]} | cold ${cold_s[*]} | warm ${warm_s[*]}"
+echo "runs (s): peer ${peer_s[*]} | cold ${cold_s[*]} | warm ${warm_s[*]} | pinned ${pin_s[*]}"

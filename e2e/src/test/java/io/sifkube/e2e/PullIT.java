@@ -170,6 +170,25 @@ class PullIT {
         .ok();
     assertThat(Files.mismatch(sif, fromLayout)).isEqualTo(-1L);
 
+    // Pinned by digest, a cached image needs no request at all: not even the manifest.
+    Matcher id = Pattern.compile("Image (sha256:[0-9a-f]{64}) written").matcher(first.err());
+    assertThat(id.find()).isTrue();
+    long requests = registry.requests();
+    assertThat(requests).as("the registry logs requests").isPositive();
+    Launcher.Result pinned =
+        Launcher.sifctl(
+                "pull",
+                "--cache-dir",
+                cache.toString(),
+                "docker://" + registry.host() + "/test/rich@" + id.group(1),
+                tmp.resolve("pinned.oci.sif").toString())
+            .ok();
+    assertThat(pinned.err()).contains("Using cached OCI-SIF image");
+    assertThat(registry.requests())
+        .as("registry requests for a cached, pinned digest")
+        .isEqualTo(requests);
+    assertThat(Files.mismatch(sif, tmp.resolve("pinned.oci.sif"))).isEqualTo(-1L);
+
     String list = Launcher.sifctl("cache", "list", "--cache-dir", cache.toString()).ok().out();
     assertThat(list.lines().filter(l -> l.startsWith("sha256:"))).hasSize(1);
   }

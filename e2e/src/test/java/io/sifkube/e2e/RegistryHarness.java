@@ -133,6 +133,11 @@ final class RegistryHarness implements AutoCloseable {
     return Files.exists(f) ? Files.readString(f) : "";
   }
 
+  /** How many requests of any kind the registry has logged so far. */
+  long requests() throws IOException {
+    return log().lines().filter(l -> l.contains("\"GET /v2/") || l.contains("\"HEAD /v2/")).count();
+  }
+
   /** How many blob GETs the registry has served so far. */
   long blobGets() throws IOException {
     return log().lines().filter(l -> l.contains("\"GET /v2/") && l.contains("/blobs/")).count();

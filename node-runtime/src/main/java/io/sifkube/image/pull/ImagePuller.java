@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Pulls an image into the cache as one OCI-SIF, as {@code singularity pull --oci} does: resolve the
@@ -48,6 +49,12 @@ public final class ImagePuller {
   }
 
   public PullResult pull(ImageSource source, Platform platform) throws IOException {
+    Optional<Digest> pinned = source.pinnedDigest();
+    if (pinned.isPresent() && Files.isRegularFile(cache.sifPath(pinned.get()))) {
+      // A digest names immutable content: the OCI-SIF made from it is still right.
+      listener.info("Using cached OCI-SIF image");
+      return new PullResult(cache.sifPath(pinned.get()), pinned.get(), true);
+    }
     ResolvedImage img = source.resolve(platform);
     Digest id = img.manifestDigest();
     Path sif = cache.sifPath(id);

@@ -40,34 +40,31 @@ public final class RegistryClient {
   private final Credentials credentials;
   private final boolean insecure;
   private final RetryPolicy retry;
-  private final HttpClient http;
+  private HttpClient http;
   private String scheme;
   private String authorization;
   private String lastRealm = "";
 
+  /** A client for {@code ref}'s repository; nothing is set up until the first request. */
   public RegistryClient(
       ImageReference ref,
       String image,
       Credentials credentials,
       boolean insecure,
-      RetryPolicy retry)
-      throws IOException {
-    this(ref, image, credentials, insecure, retry, clientFor(ref, insecure));
-  }
-
-  RegistryClient(
-      ImageReference ref,
-      String image,
-      Credentials credentials,
-      boolean insecure,
-      RetryPolicy retry,
-      HttpClient http) {
+      RetryPolicy retry) {
     this.ref = ref;
     this.image = image;
     this.credentials = credentials;
     this.insecure = insecure;
     this.retry = retry;
-    this.http = http;
+  }
+
+  /** The HTTP client, built on first use: TLS set-up costs start-up time a cache hit avoids. */
+  private HttpClient http() throws IOException {
+    if (http == null) {
+      http = clientFor(ref, insecure);
+    }
+    return http;
   }
 
   static HttpClient clientFor(ImageReference ref, boolean insecure) throws IOException {
@@ -185,7 +182,7 @@ public final class RegistryClient {
       }
       HttpResponse<InputStream> resp;
       try {
-        resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        resp = http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new ImageException(Reason.IO, image + ": interrupted", e);
@@ -263,7 +260,7 @@ public final class RegistryClient {
     login.ifPresent(l -> b.header("Authorization", l.basicHeader()));
     HttpResponse<InputStream> resp;
     try {
-      resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      resp = http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ImageException(Reason.IO, image + ": interrupted", e);
@@ -313,7 +310,7 @@ public final class RegistryClient {
             .timeout(PROBE_TIMEOUT)
             .build();
     try {
-      http.send(req, HttpResponse.BodyHandlers.discarding());
+      http().send(req, HttpResponse.BodyHandlers.discarding());
       return "https";
     } catch (SSLHandshakeException e) {
       boolean certificateProblem =

@@ -11,6 +11,7 @@ import io.sifkube.image.pull.ResolvedImage;
 import io.sifkube.image.ref.ImageReference;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Optional;
 
 /**
  * {@code docker://REF}: an image on an OCI distribution registry. Manifests are verified against
@@ -28,8 +29,7 @@ public final class RegistrySource implements ImageSource {
   private final String name;
 
   public RegistrySource(
-      ImageReference ref, Credentials credentials, boolean insecure, RetryPolicy retry)
-      throws IOException {
+      ImageReference ref, Credentials credentials, boolean insecure, RetryPolicy retry) {
     this.ref = ref;
     this.name = "docker://" + ref;
     this.client = new RegistryClient(ref, name, credentials, insecure, retry);
@@ -38,6 +38,11 @@ public final class RegistrySource implements ImageSource {
   @Override
   public String name() {
     return name;
+  }
+
+  @Override
+  public Optional<Digest> pinnedDigest() {
+    return ref.pinnedDigest();
   }
 
   @Override
