@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -537,6 +538,38 @@ class PullIT {
     } finally {
       server.stop(0);
     }
+  }
+
+  @Test
+  void aTruncatedBlobIsRefusedNamingBothSizes() throws Exception {
+    Layer l = new Layer().file("f", "some content that will be cut", 0644);
+    Path layout = TestImages.layout(tmp.resolve("t"), "v1", "amd64", List.of(l));
+    registry.push(layout, "v1", "hostile/truncated:v1");
+    String layerHex = layerDigestHex(layout);
+    Path data =
+        registry
+            .storage()
+            .resolve(
+                "docker/registry/v2/blobs/sha256/"
+                    + layerHex.substring(0, 2)
+                    + "/"
+                    + layerHex
+                    + "/data");
+    byte[] bytes = Files.readAllBytes(data);
+    Files.write(data, Arrays.copyOf(bytes, bytes.length - 10));
+    Path cache = tmp.resolve("cache");
+    Launcher.Result r =
+        Launcher.sifctl(
+            "pull",
+            "--cache-dir",
+            cache.toString(),
+            "docker://" + registry.host() + "/hostile/truncated:v1",
+            tmp.resolve("x.oci.sif").toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("blob sha256:" + layerHex)
+        .contains("got " + (bytes.length - 10) + " bytes, expected " + bytes.length);
+    assertNoImageCached(cache);
   }
 
   @Test

@@ -174,6 +174,87 @@ class SecurePullIT {
     }
   }
 
+  @Test
+  void bearerTokensComeFromTheChallengedRealmWithTheLogin() throws Exception {
+    try (TokenProxy proxy = new TokenProxy(plain.host())) {
+      String ref = "docker://" + proxy.host() + "/test/app:v1";
+      Path out = tmp.resolve("token.oci.sif");
+      pull(
+              Map.of(),
+              "--authfile",
+              authfile(proxy.host(), USER, PASSWORD).toString(),
+              ref,
+              out.toString())
+          .ok();
+      assertThat(proxy.tokenQueries).isNotEmpty();
+      assertThat(proxy.tokenQueries.peek())
+          .contains("service=sifkube-token-test")
+          .contains("scope=repository%3Atest%2Fapp%3Apull");
+      assertThat(Files.readString(PullIT.unsquash(out, tmp.resolve("t")).resolve("hello")))
+          .isEqualTo("world");
+
+      Launcher.Result anonymous = pull(Map.of(), ref, tmp.resolve("anon.oci.sif").toString());
+      assertThat(anonymous.status()).isEqualTo(1);
+      assertThat(anonymous.err())
+          .contains("401 from token realm http://" + proxy.host() + "/token");
+    }
+  }
+
+  /** A registry front that wants a bearer token, and the token service that issues it. */
+  static final class TokenProxy implements AutoCloseable {
+    private static final String TOKEN = "tok-" + System.nanoTime();
+    private final HttpServer server;
+    private final FaultyProxy forwarder;
+    final ConcurrentLinkedQueue<String> tokenQueries = new ConcurrentLinkedQueue<>();
+
+    TokenProxy(String upstream) throws IOException {
+      forwarder = new FaultyProxy(upstream, 0);
+      String login =
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext(
+          "/token",
+          ex -> {
+            tokenQueries.add(ex.getRequestURI().getRawQuery());
+            if (!login.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+              FaultyProxy.reply(ex, 401, new byte[0]);
+              return;
+            }
+            FaultyProxy.reply(
+                ex, 200, ("{\"token\":\"" + TOKEN + "\"}").getBytes(StandardCharsets.UTF_8));
+          });
+      server.createContext(
+          "/v2/",
+          ex -> {
+            if (!("Bearer " + TOKEN).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+              ex.getResponseHeaders()
+                  .add(
+                      "WWW-Authenticate",
+                      "Bearer realm=\"http://"
+                          + host()
+                          + "/token\",service=\"sifkube-token-test\","
+                          + "scope=\"repository:test/app:pull\"");
+              FaultyProxy.reply(ex, 401, new byte[0]);
+              return;
+            }
+            forwarder.forward(ex, ex.getRequestURI().getPath());
+          });
+      server.start();
+    }
+
+    String host() {
+      return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+      forwarder.close();
+    }
+  }
+
   /**
    * A registry front on 127.0.0.1 that wants basic auth, answers the first {@code failures}
    * manifest requests with 500, and redirects every blob download to a second server reached as
@@ -240,7 +321,7 @@ class SecurePullIT {
       return "127.0.0.1:" + front.getAddress().getPort();
     }
 
-    private void forward(HttpExchange ex, String path) throws IOException {
+    void forward(HttpExchange ex, String path) throws IOException {
       try {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + upstream + path));
         String accept = ex.getRequestHeaders().getFirst("Accept");
@@ -258,7 +339,7 @@ class SecurePullIT {
       }
     }
 
-    private static void reply(HttpExchange ex, int status, byte[] body) throws IOException {
+    static void reply(HttpExchange ex, int status, byte[] body) throws IOException {
       try (InputStream in = ex.getRequestBody()) {
         in.readAllBytes();
       }

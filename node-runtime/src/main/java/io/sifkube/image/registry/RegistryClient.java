@@ -116,6 +116,12 @@ public final class RegistryClient {
         continue;
       }
       int status = resp.statusCode();
+      if (status == 416 && rangeStart > 0) {
+        // Nothing left past rangeStart: the blob is shorter than its descriptor says. The caller
+        // sees the end of the stream and reports the size mismatch.
+        resp.body().close();
+        return new Response(status, "", 0, InputStream.nullInputStream());
+      }
       if (status == 200 || status == 206) {
         long len = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
         return new Response(

@@ -161,6 +161,10 @@ public final class RegistrySource implements ImageSource {
       }
       RegistryClient.Response r = client.get("blobs/" + d.digest(), null, read);
       in = r.body();
+      if (r.status() == 416) {
+        resumes = MAX_RESUMES; // the registry has no more bytes: stop asking
+        return;
+      }
       if (r.status() == 200 && read > 0) {
         // The server ignored Range: skip what we already have.
         try {
