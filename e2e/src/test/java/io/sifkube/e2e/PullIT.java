@@ -322,15 +322,7 @@ class PullIT {
     Path layout = TestImages.layout(tmp.resolve("c"), "v1", "amd64", List.of(l));
     registry.push(layout, "v1", "hostile/corrupt:v1");
     String layerHex = layerDigestHex(layout);
-    Path data =
-        registry
-            .storage()
-            .resolve(
-                "docker/registry/v2/blobs/sha256/"
-                    + layerHex.substring(0, 2)
-                    + "/"
-                    + layerHex
-                    + "/data");
+    Path data = registry.blobData(layerHex);
     byte[] bytes = Files.readAllBytes(data);
     bytes[bytes.length / 2] ^= 0x55;
     Files.write(data, bytes);
@@ -546,15 +538,7 @@ class PullIT {
     Path layout = TestImages.layout(tmp.resolve("t"), "v1", "amd64", List.of(l));
     registry.push(layout, "v1", "hostile/truncated:v1");
     String layerHex = layerDigestHex(layout);
-    Path data =
-        registry
-            .storage()
-            .resolve(
-                "docker/registry/v2/blobs/sha256/"
-                    + layerHex.substring(0, 2)
-                    + "/"
-                    + layerHex
-                    + "/data");
+    Path data = registry.blobData(layerHex);
     byte[] bytes = Files.readAllBytes(data);
     Files.write(data, Arrays.copyOf(bytes, bytes.length - 10));
     Path cache = tmp.resolve("cache");

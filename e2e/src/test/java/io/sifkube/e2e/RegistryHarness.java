@@ -128,6 +128,12 @@ final class RegistryHarness implements AutoCloseable {
     return dir.resolve("data");
   }
 
+  /** Where the registry stores the bytes of blob {@code sha256:HEX} (for damaging them). */
+  Path blobData(String hex) {
+    return storage()
+        .resolve("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
+  }
+
   String log() throws IOException {
     Path f = dir.resolve("registry.log");
     return Files.exists(f) ? Files.readString(f) : "";

@@ -186,13 +186,7 @@ public final class RegistryClient {
       if (authorization != null && sameHost(target)) {
         b.header("Authorization", authorization);
       }
-      HttpResponse<InputStream> resp;
-      try {
-        resp = http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ImageException(Reason.IO, image + ": interrupted", e);
-      }
+      HttpResponse<InputStream> resp = sendOnce(b.build());
       int s = resp.statusCode();
       if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
         Optional<String> loc = resp.headers().firstValue("Location");
@@ -212,6 +206,15 @@ public final class RegistryClient {
       return resp;
     }
     throw new ImageException(Reason.INVALID, image + ": more than " + MAX_REDIRECTS + " redirects");
+  }
+
+  private HttpResponse<InputStream> sendOnce(HttpRequest request) throws IOException {
+    try {
+      return http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ImageException(Reason.IO, image + ": interrupted", e);
+    }
   }
 
   private void authenticate(String header, String detail) throws IOException {
@@ -264,13 +267,7 @@ public final class RegistryClient {
     HttpRequest.Builder b = HttpRequest.newBuilder(tokenUri).GET().timeout(Duration.ofSeconds(60));
     // The realm is the auth service the registry itself names; docker sends the login there too.
     login.ifPresent(l -> b.header("Authorization", l.basicHeader()));
-    HttpResponse<InputStream> resp;
-    try {
-      resp = http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ImageException(Reason.IO, image + ": interrupted", e);
-    }
+    HttpResponse<InputStream> resp = sendOnce(b.build());
     byte[] body;
     try (InputStream in = resp.body()) {
       body = in.readNBytes(MAX_TOKEN_BODY);
