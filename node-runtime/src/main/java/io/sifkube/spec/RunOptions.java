@@ -1,0 +1,91 @@
+package io.sifkube.spec;
+
+import java.util.List;
+
+/**
+ * What the user asked for when running a container, independent of the image.
+ *
+ * @param exec true for {@code exec} (the command replaces ENTRYPOINT and CMD), false for {@code
+ *     run} (arguments replace CMD)
+ * @param command the command ({@code exec}) or arguments ({@code run}); empty for the image's
+ * @param env extra {@code KEY=VALUE} entries; they override the image's
+ * @param cwd the working directory, or null for the image's
+ * @param user {@code name|uid[:group|gid]} to run as, or null for the image's USER
+ * @param hostname a host name (implies a UTS namespace), or null
+ * @param binds bind mounts from the host
+ * @param compat true: writable root on a throw-away overlay (OCI-mode default); false: read-only
+ *     root with $HOME, the current directory and /tmp bound from the host
+ * @param home the caller's home directory, bound in when not {@code compat}
+ * @param hostCwd the caller's working directory, bound in and used as cwd when not {@code compat}
+ * @param noPrivs drop every capability and set no_new_privs
+ * @param addCaps capabilities to add ({@code CAP_…})
+ * @param dropCaps capabilities to drop ({@code CAP_…})
+ * @param memoryBytes memory limit, or 0 for none
+ * @param cpus CPU limit in cores, or 0 for none
+ * @param pidsLimit the most processes, or 0 for no limit
+ * @param network true for a new (empty) network namespace; false shares the host's, as
+ *     SingularityCE does by default
+ */
+public record RunOptions(
+    boolean exec,
+    List<String> command,
+    List<String> env,
+    String cwd,
+    String user,
+    String hostname,
+    List<Bind> binds,
+    boolean compat,
+    String home,
+    String hostCwd,
+    boolean noPrivs,
+    List<String> addCaps,
+    List<String> dropCaps,
+    long memoryBytes,
+    double cpus,
+    long pidsLimit,
+    boolean network) {
+
+  /**
+   * A bind mount.
+   *
+   * @param source host path
+   * @param destination container path
+   * @param readOnly whether it is read-only
+   */
+  public record Bind(String source, String destination, boolean readOnly) {
+
+    /**
+     * Parses {@code src[:dst[:ro|rw]]}, as {@code --bind} takes it.
+     *
+     * @throws IllegalArgumentException naming the value when it has another shape
+     */
+    public static Bind parse(String spec) {
+      String[] p = spec.split(":", -1);
+      if (p.length > 3 || p[0].isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid bind \"" + spec + "\" (expected src[:dst[:ro|rw]])");
+      }
+      String dst = p.length > 1 && !p[1].isEmpty() ? p[1] : p[0];
+      boolean ro = false;
+      if (p.length == 3) {
+        if (!p[2].equals("ro") && !p[2].equals("rw")) {
+          throw new IllegalArgumentException(
+              "invalid bind option \"" + p[2] + "\" in \"" + spec + "\" (ro or rw)");
+        }
+        ro = p[2].equals("ro");
+      }
+      if (!dst.startsWith("/")) {
+        throw new IllegalArgumentException(
+            "bind destination \"" + dst + "\" is not an absolute path");
+      }
+      return new Bind(p[0], dst, ro);
+    }
+  }
+
+  /** Defaults for {@code exec} or {@code run} of {@code command}: compat mode, no limits. */
+  public static RunOptions of(boolean exec, List<String> command) {
+    return new RunOptions(
+        exec, command, List.of(), null, null, null, List.of(), true, null, null, false, List.of(),
+        List.of(), 0, 0, 0, false);
+  }
+}

@@ -1,0 +1,293 @@
+package io.sifkube.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds the OCI runtime {@code config.json} for a container from the image config and the run
+ * options, with SingularityCE OCI-mode defaults: PID, IPC and mount namespaces (UTS with a host
+ * name, network with {@code --net}), a fresh {@code /dev} on tmpfs, an empty inheritable capability
+ * set, the host's resolv.conf and hosts, and image {@code Volumes} never turned into host binds.
+ * Pure: no I/O; the caller passes the image's passwd and group contents.
+ */
+public final class RuntimeSpec {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String DEFAULT_PATH =
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  private RuntimeSpec() {}
+
+  /**
+   * The spec for {@code image} (the image config document) run with {@code opts}.
+   *
+   * @param passwd the image's /etc/passwd ("" when absent)
+   * @param group the image's /etc/group ("" when absent)
+   * @throws IllegalArgumentException naming the option or image field that cannot be used
+   */
+  public static ObjectNode build(JsonNode image, RunOptions opts, String passwd, String group) {
+    JsonNode cfg = image.path("config");
+    List<String> args = args(cfg, opts);
+    String userSpec = opts.user() != null ? opts.user() : cfg.path("User").asText("");
+    ImageUsers.User user = ImageUsers.resolve(userSpec, passwd, group);
+    String cwd = cwd(cfg, opts, user);
+
+    ObjectNode spec = JSON.createObjectNode();
+    spec.put("ociVersion", "1.0.2");
+    ObjectNode process = spec.putObject("process");
+    process.put("terminal", false);
+    ObjectNode u = process.putObject("user");
+    u.put("uid", user.uid());
+    u.put("gid", user.gid());
+    if (!user.additionalGids().isEmpty()) {
+      ArrayNode g = u.putArray("additionalGids");
+      user.additionalGids().forEach(g::add);
+    }
+    ArrayNode a = process.putArray("args");
+    args.forEach(a::add);
+    ArrayNode env = process.putArray("env");
+    environment(cfg, opts, user).forEach(env::add);
+    process.put("cwd", cwd);
+    capabilities(process, opts, user.uid() == 0);
+    process.put("noNewPrivileges", opts.noPrivs());
+    ObjectNode rl = process.putArray("rlimits").addObject();
+    rl.put("type", "RLIMIT_NOFILE");
+    rl.put("hard", 1024);
+    rl.put("soft", 1024);
+
+    ObjectNode root = spec.putObject("root");
+    root.put("path", "rootfs");
+    root.put("readonly", !opts.compat());
+    if (opts.hostname() != null) {
+      spec.put("hostname", opts.hostname());
+    }
+    mounts(spec.putArray("mounts"), opts);
+    linux(spec.putObject("linux"), opts);
+    return spec;
+  }
+
+  static List<String> args(JsonNode cfg, RunOptions opts) {
+    List<String> entrypoint = strings(cfg.path("Entrypoint"));
+    List<String> cmd = strings(cfg.path("Cmd"));
+    List<String> out = new ArrayList<>();
+    if (opts.exec()) {
+      out.addAll(opts.command());
+    } else {
+      out.addAll(entrypoint);
+      out.addAll(opts.command().isEmpty() ? cmd : opts.command());
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(
+          opts.exec()
+              ? "no command given to exec"
+              : "the image has no ENTRYPOINT or CMD and no command was given");
+    }
+    return out;
+  }
+
+  private static String cwd(JsonNode cfg, RunOptions opts, ImageUsers.User user) {
+    String cwd;
+    if (opts.cwd() != null) {
+      cwd = opts.cwd();
+    } else if (!opts.compat() && opts.hostCwd() != null) {
+      cwd = opts.hostCwd();
+    } else {
+      cwd = cfg.path("WorkingDir").asText("");
+      if (cwd.isEmpty()) {
+        cwd = "/";
+      }
+    }
+    if (!cwd.startsWith("/") || cwd.contains("/../") || cwd.endsWith("/..")) {
+      throw new IllegalArgumentException(
+          "working directory \"" + cwd + "\" is not a clean absolute path");
+    }
+    return cwd;
+  }
+
+  private static List<String> environment(JsonNode cfg, RunOptions opts, ImageUsers.User user) {
+    Map<String, String> env = new LinkedHashMap<>();
+    put(env, DEFAULT_PATH);
+    for (String e : strings(cfg.path("Env"))) {
+      put(env, e);
+    }
+    env.putIfAbsent("HOME", user.home());
+    for (String e : opts.env()) {
+      if (!e.contains("=") || e.startsWith("=")) {
+        throw new IllegalArgumentException("--env \"" + e + "\" is not KEY=VALUE");
+      }
+      put(env, e);
+    }
+    List<String> out = new ArrayList<>();
+    env.forEach((k, v) -> out.add(k + "=" + v));
+    return out;
+  }
+
+  private static void put(Map<String, String> env, String kv) {
+    int eq = kv.indexOf('=');
+    if (eq > 0) {
+      env.put(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+  }
+
+  private static void capabilities(ObjectNode process, RunOptions opts, boolean root) {
+    List<String> caps =
+        opts.noPrivs() ? List.of() : Capabilities.compute(opts.addCaps(), opts.dropCaps());
+    ObjectNode c = process.putObject("capabilities");
+    ArrayNode bounding = c.putArray("bounding");
+    caps.forEach(bounding::add);
+    // A non-root user keeps only the bounding set, as SingularityCE does; nothing is inheritable.
+    List<String> active = root ? caps : List.of();
+    ArrayNode eff = c.putArray("effective");
+    active.forEach(eff::add);
+    ArrayNode perm = c.putArray("permitted");
+    active.forEach(perm::add);
+    c.putArray("inheritable");
+    c.putArray("ambient");
+  }
+
+  private static void mounts(ArrayNode m, RunOptions opts) {
+    mount(m, "/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"));
+    mount(m, "/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"));
+    mount(
+        m,
+        "/dev/pts",
+        "devpts",
+        "devpts",
+        List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
+    mount(
+        m,
+        "/dev/shm",
+        "tmpfs",
+        "shm",
+        List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"));
+    mount(m, "/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"));
+    mount(m, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
+    if (opts.compat()) {
+      mount(m, "/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
+    } else {
+      bind(m, "/tmp", "/tmp", false);
+      if (opts.home() != null) {
+        bind(m, opts.home(), opts.home(), false);
+      }
+      if (opts.hostCwd() != null && !opts.hostCwd().equals(opts.home())) {
+        bind(m, opts.hostCwd(), opts.hostCwd(), false);
+      }
+    }
+    bind(m, "/etc/resolv.conf", "/etc/resolv.conf", true);
+    bind(m, "/etc/hosts", "/etc/hosts", true);
+    for (RunOptions.Bind b : opts.binds()) {
+      bind(m, b.source(), b.destination(), b.readOnly());
+    }
+  }
+
+  private static void mount(
+      ArrayNode m, String dst, String type, String src, List<String> options) {
+    ObjectNode n = m.addObject();
+    n.put("destination", dst);
+    n.put("type", type);
+    n.put("source", src);
+    ArrayNode o = n.putArray("options");
+    options.forEach(o::add);
+  }
+
+  private static void bind(ArrayNode m, String src, String dst, boolean ro) {
+    List<String> o = new ArrayList<>(List.of("rbind", "nosuid", "nodev"));
+    o.add(ro ? "ro" : "rw");
+    mount(m, dst, "none", src, o);
+  }
+
+  private static void linux(ObjectNode linux, RunOptions opts) {
+    ArrayNode ns = linux.putArray("namespaces");
+    for (String t : List.of("pid", "ipc", "mount")) {
+      ns.addObject().put("type", t);
+    }
+    if (opts.hostname() != null) {
+      ns.addObject().put("type", "uts");
+    }
+    if (opts.network()) {
+      ns.addObject().put("type", "network");
+    }
+    ObjectNode res = linux.putObject("resources");
+    ObjectNode dev = res.putArray("devices").addObject();
+    dev.put("allow", false);
+    dev.put("access", "rwm");
+    if (opts.memoryBytes() > 0) {
+      res.putObject("memory").put("limit", opts.memoryBytes()).put("swap", opts.memoryBytes());
+    }
+    if (opts.cpus() > 0) {
+      long period = 100_000;
+      res.putObject("cpu").put("quota", Math.round(opts.cpus() * period)).put("period", period);
+    }
+    if (opts.pidsLimit() > 0) {
+      res.putObject("pids").put("limit", opts.pidsLimit());
+    }
+    ArrayNode masked = linux.putArray("maskedPaths");
+    for (String p :
+        List.of(
+            "/proc/acpi",
+            "/proc/kcore",
+            "/proc/keys",
+            "/proc/latency_stats",
+            "/proc/timer_list",
+            "/proc/timer_stats",
+            "/proc/sched_debug",
+            "/proc/scsi",
+            "/sys/firmware")) {
+      masked.add(p);
+    }
+    ArrayNode ro = linux.putArray("readonlyPaths");
+    for (String p :
+        List.of(
+            "/proc/asound",
+            "/proc/bus",
+            "/proc/fs",
+            "/proc/irq",
+            "/proc/sys",
+            "/proc/sysrq-trigger")) {
+      ro.add(p);
+    }
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    if (array.isArray()) {
+      array.forEach(n -> out.add(n.asText()));
+    }
+    return out;
+  }
+
+  /** Parses a size such as {@code 512m}, {@code 2g}, {@code 1048576}. */
+  public static long parseSize(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    long mult = 1;
+    char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
+    switch (last) {
+      case 'k' -> mult = 1L << 10;
+      case 'm' -> mult = 1L << 20;
+      case 'g' -> mult = 1L << 30;
+      case 't' -> mult = 1L << 40;
+      case 'b' -> mult = 1;
+      default -> {
+        if (!Character.isDigit(last)) {
+          throw new IllegalArgumentException("invalid size \"" + text + "\" (e.g. 512m, 2g)");
+        }
+      }
+    }
+    String digits = Character.isDigit(last) ? t : t.substring(0, t.length() - 1);
+    if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit) || digits.length() > 15) {
+      throw new IllegalArgumentException("invalid size \"" + text + "\" (e.g. 512m, 2g)");
+    }
+    long v = Long.parseLong(digits) * mult;
+    if (v <= 0) {
+      throw new IllegalArgumentException("size \"" + text + "\" must be positive");
+    }
+    return v;
+  }
+}

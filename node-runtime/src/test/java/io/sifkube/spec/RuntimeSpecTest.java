@@ -1,0 +1,203 @@
+package io.sifkube.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RuntimeSpecTest {
+
+  private static final String PASSWD =
+      "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:100:Alice:/home/alice:/bin/sh\n";
+  private static final String GROUP = "root:x:0:\nusers:x:100:\nstaff:x:50:alice\n";
+
+  private static JsonNode image(String config) throws Exception {
+    return new ObjectMapper().readTree("{\"config\":" + config + "}");
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
+  private static RunOptions run(List<String> args) {
+    return RunOptions.of(false, args);
+  }
+
+  @Test
+  void runUsesEntrypointPlusCmdAndArgumentsReplaceCmd() throws Exception {
+    JsonNode img = image("{\"Entrypoint\":[\"/bin/tini\",\"--\"],\"Cmd\":[\"sh\"]}");
+    assertThat(
+            texts(
+                RuntimeSpec.build(img, run(List.of()), PASSWD, GROUP).path("process").path("args")))
+        .containsExactly("/bin/tini", "--", "sh");
+    assertThat(
+            texts(
+                RuntimeSpec.build(img, run(List.of("ls", "-l")), PASSWD, GROUP)
+                    .path("process")
+                    .path("args")))
+        .containsExactly("/bin/tini", "--", "ls", "-l");
+    assertThat(
+            texts(
+                RuntimeSpec.build(img, RunOptions.of(true, List.of("date")), PASSWD, GROUP)
+                    .path("process")
+                    .path("args")))
+        .containsExactly("date");
+  }
+
+  @Test
+  void anImageWithNoCommandIsAClearError() throws Exception {
+    assertThatThrownBy(() -> RuntimeSpec.build(image("{}"), run(List.of()), PASSWD, GROUP))
+        .hasMessage("the image has no ENTRYPOINT or CMD and no command was given");
+  }
+
+  @Test
+  void envComesFromTheImageThenTheOptions() throws Exception {
+    JsonNode img = image("{\"Cmd\":[\"x\"],\"Env\":[\"PATH=/opt/bin:/bin\",\"A=1\",\"B=2\"]}");
+    RunOptions o =
+        new RunOptions(
+            false,
+            List.of(),
+            List.of("B=3", "C=x=y"),
+            null,
+            null,
+            null,
+            List.of(),
+            true,
+            null,
+            null,
+            false,
+            List.of(),
+            List.of(),
+            0,
+            0,
+            0,
+            false);
+    assertThat(texts(RuntimeSpec.build(img, o, PASSWD, GROUP).path("process").path("env")))
+        .containsExactly("PATH=/opt/bin:/bin", "A=1", "B=3", "HOME=/root", "C=x=y");
+  }
+
+  @Test
+  void resolvesUsersAndGroupsFromTheImage() {
+    assertThat(ImageUsers.resolve("alice", PASSWD, GROUP))
+        .isEqualTo(new ImageUsers.User(1000, 100, "/home/alice", List.of(50L)));
+    assertThat(ImageUsers.resolve("1000:50", PASSWD, GROUP).gid()).isEqualTo(50);
+    assertThat(ImageUsers.resolve("alice:staff", PASSWD, GROUP).gid()).isEqualTo(50);
+    assertThat(ImageUsers.resolve("4242", PASSWD, GROUP))
+        .isEqualTo(new ImageUsers.User(4242, 0, "/", List.of()));
+    assertThat(ImageUsers.resolve("", "", "").uid()).isZero();
+    assertThatThrownBy(() -> ImageUsers.resolve("bob", PASSWD, GROUP))
+        .hasMessage("user \"bob\" is not in the image's /etc/passwd");
+    assertThatThrownBy(() -> ImageUsers.resolve("alice:wheel", PASSWD, GROUP))
+        .hasMessage("group \"wheel\" is not in the image's /etc/group");
+    assertThatThrownBy(() -> ImageUsers.resolve("99999999999", PASSWD, GROUP))
+        .hasMessageContaining("not a valid id");
+  }
+
+  @Test
+  void theImageUserRunsWithItsHomeAndOnlyBoundingCapabilities() throws Exception {
+    JsonNode img = image("{\"Cmd\":[\"x\"],\"User\":\"alice\",\"WorkingDir\":\"/work\"}");
+    JsonNode p = RuntimeSpec.build(img, run(List.of()), PASSWD, GROUP).path("process");
+    assertThat(p.path("user").path("uid").asLong()).isEqualTo(1000);
+    assertThat(p.path("cwd").asText()).isEqualTo("/work");
+    assertThat(texts(p.path("env"))).contains("HOME=/home/alice");
+    assertThat(texts(p.path("capabilities").path("bounding"))).contains("CAP_CHOWN");
+    assertThat(p.path("capabilities").path("effective")).isEmpty();
+    assertThat(p.path("capabilities").path("inheritable")).isEmpty();
+  }
+
+  @Test
+  void capabilitiesFollowNoPrivsAddAndDrop() throws Exception {
+    JsonNode img = image("{\"Cmd\":[\"x\"]}");
+    RunOptions drop =
+        new RunOptions(
+            false,
+            List.of(),
+            List.of(),
+            null,
+            null,
+            null,
+            List.of(),
+            true,
+            null,
+            null,
+            false,
+            List.of("sys_admin"),
+            List.of("CAP_CHOWN"),
+            0,
+            0,
+            0,
+            false);
+    JsonNode caps =
+        RuntimeSpec.build(img, drop, PASSWD, GROUP).path("process").path("capabilities");
+    assertThat(texts(caps.path("effective"))).contains("CAP_SYS_ADMIN").doesNotContain("CAP_CHOWN");
+    RunOptions none =
+        new RunOptions(
+            false, List.of(), List.of(), null, null, null, List.of(), true, null, null, true,
+            List.of(), List.of(), 0, 0, 0, false);
+    JsonNode p = RuntimeSpec.build(img, none, PASSWD, GROUP).path("process");
+    assertThat(p.path("capabilities").path("bounding")).isEmpty();
+    assertThat(p.path("noNewPrivileges").asBoolean()).isTrue();
+    assertThatThrownBy(() -> Capabilities.normalize("CAP_FLY"))
+        .hasMessage("unknown capability \"CAP_FLY\"");
+  }
+
+  @Test
+  void limitsNamespacesAndMounts() throws Exception {
+    RunOptions o =
+        new RunOptions(
+            false,
+            List.of(),
+            List.of(),
+            null,
+            null,
+            "node1",
+            List.of(RunOptions.Bind.parse("/data:/mnt/data:ro")),
+            false,
+            "/root",
+            "/srv",
+            false,
+            List.of(),
+            List.of(),
+            RuntimeSpec.parseSize("512m"),
+            1.5,
+            64,
+            true);
+    JsonNode s = RuntimeSpec.build(image("{\"Cmd\":[\"x\"]}"), o, PASSWD, GROUP);
+    assertThat(s.path("hostname").asText()).isEqualTo("node1");
+    assertThat(s.path("root").path("readonly").asBoolean()).isTrue();
+    assertThat(s.path("process").path("cwd").asText()).isEqualTo("/srv");
+    JsonNode res = s.path("linux").path("resources");
+    assertThat(res.path("memory").path("limit").asLong()).isEqualTo(512L << 20);
+    assertThat(res.path("cpu").path("quota").asLong()).isEqualTo(150_000);
+    assertThat(res.path("pids").path("limit").asLong()).isEqualTo(64);
+    List<String> ns = new ArrayList<>();
+    s.path("linux").path("namespaces").forEach(n -> ns.add(n.path("type").asText()));
+    assertThat(ns).containsExactly("pid", "ipc", "mount", "uts", "network");
+    List<String> dests = new ArrayList<>();
+    s.path("mounts")
+        .forEach(
+            m ->
+                dests.add(
+                    m.path("destination").asText()
+                        + (m.path("options").toString().contains("\"ro\"") ? ":ro" : "")));
+    assertThat(dests)
+        .contains("/dev", "/tmp", "/root", "/srv", "/mnt/data:ro", "/etc/resolv.conf:ro");
+  }
+
+  @Test
+  void badOptionsAreNamed() {
+    assertThatThrownBy(() -> RuntimeSpec.parseSize("12q"))
+        .hasMessage("invalid size \"12q\" (e.g. 512m, 2g)");
+    assertThatThrownBy(() -> RunOptions.Bind.parse("/a:rel"))
+        .hasMessage("bind destination \"rel\" is not an absolute path");
+    assertThatThrownBy(() -> RunOptions.Bind.parse("/a:/b:rx"))
+        .hasMessageContaining("invalid bind option \"rx\"");
+    assertThat(RunOptions.Bind.parse("/a")).isEqualTo(new RunOptions.Bind("/a", "/a", false));
+  }
+}
