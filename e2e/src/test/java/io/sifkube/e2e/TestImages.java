@@ -97,9 +97,16 @@ final class TestImages {
   /** As {@link #layout(Path, String, String, List)}, with zstd-compressed layers if asked. */
   static Path layout(Path dir, String tag, String arch, List<Layer> layers, boolean zstd)
       throws IOException {
+    return layout(dir, tag, arch, layers, zstd, null);
+  }
+
+  /** With {@code imageConfig} as the config's {@code config} object (Cmd, Env, User, …). */
+  static Path layout(
+      Path dir, String tag, String arch, List<Layer> layers, boolean zstd, ObjectNode imageConfig)
+      throws IOException {
     Files.createDirectories(dir.resolve("blobs/sha256"));
     Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-    ObjectNode manifest = manifestFor(dir, arch, layers, zstd);
+    ObjectNode manifest = manifestFor(dir, arch, layers, zstd, imageConfig);
     byte[] m = JSON.writeValueAsBytes(manifest);
     Digest md = blob(dir, m);
     ObjectNode index = JSON.createObjectNode();
@@ -114,7 +121,8 @@ final class TestImages {
     return dir;
   }
 
-  private static ObjectNode manifestFor(Path dir, String arch, List<Layer> layers, boolean zstd)
+  private static ObjectNode manifestFor(
+      Path dir, String arch, List<Layer> layers, boolean zstd, ObjectNode imageConfig)
       throws IOException {
     ArrayNode layerDescs = JSON.createArrayNode();
     ArrayNode diffIds = JSON.createArrayNode();
@@ -139,7 +147,11 @@ final class TestImages {
     config.put("created", "2026-01-01T00:00:00Z");
     config.put("architecture", arch);
     config.put("os", "linux");
-    config.putObject("config").putArray("Cmd").add("/bin/sh");
+    if (imageConfig != null) {
+      config.set("config", imageConfig);
+    } else {
+      config.putObject("config").putArray("Cmd").add("/bin/sh");
+    }
     ObjectNode rootfs = config.putObject("rootfs");
     rootfs.put("type", "layers");
     rootfs.set("diff_ids", diffIds);
@@ -166,7 +178,8 @@ final class TestImages {
     ArrayNode ms = nested.putArray("manifests");
     for (int i = 0; i < arches.size(); i++) {
       byte[] m =
-          JSON.writeValueAsBytes(manifestFor(dir, arches.get(i), layersPerArch.get(i), false));
+          JSON.writeValueAsBytes(
+              manifestFor(dir, arches.get(i), layersPerArch.get(i), false, null));
       ObjectNode e = ms.addObject();
       e.put("mediaType", "application/vnd.oci.image.manifest.v1+json");
       e.put("digest", blob(dir, m).toString());

@@ -7,4 +7,8 @@ final class Info {
   static void line(String text) {
     System.err.println("INFO:    " + text);
   }
+
+  static void warn(String text) {
+    System.err.println("WARNING: " + text);
+  }
 }

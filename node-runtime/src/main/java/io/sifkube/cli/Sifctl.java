@@ -18,7 +18,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Sifctl.Version.class,
     description = "Work with SIF and OCI-SIF container images.",
-    subcommands = {SifCommand.class, BuildCommand.class, PullCommand.class, CacheCommand.class})
+    subcommands = {
+      SifCommand.class,
+      BuildCommand.class,
+      PullCommand.class,
+      CacheCommand.class,
+      RunCommand.class,
+      ExecCommand.class
+    })
 public final class Sifctl {
 
   /** Exit status for a failed operation (bad file, missing object, tool failure). */
@@ -36,6 +43,9 @@ public final class Sifctl {
     CommandLine cli = new CommandLine(new Sifctl());
     cli.setOut(out);
     cli.setErr(err);
+    // Options after IMAGE belong to the container's command: `sifctl exec img ls -l`.
+    cli.getSubcommands().get("run").setStopAtPositional(true);
+    cli.getSubcommands().get("exec").setStopAtPositional(true);
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           cmd.getErr().println("sifctl: error: " + describe(e));

@@ -1,0 +1,225 @@
+package io.sifkube.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.image.oci.MediaTypes;
+import io.sifkube.mount.Mounter;
+import io.sifkube.sif.SifCodes;
+import io.sifkube.sif.SifDescriptor;
+import io.sifkube.sif.SifFile;
+import io.sifkube.sif.oci.OciSifImage;
+import io.sifkube.sif.oci.OciSifReader;
+import io.sifkube.spec.RunOptions;
+import io.sifkube.spec.RuntimeSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Runs one container from an OCI-SIF (or a native SIF) in the foreground, as {@code singularity
+ * run|exec --oci} does: the squashfs layer is mounted in place from the SIF, a writable overlay on
+ * tmpfs goes on top, the runtime spec is written into a bundle, and the OCI runtime runs it with
+ * our standard streams. Everything mounted is released when the container ends, and what a killed
+ * sifctl left behind is released by the next one ({@link #sweep}).
+ */
+public final class ContainerLauncher {
+
+  private static final int MAX_ID_FILE = 1 << 20;
+
+  private final Mounter mounter;
+  private final OciRuntime runtime;
+  private final Path stateDir;
+  private final Consumer<String> info;
+
+  public ContainerLauncher(
+      Mounter mounter, OciRuntime runtime, Path stateDir, Consumer<String> info) {
+    this.mounter = mounter;
+    this.runtime = runtime;
+    this.stateDir = stateDir;
+    this.info = info;
+  }
+
+  /** An image's squashfs layers (bottom first) and config. */
+  private record Image(List<long[]> layers, JsonNode config) {}
+
+  /** Runs the container to completion; returns its exit status (128+N when killed by signal N). */
+  public int run(Path sif, RunOptions opts) throws IOException {
+    Image image = readImage(sif);
+    preflight(image, opts);
+    sweep();
+    String id = "sifctl-" + UUID.randomUUID();
+    Path dir = Files.createDirectories(stateDir.resolve(id));
+    Deque<Path> mounted = new ArrayDeque<>();
+    try {
+      Files.writeString(dir.resolve("pid"), Long.toString(ProcessHandle.current().pid()));
+      List<Path> lowers = new ArrayList<>();
+      for (int i = 0; i < image.layers().size(); i++) {
+        Path l = Files.createDirectories(dir.resolve("layers/" + i));
+        long[] at = image.layers().get(i);
+        mounter.squashfs(sif, at[0], at[1], l);
+        mounted.push(l);
+        lowers.add(0, l); // overlayfs wants the top layer first
+      }
+      Path tmp = Files.createDirectories(dir.resolve("tmp"));
+      mounter.tmpfs(tmp, "mode=0755,nodev");
+      mounted.push(tmp);
+      Path upper = Files.createDirectories(tmp.resolve("upper"));
+      Path work = Files.createDirectories(tmp.resolve("work"));
+      Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+      mounter.overlay(lowers, upper, work, rootfs);
+      mounted.push(rootfs);
+
+      ObjectNode spec =
+          RuntimeSpec.build(
+              image.config(),
+              opts,
+              readSmall(rootfs.resolve("etc/passwd")),
+              readSmall(rootfs.resolve("etc/group")));
+      Files.write(dir.resolve("config.json"), new ObjectMapper().writeValueAsBytes(spec));
+      return new RuntimeProcess(runtime, id, dir).runForeground();
+    } catch (IllegalArgumentException e) {
+      throw new ContainerException(sif + ": " + e.getMessage(), e);
+    } finally {
+      release(dir, mounted);
+    }
+  }
+
+  private Image readImage(Path sif) throws IOException {
+    try (SifFile f = SifFile.open(sif)) {
+      if (OciSifReader.isOciSif(f)) {
+        OciSifImage img = OciSifReader.read(f);
+        List<long[]> layers = new ArrayList<>();
+        for (OciSifImage.Layer l : img.layers()) {
+          if (!l.mediaType().equals(MediaTypes.SIF_SQUASHFS_LAYER)) {
+            throw new ContainerException(
+                sif
+                    + ": layer "
+                    + l.digest()
+                    + " is "
+                    + l.mediaType()
+                    + "; only squashfs layers can run");
+          }
+          layers.add(new long[] {l.offset(), l.size()});
+        }
+        if (layers.isEmpty()) {
+          throw new ContainerException(sif + ": the image has no layers");
+        }
+        return new Image(layers, img.config());
+      }
+      for (SifDescriptor d : f.descriptors()) {
+        var p = d.partition();
+        if (p.isPresent()
+            && p.get().partType() == SifCodes.PART_PRIMARY_SYSTEM
+            && p.get().fsType() == SifCodes.FS_SQUASHFS) {
+          info.accept(sif + " is not an OCI-SIF; running its primary squashfs partition");
+          ObjectNode cfg = new ObjectMapper().createObjectNode();
+          cfg.putObject("config").putArray("Cmd").add("/bin/sh");
+          return new Image(List.of(new long[] {d.offset(), d.size()}), cfg);
+        }
+      }
+      throw new ContainerException(
+          sif + ": neither an OCI-SIF nor a SIF with a squashfs primary partition");
+    }
+  }
+
+  /** Checks what can be checked before anything is mounted. */
+  private static void preflight(Image image, RunOptions opts) throws ContainerException {
+    for (RunOptions.Bind b : opts.binds()) {
+      if (!Files.exists(Path.of(b.source()))) {
+        throw new ContainerException("bind source " + b.source() + " does not exist");
+      }
+    }
+    try {
+      // Everything but the user, which needs the image's /etc/passwd.
+      RuntimeSpec.build(image.config(), opts, "", "");
+    } catch (IllegalArgumentException e) {
+      if (!e.getMessage().contains("/etc/passwd") && !e.getMessage().contains("/etc/group")) {
+        throw new ContainerException(e.getMessage(), e);
+      }
+    }
+  }
+
+  private static String readSmall(Path p) throws IOException {
+    if (!Files.isRegularFile(p) || Files.size(p) > MAX_ID_FILE) {
+      return "";
+    }
+    return Files.readString(p, StandardCharsets.UTF_8);
+  }
+
+  private void release(Path dir, Deque<Path> mounted) throws IOException {
+    IOException first = null;
+    while (!mounted.isEmpty()) {
+      try {
+        mounter.unmount(mounted.pop());
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+    deleteTree(dir);
+  }
+
+  /**
+   * Releases what earlier sifctl processes that died (crash, SIGKILL) left under the state
+   * directory: their runtime containers, mounts and directories.
+   */
+  public void sweep() throws IOException {
+    if (!Files.isDirectory(stateDir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.list(stateDir)) {
+      for (Path dir : s.toList()) {
+        Path pid = dir.resolve("pid");
+        if (Files.exists(pid)
+            && ProcessHandle.of(parsePid(pid)).map(ProcessHandle::isAlive).orElse(false)) {
+          continue;
+        }
+        new RuntimeProcess(runtime, dir.getFileName().toString(), dir).forceDelete();
+        Deque<Path> leftovers = new ArrayDeque<>();
+        Path layers = dir.resolve("layers");
+        if (Files.isDirectory(layers)) {
+          try (Stream<Path> ls = Files.list(layers)) {
+            ls.forEach(leftovers::push);
+          }
+        }
+        leftovers.push(dir.resolve("tmp"));
+        leftovers.push(dir.resolve("rootfs"));
+        info.accept("cleaning up after an earlier run: " + dir.getFileName());
+        release(dir, leftovers);
+      }
+    }
+  }
+
+  private static long parsePid(Path pid) {
+    try {
+      return Long.parseLong(Files.readString(pid).trim());
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        if (!Mounter.isMounted(p)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.sifkube.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The OCI runtime binary to drive — crun by default, runc when asked for, when crun is missing, or
+ * when crun would refuse this host — and its state directory.
+ *
+ * @param name "crun" or "runc"
+ * @param binary the executable
+ * @param root the runtime's state directory ({@code --root})
+ */
+public record OciRuntime(String name, Path binary, Path root) {
+
+  /** Where our runtimes keep their state when running as root. */
+  static final Path STATE = Path.of("/run/sifkube/runtime");
+
+  /**
+   * Chooses the runtime. {@code requested} is "crun", "runc" or null (choose).
+   *
+   * @param warn hears why crun was passed over
+   * @throws ContainerException when the requested runtime is missing or cannot work here
+   */
+  public static OciRuntime choose(String requested, Consumer<String> warn)
+      throws ContainerException {
+    if (requested != null && !List.of("crun", "runc").contains(requested)) {
+      throw new ContainerException("--runtime must be crun or runc, not \"" + requested + "\"");
+    }
+    Optional<Path> crun = onPath("crun");
+    Optional<Path> runc = onPath("runc");
+    Optional<String> crunProblem = crunHostProblem();
+    if ("crun".equals(requested) || requested == null) {
+      if (crun.isPresent() && crunProblem.isEmpty()) {
+        return new OciRuntime("crun", crun.get(), STATE.resolve("crun"));
+      }
+      String why = crun.isEmpty() ? "crun is not installed" : crunProblem.get();
+      if ("crun".equals(requested) || runc.isEmpty()) {
+        throw new ContainerException("cannot use crun: " + why);
+      }
+      warn.accept(why + "; using runc");
+    }
+    if (runc.isEmpty()) {
+      throw new ContainerException("runc is not installed (apt-get install runc)");
+    }
+    return new OciRuntime("runc", runc.get(), STATE.resolve("runc"));
+  }
+
+  /**
+   * Why crun would refuse this host, if it would: crun 1.8 refuses hybrid cgroup hosts where a
+   * cgroup v2 hierarchy beside the v1 ones still holds controllers.
+   */
+  static Optional<String> crunHostProblem() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] f = line.split(" ");
+        int dash = List.of(f).indexOf("-");
+        if (dash < 0 || dash + 1 >= f.length || !f[dash + 1].equals("cgroup2")) {
+          continue;
+        }
+        Path mount = Path.of(f[4]);
+        if (mount.equals(Path.of("/sys/fs/cgroup"))) {
+          return Optional.empty(); // unified mode: fine
+        }
+        Path controllers = mount.resolve("cgroup.controllers");
+        String c = Files.exists(controllers) ? Files.readString(controllers).trim() : "";
+        if (!c.isEmpty()) {
+          String first = c.split("\\s+")[0].toLowerCase(Locale.ROOT);
+          return Optional.of(
+              "crun refuses this host: cgroups are in hybrid mode and the cgroup v2 hierarchy at "
+                  + mount
+                  + " holds controllers ("
+                  + c
+                  + "); attach them to v1 hierarchies (e.g. mkdir -p /sys/fs/cgroup/"
+                  + first
+                  + " && mount -t cgroup -o "
+                  + first
+                  + " cgroup /sys/fs/cgroup/"
+                  + first
+                  + ")");
+        }
+      }
+    } catch (IOException e) {
+      return Optional.empty(); // cannot tell: let crun speak for itself
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Path> onPath(String tool) {
+    for (String dir :
+        System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+      Path p = Path.of(dir, tool);
+      if (Files.isExecutable(p)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+}
