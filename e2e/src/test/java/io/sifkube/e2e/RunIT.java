@@ -1,0 +1,219 @@
+package io.sifkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.e2e.TestImages.Layer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sifctl run|exec} of an image built by the test (busybox-static, a USER, ENV, WORKDIR,
+ * ENTRYPOINT and CMD) through the real OCI runtime, as root. Checks the image semantics, the
+ * options, exit statuses, signal forwarding, and that nothing stays mounted.
+ */
+class RunIT {
+
+  @TempDir static Path shared;
+  private static Path image;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void buildImage() throws Exception {
+    assertThat(Launcher.isRoot()).as("running containers needs root").isTrue();
+    byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
+    Layer l =
+        new Layer()
+            .dir("bin", 0755, 0, 0)
+            .file("bin/busybox", busybox, 0755)
+            .dir("etc", 0755, 0, 0)
+            .file(
+                "etc/passwd",
+                "root:x:0:0:root:/root:/bin/sh\napp:x:1234:2345:app:/home/app:/bin/sh\n",
+                0644)
+            .file("etc/group", "root:x:0:\napp:x:2345:\n", 0644)
+            .dir("home", 0755, 0, 0)
+            .dir("home/app", 0755, 1234, 2345)
+            .dir("work", 0777, 0, 0)
+            .dir("root", 0700, 0, 0);
+    for (String cmd :
+        List.of(
+            "sh",
+            "id",
+            "cat",
+            "echo",
+            "hostname",
+            "ls",
+            "sleep",
+            "touch",
+            "pwd",
+            "head",
+            "tr",
+            "seq",
+            "test",
+            "grep",
+            "kill")) {
+      l.symlink("bin/" + cmd, "busybox");
+    }
+    ObjectNode config = new ObjectMapper().createObjectNode();
+    config.putArray("Entrypoint").add("/bin/sh").add("-c");
+    config.putArray("Cmd").add("echo default $FOO");
+    config.putArray("Env").add("PATH=/bin").add("FOO=bar");
+    config.put("WorkingDir", "/work");
+    config.put("User", "app");
+    Path layout =
+        TestImages.layout(shared.resolve("layout"), "v1", "amd64", List.of(l), false, config);
+    image = shared.resolve("app.oci.sif");
+    Launcher.sifctl(
+            "pull",
+            "--cache-dir",
+            shared.resolve("cache").toString(),
+            "oci:" + layout + ":v1",
+            image.toString())
+        .ok();
+  }
+
+  @AfterAll
+  static void nothingStaysMounted() throws Exception {
+    String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+    assertThat(mounts).doesNotContain("/run/sifkube/sifctl/");
+    String loops = Launcher.exec(List.of("losetup", "-a")).ok().out();
+    assertThat(loops).doesNotContain(image.toString());
+  }
+
+  private static Launcher.Result sifctl(String... args) throws Exception {
+    return Launcher.sifctl(args);
+  }
+
+  private static Launcher.Result exec(String script, String... options) throws Exception {
+    List<String> a = new ArrayList<>(List.of("exec"));
+    a.addAll(List.of(options));
+    a.addAll(List.of(image.toString(), "/bin/sh", "-c", script));
+    return sifctl(a.toArray(String[]::new));
+  }
+
+  @Test
+  void imageUserEnvWorkdirEntrypointAndCmd() throws Exception {
+    assertThat(sifctl("run", image.toString()).ok().out()).isEqualTo("default bar\n");
+    assertThat(sifctl("run", image.toString(), "echo replaced").ok().out()).isEqualTo("replaced\n");
+    assertThat(exec("id -u; id -g; pwd; echo $FOO $HOME").ok().out())
+        .isEqualTo("1234\n2345\n/work\nbar /home/app\n");
+    assertThat(
+            exec("id -u; pwd; echo $FOO", "--user", "root", "--cwd", "/tmp", "--env", "FOO=baz")
+                .ok()
+                .out())
+        .isEqualTo("0\n/tmp\nbaz\n");
+  }
+
+  @Test
+  void exitStatusesPassThrough() throws Exception {
+    assertThat(exec("exit 0").status()).isZero();
+    assertThat(exec("exit 1").status()).isEqualTo(1);
+    assertThat(exec("exit 42").status()).isEqualTo(42);
+    // PID 1 of a PID namespace ignores its own SIGKILL; a child that kills itself gives 128+9.
+    assertThat(exec("sh -c 'kill -9 $$'; exit $?").status()).isEqualTo(128 + 9);
+  }
+
+  @Test
+  void compatRootIsWritableButThrownAwayNoCompatIsReadOnlyWithHostDirs() throws Exception {
+    assertThat(exec("touch /kept && echo ok", "--user", "root").ok().out()).isEqualTo("ok\n");
+    assertThat(exec("test -e /kept").status())
+        .as("a file written in one run is gone in the next")
+        .isEqualTo(1);
+    Launcher.Result ro = exec("touch /nope", "--user", "root", "--no-compat");
+    assertThat(ro.status()).isNotZero();
+    assertThat(ro.err()).contains("Read-only file system");
+    Path here = Path.of("").toAbsolutePath();
+    assertThat(exec("pwd", "--no-compat").ok().out().strip()).isEqualTo(here.toString());
+  }
+
+  @Test
+  void bindsAreReadOnlyOrWritableAsAsked() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Files.writeString(data.resolve("in"), "from host");
+    assertThat(exec("cat /data/in", "-B", data + ":/data:ro").ok().out()).isEqualTo("from host");
+    assertThat(exec("echo x > /data/out", "--user", "root", "-B", data + ":/data:ro").status())
+        .isNotZero();
+    exec("echo written > /data/out", "--user", "root", "-B", data + ":/data").ok();
+    assertThat(Files.readString(data.resolve("out"))).isEqualTo("written\n");
+  }
+
+  @Test
+  void hostnameAndPrivileges() throws Exception {
+    assertThat(exec("hostname", "--hostname", "node-7").ok().out()).isEqualTo("node-7\n");
+    String root = exec("grep -E '^Cap(Inh|Eff)' /proc/self/status", "--user", "root").ok().out();
+    assertThat(root)
+        .contains("CapInh:\t0000000000000000")
+        .doesNotContain("CapEff:\t0000000000000000");
+    assertThat(exec("grep CapEff /proc/self/status", "--user", "root", "--no-privs").ok().out())
+        .isEqualTo("CapEff:\t0000000000000000\n");
+    String dropped =
+        exec("grep CapEff /proc/self/status", "--user", "root", "--drop-caps", "CAP_CHOWN")
+            .ok()
+            .out();
+    String full = exec("grep CapEff /proc/self/status", "--user", "root").ok().out();
+    long d = Long.parseLong(dropped.split("\t")[1].strip(), 16);
+    long f = Long.parseLong(full.split("\t")[1].strip(), 16);
+    assertThat(f & 1).as("CAP_CHOWN by default").isEqualTo(1);
+    assertThat(d & 1).as("CAP_CHOWN dropped").isZero();
+  }
+
+  @Test
+  void memoryAndPidLimitsHold() throws Exception {
+    Launcher.Result oom =
+        exec("x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived", "--memory", "32m");
+    assertThat(oom.status()).as("OOM-killed: %s", oom.err()).isEqualTo(137);
+    Launcher.Result bomb =
+        exec("for i in $(seq 40); do sleep 3 & done; wait; echo done", "--pids-limit", "10");
+    assertThat(bomb.err()).containsAnyOf("can't fork", "Resource temporarily unavailable");
+  }
+
+  @Test
+  void sigtermReachesTheContainer() throws Exception {
+    List<String> cmd =
+        new ArrayList<>(List.of(Launcher.repoRoot().resolve("bin/sifctl").toString(), "exec"));
+    cmd.addAll(
+        List.of(
+            image.toString(),
+            "/bin/sh",
+            "-c",
+            "trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    var out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+    String line;
+    while ((line = out.readLine()) != null && !line.equals("ready")) {
+      // wait for the container to be up
+    }
+    p.destroy(); // SIGTERM to sifctl
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(42);
+  }
+
+  @Test
+  void badInputIsRefusedBeforeAnythingRuns() throws Exception {
+    Launcher.Result missing = sifctl("exec", tmp.resolve("nope.oci.sif").toString(), "true");
+    assertThat(missing.status()).isEqualTo(1);
+    assertThat(missing.err()).contains("nope.oci.sif: no such image file");
+    Launcher.Result bind = exec("true", "-B", "/does/not/exist:/x");
+    assertThat(bind.err()).contains("bind source /does/not/exist does not exist");
+    assertThat(exec("true", "--add-caps", "CAP_FLY").err())
+        .contains("unknown capability \"CAP_FLY\"");
+    assertThat(exec("true", "--memory", "lots").err()).contains("invalid size \"lots\"");
+    Launcher.Result noCmd = sifctl("exec", image.toString());
+    assertThat(noCmd.status()).isEqualTo(1);
+    assertThat(noCmd.err()).contains("no command given to exec");
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+        .doesNotContain("/run/sifkube/sifctl/");
+  }
+}
