@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quickstart: build Sifkube, pack a small root file system (busybox) from a local folder into an
-# OCI-SIF with `sifctl build`, and show it with `sifctl sif header` and `sifctl sif list`.
+# OCI-SIF with `sifctl build`, show it with `sifctl sif header` and `sifctl sif list`, and run it
+# with `sifctl run` (through runc, or crun where the host allows).
 # Run as root on Debian 12; the image is left in $QUICKSTART_DIR (default /tmp/sifkube-quickstart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,5 +21,8 @@ echo
 bin/sifctl sif header "$out/hello.oci.sif"
 echo
 bin/sifctl sif list "$out/hello.oci.sif"
+echo
+bin/sifctl run "$out/hello.oci.sif"
+bin/sifctl exec "$out/hello.oci.sif" /bin/sh -c 'echo "running as uid $(id -u) on $(uname -s); / holds:" $(ls /)'
 echo
 echo "Image: $out/hello.oci.sif  (inspect an object with: bin/sifctl sif info ID $out/hello.oci.sif)"
