@@ -32,6 +32,14 @@ class RunIT {
   @BeforeAll
   static void buildImage() throws Exception {
     assertThat(Launcher.isRoot()).as("running containers needs root").isTrue();
+    image = busyboxImage(shared);
+  }
+
+  /**
+   * An OCI-SIF of busybox-static with a USER (app, 1234:2345), ENV, WORKDIR, ENTRYPOINT and CMD,
+   * built as an OCI layout and pulled through sifctl.
+   */
+  static Path busyboxImage(Path dir) throws Exception {
     byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
     Layer l =
         new Layer()
@@ -63,7 +71,8 @@ class RunIT {
             "seq",
             "test",
             "grep",
-            "kill")) {
+            "kill",
+            "true")) {
       l.symlink("bin/" + cmd, "busybox");
     }
     ObjectNode config = new ObjectMapper().createObjectNode();
@@ -73,15 +82,16 @@ class RunIT {
     config.put("WorkingDir", "/work");
     config.put("User", "app");
     Path layout =
-        TestImages.layout(shared.resolve("layout"), "v1", "amd64", List.of(l), false, config);
-    image = shared.resolve("app.oci.sif");
+        TestImages.layout(dir.resolve("layout"), "v1", "amd64", List.of(l), false, config);
+    Path sif = dir.resolve("app.oci.sif");
     Launcher.sifctl(
             "pull",
             "--cache-dir",
-            shared.resolve("cache").toString(),
+            dir.resolve("cache").toString(),
             "oci:" + layout + ":v1",
-            image.toString())
+            sif.toString())
         .ok();
+    return sif;
   }
 
   @AfterAll

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The OCI runtime binary to drive — crun by default, runc when asked for, when crun is missing, or
@@ -57,36 +58,48 @@ public record OciRuntime(String name, Path binary, Path root) {
    */
   static Optional<String> crunHostProblem() {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-        String[] f = line.split(" ");
-        int dash = List.of(f).indexOf("-");
-        if (dash < 0 || dash + 1 >= f.length || !f[dash + 1].equals("cgroup2")) {
-          continue;
-        }
-        Path mount = Path.of(f[4]);
-        if (mount.equals(Path.of("/sys/fs/cgroup"))) {
-          return Optional.empty(); // unified mode: fine
-        }
-        Path controllers = mount.resolve("cgroup.controllers");
-        String c = Files.exists(controllers) ? Files.readString(controllers).trim() : "";
-        if (!c.isEmpty()) {
-          String first = c.split("\\s+")[0].toLowerCase(Locale.ROOT);
-          return Optional.of(
-              "crun refuses this host: cgroups are in hybrid mode and the cgroup v2 hierarchy at "
-                  + mount
-                  + " holds controllers ("
-                  + c
-                  + "); attach them to v1 hierarchies (e.g. mkdir -p /sys/fs/cgroup/"
-                  + first
-                  + " && mount -t cgroup -o "
-                  + first
-                  + " cgroup /sys/fs/cgroup/"
-                  + first
-                  + ")");
-        }
-      }
+      return crunHostProblem(
+          Files.readAllLines(Path.of("/proc/self/mountinfo")),
+          p -> {
+            try {
+              return Files.exists(p) ? Files.readString(p) : "";
+            } catch (IOException e) {
+              return "";
+            }
+          });
     } catch (IOException e) {
       return Optional.empty(); // cannot tell: let crun speak for itself
+    }
+  }
+
+  /** As {@link #crunHostProblem()}, from a mountinfo listing and a file reader (for tests). */
+  static Optional<String> crunHostProblem(List<String> mountinfo, Function<Path, String> read) {
+    for (String line : mountinfo) {
+      String[] f = line.split(" ");
+      int dash = List.of(f).indexOf("-");
+      if (dash < 0 || dash + 1 >= f.length || !f[dash + 1].equals("cgroup2")) {
+        continue;
+      }
+      Path mount = Path.of(f[4]);
+      if (mount.equals(Path.of("/sys/fs/cgroup"))) {
+        return Optional.empty(); // unified mode: fine
+      }
+      String c = read.apply(mount.resolve("cgroup.controllers")).trim();
+      if (!c.isEmpty()) {
+        String first = c.split("\\s+")[0].toLowerCase(Locale.ROOT);
+        return Optional.of(
+            "crun refuses this host: cgroups are in hybrid mode and the cgroup v2 hierarchy at "
+                + mount
+                + " holds controllers ("
+                + c
+                + "); attach them to v1 hierarchies (e.g. mkdir -p /sys/fs/cgroup/"
+                + first
+                + " && mount -t cgroup -o "
+                + first
+                + " cgroup /sys/fs/cgroup/"
+                + first
+                + ")");
+      }
     }
     return Optional.empty();
   }
