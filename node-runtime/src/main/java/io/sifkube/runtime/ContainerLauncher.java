@@ -54,9 +54,11 @@ public final class ContainerLauncher {
 
   /** Runs the container to completion; returns its exit status (128+N when killed by signal N). */
   public int run(Path sif, RunOptions opts) throws IOException {
+    Timings t = new Timings();
     Image image = readImage(sif);
     preflight(image, opts);
     sweep();
+    t.mark("image");
     String id = "sifctl-" + UUID.randomUUID();
     Path dir = Files.createDirectories(stateDir.resolve(id));
     Deque<Path> mounted = new ArrayDeque<>();
@@ -78,6 +80,7 @@ public final class ContainerLauncher {
       Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
       mounter.overlay(lowers, upper, work, rootfs);
       mounted.push(rootfs);
+      t.mark("mount");
 
       ObjectNode spec =
           RuntimeSpec.build(
@@ -86,11 +89,16 @@ public final class ContainerLauncher {
               readSmall(rootfs.resolve("etc/passwd")),
               readSmall(rootfs.resolve("etc/group")));
       Files.write(dir.resolve("config.json"), new ObjectMapper().writeValueAsBytes(spec));
-      return new RuntimeProcess(runtime, id, dir).runForeground();
+      t.mark("spec");
+      int status = new RuntimeProcess(runtime, id, dir).runForeground();
+      t.mark(runtime.name() + " run");
+      return status;
     } catch (IllegalArgumentException e) {
       throw new ContainerException(sif + ": " + e.getMessage(), e);
     } finally {
       release(dir, mounted);
+      t.mark("teardown");
+      t.report(info);
     }
   }
 
