@@ -53,6 +53,7 @@ class RunIT {
             .file("etc/group", "root:x:0:\napp:x:2345:\n", 0644)
             .dir("home", 0755, 0, 0)
             .dir("home/app", 0755, 1234, 2345)
+            .file("home/app/.profile-from-image", "hidden by the tmpfs home", 0644)
             .dir("work", 0777, 0, 0)
             .dir("root", 0700, 0, 0);
     for (String cmd :
@@ -208,6 +209,34 @@ class RunIT {
     p.destroy(); // SIGTERM to sifctl
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isEqualTo(42);
+  }
+
+  @Test
+  void homeDnsEnvFileScratchAndUts() throws Exception {
+    assertThat(exec("echo $HOME; ls -A $HOME | wc -l; touch $HOME/ok && echo writable").ok().out())
+        .as("compat: an empty, private, writable home")
+        .isEqualTo("/home/app\n0\nwritable\n");
+    assertThat(exec("echo $HOME; ls -A /home/app", "--no-home").ok().out())
+        .isEqualTo("/home/app\n.profile-from-image\n");
+    Path hostHome = Files.createDirectories(tmp.resolve("h"));
+    Files.writeString(hostHome.resolve("mine"), "x");
+    assertThat(exec("echo $HOME; ls $HOME", "--home", hostHome + ":/home/me").ok().out())
+        .isEqualTo("/home/me\nmine\n");
+    assertThat(exec("cat /etc/resolv.conf", "--dns", "10.1.2.3,10.1.2.4").ok().out())
+        .isEqualTo("nameserver 10.1.2.3\nnameserver 10.1.2.4\n");
+    Path envFile = tmp.resolve("env");
+    Files.writeString(envFile, "# comment\nA=from-file\nexport B=also\nFOO=file\n");
+    assertThat(
+            exec("echo $A $B $FOO", "--env-file", envFile.toString(), "--env", "FOO=flag")
+                .ok()
+                .out())
+        .isEqualTo("from-file also flag\n");
+    assertThat(exec("grep ' /scratch ' /proc/mounts | cut -d' ' -f3", "-S", "/scratch").ok().out())
+        .isEqualTo("tmpfs\n");
+    String hostName = Launcher.exec(List.of("hostname")).ok().out();
+    assertThat(exec("hostname", "--uts").ok().out()).isEqualTo(hostName);
+    assertThat(exec("true", "--dns", "not-an-ip").err())
+        .contains("--dns \"not-an-ip\" is not an IP address");
   }
 
   @Test

@@ -3,6 +3,8 @@ package io.sifkube.cli;
 import io.sifkube.spec.Capabilities;
 import io.sifkube.spec.RunOptions;
 import io.sifkube.spec.RuntimeSpec;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,11 +63,68 @@ final class RunOptionsMixin {
   @Option(names = "--net", description = "run in a new, empty network namespace")
   boolean net;
 
+  @Option(
+      names = "--dns",
+      split = ",",
+      description = "name servers for the container's resolv.conf")
+  List<String> dns = new ArrayList<>();
+
+  @Option(names = "--env-file", description = "file of KEY=VALUE lines (--env wins)")
+  Path envFile;
+
+  @Option(
+      names = "--home",
+      description = "DIR (an empty tmpfs, HOME=DIR) or SRC:DST (SRC bound at DST)")
+  String homeSpec;
+
+  @Option(names = "--no-home", description = "mount nothing at the home directory")
+  boolean noHome;
+
+  @Option(
+      names = {"-S", "--scratch"},
+      split = ",",
+      description = "directories that get a fresh tmpfs")
+  List<String> scratch = new ArrayList<>();
+
+  @Option(names = "--uts", description = "a new UTS namespace")
+  boolean uts;
+
+  @Option(names = "--keep-privs", description = "let root keep every capability")
+  boolean keepPrivs;
+
   @Option(names = "--runtime", description = "crun or runc (default: crun when it can run here)")
   String runtime;
 
   @Option(names = "--cache-dir", description = "image cache for pull sources")
   Path cacheDir;
+
+  /** KEY=VALUE lines of --env-file; blank lines and # comments are skipped. */
+  private List<String> readEnvFile() throws CliException {
+    if (envFile == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    try {
+      int n = 0;
+      for (String line : Files.readAllLines(envFile)) {
+        n++;
+        String l = line.strip();
+        if (l.isEmpty() || l.startsWith("#")) {
+          continue;
+        }
+        if (l.startsWith("export ")) {
+          l = l.substring("export ".length()).strip();
+        }
+        if (!l.contains("=") || l.startsWith("=")) {
+          throw new CliException(envFile + ":" + n + ": not KEY=VALUE: " + line);
+        }
+        out.add(l);
+      }
+    } catch (IOException e) {
+      throw new CliException("--env-file " + envFile + ": cannot read: " + e.getMessage());
+    }
+    return out;
+  }
 
   RunOptions toOptions(boolean exec, List<String> command) throws CliException {
     try {
@@ -79,11 +138,35 @@ final class RunOptionsMixin {
       if (cpus < 0 || pidsLimit < 0) {
         throw new IllegalArgumentException("--cpus and --pids-limit must not be negative");
       }
+      for (String ns : dns) {
+        if (!ns.matches("[0-9a-fA-F.:]+")) {
+          throw new IllegalArgumentException("--dns \"" + ns + "\" is not an IP address");
+        }
+      }
+      List<String> allEnv = new ArrayList<>(readEnvFile());
+      allEnv.addAll(env);
       String home = System.getProperty("user.home");
       String pwd = Path.of("").toAbsolutePath().toString();
       return new RunOptions(
-          exec, command, env, cwd, user, hostname, b, !noCompat, home, pwd, noPrivs, addCaps,
-          dropCaps, mem, cpus, pidsLimit, net);
+          exec,
+          command,
+          allEnv,
+          cwd,
+          user,
+          hostname,
+          b,
+          !noCompat,
+          home,
+          pwd,
+          noPrivs,
+          addCaps,
+          dropCaps,
+          mem,
+          cpus,
+          pidsLimit,
+          net,
+          new RunOptions.Extras(
+              dns, "/etc/resolv.conf", homeSpec, noHome, scratch, uts, keepPrivs));
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }

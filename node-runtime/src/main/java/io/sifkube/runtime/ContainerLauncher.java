@@ -82,6 +82,13 @@ public final class ContainerLauncher {
       mounted.push(rootfs);
       t.mark("mount");
 
+      if (!opts.extras().dns().isEmpty()) {
+        Path resolv = dir.resolve("resolv.conf");
+        StringBuilder r = new StringBuilder();
+        opts.extras().dns().forEach(ns -> r.append("nameserver ").append(ns).append('\n'));
+        Files.writeString(resolv, r.toString());
+        opts = opts.withExtras(opts.extras().withResolvConf(resolv.toString()));
+      }
       ObjectNode spec =
           RuntimeSpec.build(
               image.config(),

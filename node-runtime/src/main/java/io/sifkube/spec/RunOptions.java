@@ -25,6 +25,7 @@ import java.util.List;
  * @param pidsLimit the most processes, or 0 for no limit
  * @param network true for a new (empty) network namespace; false shares the host's, as
  *     SingularityCE does by default
+ * @param extras the less common options
  */
 public record RunOptions(
     boolean exec,
@@ -43,7 +44,63 @@ public record RunOptions(
     long memoryBytes,
     double cpus,
     long pidsLimit,
-    boolean network) {
+    boolean network,
+    Extras extras) {
+
+  /**
+   * Less common options.
+   *
+   * @param dns name servers for the container's resolv.conf; empty for the host's
+   * @param resolvConf host file bound as /etc/resolv.conf (the host's own unless {@code --dns})
+   * @param home {@code DIR} (a tmpfs there, HOME=DIR) or {@code SRC:DST} (SRC bound at DST,
+   *     HOME=DST), or null for the default: an empty tmpfs at the user's home in compat mode, the
+   *     caller's home bound otherwise
+   * @param noHome mount nothing at the home directory
+   * @param scratch directories that get a fresh tmpfs each
+   * @param uts a new UTS namespace even without a host name
+   * @param keepPrivs root keeps every capability
+   */
+  public record Extras(
+      List<String> dns,
+      String resolvConf,
+      String home,
+      boolean noHome,
+      List<String> scratch,
+      boolean uts,
+      boolean keepPrivs) {
+
+    /** No extra options. */
+    public static final Extras NONE =
+        new Extras(List.of(), "/etc/resolv.conf", null, false, List.of(), false, false);
+
+    /** The same, binding {@code file} as /etc/resolv.conf. */
+    public Extras withResolvConf(String file) {
+      return new Extras(dns, file, home, noHome, scratch, uts, keepPrivs);
+    }
+  }
+
+  /** The same options with other extras. */
+  public RunOptions withExtras(Extras e) {
+    return new RunOptions(
+        exec,
+        command,
+        env,
+        cwd,
+        user,
+        hostname,
+        binds,
+        compat,
+        home,
+        hostCwd,
+        noPrivs,
+        addCaps,
+        dropCaps,
+        memoryBytes,
+        cpus,
+        pidsLimit,
+        network,
+        e);
+  }
 
   /**
    * A bind mount.
@@ -85,7 +142,23 @@ public record RunOptions(
   /** Defaults for {@code exec} or {@code run} of {@code command}: compat mode, no limits. */
   public static RunOptions of(boolean exec, List<String> command) {
     return new RunOptions(
-        exec, command, List.of(), null, null, null, List.of(), true, null, null, false, List.of(),
-        List.of(), 0, 0, 0, false);
+        exec,
+        command,
+        List.of(),
+        null,
+        null,
+        null,
+        List.of(),
+        true,
+        null,
+        null,
+        false,
+        List.of(),
+        List.of(),
+        0,
+        0,
+        0,
+        false,
+        Extras.NONE);
   }
 }

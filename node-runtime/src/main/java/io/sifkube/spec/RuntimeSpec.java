@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Builds the OCI runtime {@code config.json} for a container from the image config and the run
@@ -68,7 +69,7 @@ public final class RuntimeSpec {
     if (opts.hostname() != null) {
       spec.put("hostname", opts.hostname());
     }
-    mounts(spec.putArray("mounts"), opts);
+    mounts(spec.putArray("mounts"), opts, user);
     linux(spec.putObject("linux"), opts);
     return spec;
   }
@@ -118,6 +119,7 @@ public final class RuntimeSpec {
       put(env, e);
     }
     env.putIfAbsent("HOME", user.home());
+    homeDir(opts).ifPresent(h -> env.put("HOME", h));
     for (String e : opts.env()) {
       if (!e.contains("=") || e.startsWith("=")) {
         throw new IllegalArgumentException("--env \"" + e + "\" is not KEY=VALUE");
@@ -137,8 +139,14 @@ public final class RuntimeSpec {
   }
 
   private static void capabilities(ObjectNode process, RunOptions opts, boolean root) {
-    List<String> caps =
-        opts.noPrivs() ? List.of() : Capabilities.compute(opts.addCaps(), opts.dropCaps());
+    List<String> caps;
+    if (opts.noPrivs()) {
+      caps = List.of();
+    } else if (opts.extras().keepPrivs() && root) {
+      caps = Capabilities.ALL;
+    } else {
+      caps = Capabilities.compute(opts.addCaps(), opts.dropCaps());
+    }
     ObjectNode c = process.putObject("capabilities");
     ArrayNode bounding = c.putArray("bounding");
     caps.forEach(bounding::add);
@@ -152,7 +160,8 @@ public final class RuntimeSpec {
     c.putArray("ambient");
   }
 
-  private static void mounts(ArrayNode m, RunOptions opts) {
+  private static void mounts(ArrayNode m, RunOptions opts, ImageUsers.User user) {
+    RunOptions.Extras x = opts.extras();
     mount(m, "/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"));
     mount(m, "/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"));
     mount(
@@ -173,18 +182,50 @@ public final class RuntimeSpec {
       mount(m, "/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
     } else {
       bind(m, "/tmp", "/tmp", false);
-      if (opts.home() != null) {
-        bind(m, opts.home(), opts.home(), false);
-      }
       if (opts.hostCwd() != null && !opts.hostCwd().equals(opts.home())) {
         bind(m, opts.hostCwd(), opts.hostCwd(), false);
       }
     }
-    bind(m, "/etc/resolv.conf", "/etc/resolv.conf", true);
+    String ownedBy = "uid=" + user.uid() + ",gid=" + user.gid();
+    if (x.home() != null && x.home().contains(":")) {
+      String[] sd = x.home().split(":", 2);
+      bind(m, sd[0], sd[1], false);
+    } else if (x.home() != null) {
+      mount(m, x.home(), "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=0700," + ownedBy));
+    } else if (!x.noHome() && opts.compat() && !user.home().equals("/")) {
+      // OCI-mode default: an empty, private home that the run cannot leave anything in.
+      mount(m, user.home(), "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=0700," + ownedBy));
+    } else if (!x.noHome() && !opts.compat() && opts.home() != null) {
+      bind(m, opts.home(), opts.home(), false);
+    }
+    for (String dir : x.scratch()) {
+      if (!dir.startsWith("/")) {
+        throw new IllegalArgumentException("--scratch \"" + dir + "\" is not an absolute path");
+      }
+      mount(m, dir, "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
+    }
+    bind(m, x.resolvConf(), "/etc/resolv.conf", true);
     bind(m, "/etc/hosts", "/etc/hosts", true);
     for (RunOptions.Bind b : opts.binds()) {
       bind(m, b.source(), b.destination(), b.readOnly());
     }
+  }
+
+  /** HOME when the options decide it: {@code --home}, or the caller's home without compat. */
+  private static Optional<String> homeDir(RunOptions opts) {
+    RunOptions.Extras x = opts.extras();
+    if (x.home() != null) {
+      String h = x.home().contains(":") ? x.home().split(":", 2)[1] : x.home();
+      if (!h.startsWith("/")) {
+        throw new IllegalArgumentException(
+            "--home \"" + x.home() + "\": the home directory must be an absolute path");
+      }
+      return Optional.of(h);
+    }
+    if (!x.noHome() && !opts.compat() && opts.home() != null) {
+      return Optional.of(opts.home());
+    }
+    return Optional.empty();
   }
 
   private static void mount(
@@ -208,7 +249,7 @@ public final class RuntimeSpec {
     for (String t : List.of("pid", "ipc", "mount")) {
       ns.addObject().put("type", t);
     }
-    if (opts.hostname() != null) {
+    if (opts.hostname() != null || opts.extras().uts()) {
       ns.addObject().put("type", "uts");
     }
     if (opts.network()) {

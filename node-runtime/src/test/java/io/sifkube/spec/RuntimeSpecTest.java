@@ -77,7 +77,8 @@ class RuntimeSpecTest {
             0,
             0,
             0,
-            false);
+            false,
+            RunOptions.Extras.NONE);
     assertThat(texts(RuntimeSpec.build(img, o, PASSWD, GROUP).path("process").path("env")))
         .containsExactly("PATH=/opt/bin:/bin", "A=1", "B=3", "HOME=/root", "C=x=y");
   }
@@ -132,14 +133,31 @@ class RuntimeSpecTest {
             0,
             0,
             0,
-            false);
+            false,
+            RunOptions.Extras.NONE);
     JsonNode caps =
         RuntimeSpec.build(img, drop, PASSWD, GROUP).path("process").path("capabilities");
     assertThat(texts(caps.path("effective"))).contains("CAP_SYS_ADMIN").doesNotContain("CAP_CHOWN");
     RunOptions none =
         new RunOptions(
-            false, List.of(), List.of(), null, null, null, List.of(), true, null, null, true,
-            List.of(), List.of(), 0, 0, 0, false);
+            false,
+            List.of(),
+            List.of(),
+            null,
+            null,
+            null,
+            List.of(),
+            true,
+            null,
+            null,
+            true,
+            List.of(),
+            List.of(),
+            0,
+            0,
+            0,
+            false,
+            RunOptions.Extras.NONE);
     JsonNode p = RuntimeSpec.build(img, none, PASSWD, GROUP).path("process");
     assertThat(p.path("capabilities").path("bounding")).isEmpty();
     assertThat(p.path("noNewPrivileges").asBoolean()).isTrue();
@@ -167,7 +185,8 @@ class RuntimeSpecTest {
             RuntimeSpec.parseSize("512m"),
             1.5,
             64,
-            true);
+            true,
+            RunOptions.Extras.NONE);
     JsonNode s = RuntimeSpec.build(image("{\"Cmd\":[\"x\"]}"), o, PASSWD, GROUP);
     assertThat(s.path("hostname").asText()).isEqualTo("node1");
     assertThat(s.path("root").path("readonly").asBoolean()).isTrue();
@@ -199,5 +218,68 @@ class RuntimeSpecTest {
     assertThatThrownBy(() -> RunOptions.Bind.parse("/a:/b:rx"))
         .hasMessageContaining("invalid bind option \"rx\"");
     assertThat(RunOptions.Bind.parse("/a")).isEqualTo(new RunOptions.Bind("/a", "/a", false));
+  }
+
+  private static List<String> mountsOf(JsonNode spec) {
+    List<String> out = new ArrayList<>();
+    spec.path("mounts")
+        .forEach(
+            m ->
+                out.add(
+                    m.path("destination").asText()
+                        + " "
+                        + m.path("type").asText()
+                        + " "
+                        + m.path("source").asText()));
+    return out;
+  }
+
+  @Test
+  void compatGivesAnEmptyPrivateHomeAndHomeOptionsChangeIt() throws Exception {
+    JsonNode img = image("{\"Cmd\":[\"x\"],\"User\":\"alice\"}");
+    JsonNode def = RuntimeSpec.build(img, run(List.of()), PASSWD, GROUP);
+    assertThat(mountsOf(def)).contains("/home/alice tmpfs tmpfs");
+    assertThat(def.path("mounts").toString()).contains("uid=1000,gid=100");
+
+    RunOptions.Extras tmp =
+        new RunOptions.Extras(
+            List.of(), "/etc/resolv.conf", "/scratchhome", false, List.of("/scratch"), true, false);
+    JsonNode t = RuntimeSpec.build(img, run(List.of()).withExtras(tmp), PASSWD, GROUP);
+    assertThat(mountsOf(t))
+        .contains("/scratchhome tmpfs tmpfs", "/scratch tmpfs tmpfs")
+        .doesNotContain("/home/alice tmpfs tmpfs");
+    assertThat(texts(t.path("process").path("env"))).contains("HOME=/scratchhome");
+    assertThat(t.path("linux").path("namespaces").toString()).contains("uts");
+
+    RunOptions.Extras bound =
+        new RunOptions.Extras(
+            List.of(), "/run/x/resolv.conf", "/srv/h:/home/me", false, List.of(), false, false);
+    JsonNode b = RuntimeSpec.build(img, run(List.of()).withExtras(bound), PASSWD, GROUP);
+    assertThat(mountsOf(b))
+        .contains("/home/me none /srv/h", "/etc/resolv.conf none /run/x/resolv.conf");
+    assertThat(texts(b.path("process").path("env"))).contains("HOME=/home/me");
+
+    RunOptions.Extras none =
+        new RunOptions.Extras(List.of(), "/etc/resolv.conf", null, true, List.of(), false, false);
+    assertThat(mountsOf(RuntimeSpec.build(img, run(List.of()).withExtras(none), PASSWD, GROUP)))
+        .noneMatch(m -> m.startsWith("/home/alice"));
+    RunOptions.Extras relative =
+        new RunOptions.Extras(List.of(), "/etc/resolv.conf", "rel", false, List.of(), false, false);
+    assertThatThrownBy(
+            () -> RuntimeSpec.build(img, run(List.of()).withExtras(relative), PASSWD, GROUP))
+        .hasMessageContaining("--home \"rel\"");
+  }
+
+  @Test
+  void keepPrivsGivesRootEveryCapability() throws Exception {
+    RunOptions.Extras keep =
+        new RunOptions.Extras(List.of(), "/etc/resolv.conf", null, false, List.of(), false, true);
+    JsonNode caps =
+        RuntimeSpec.build(
+                image("{\"Cmd\":[\"x\"]}"), run(List.of()).withExtras(keep), PASSWD, GROUP)
+            .path("process")
+            .path("capabilities");
+    assertThat(caps.path("effective")).hasSize(Capabilities.ALL.size());
+    assertThat(caps.path("inheritable")).isEmpty();
   }
 }
