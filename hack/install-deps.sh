@@ -16,6 +16,8 @@ PACKAGES=(
   etcd-server golang-go rsync
   # a static shell for test images
   busybox-static
+  # the OCI runtime-spec JSON schema, to validate generated config.json files
+  golang-github-opencontainers-specs-dev
   # TLS and htpasswd for the authenticated test registry
   openssl apache2-utils
   # tools the scripts use
