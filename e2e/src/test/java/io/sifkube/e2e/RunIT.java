@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -237,6 +238,56 @@ class RunIT {
     assertThat(exec("hostname", "--uts").ok().out()).isEqualTo(hostName);
     assertThat(exec("true", "--dns", "not-an-ip").err())
         .contains("--dns \"not-an-ip\" is not an IP address");
+  }
+
+  @Test
+  void workdirMountContainLibsAndCgroupTuning() throws Exception {
+    Path work = Files.createDirectories(tmp.resolve("work"));
+    exec(
+            "echo t > /tmp/t; echo v > /var/tmp/v; echo s > /scratch/s",
+            "--workdir",
+            work.toString(),
+            "-S",
+            "/scratch")
+        .ok();
+    assertThat(Files.readString(work.resolve("tmp/t"))).isEqualTo("t\n");
+    assertThat(Files.readString(work.resolve("var_tmp/v"))).isEqualTo("v\n");
+    assertThat(Files.readString(work.resolve("scratch/scratch/s"))).isEqualTo("s\n");
+
+    Path data = Files.createDirectories(tmp.resolve("m"));
+    Files.writeString(data.resolve("f"), "mounted");
+    assertThat(
+            exec("cat /mnt/m/f", "--mount", "type=bind,src=" + data + ",dst=/mnt/m,ro").ok().out())
+        .isEqualTo("mounted");
+
+    Path lib = tmp.resolve("libdemo.so.1");
+    Files.writeString(lib, "not really a library");
+    Launcher.Result libs =
+        Launcher.sifctlWithEnv(
+            Map.of("SIFKUBE_CONTAINLIBS", lib.toString()),
+            "exec",
+            image.toString(),
+            "/bin/sh",
+            "-c",
+            "cat /.singularity.d/libs/libdemo.so.1; echo; echo $LD_LIBRARY_PATH");
+    assertThat(libs.ok().out()).isEqualTo("not really a library\n/.singularity.d/libs\n");
+
+    assertThat(
+            exec(
+                    "grep Cpus_allowed_list /proc/self/status",
+                    "--cpuset-cpus",
+                    "0",
+                    "--cpu-shares",
+                    "512",
+                    "--memory-reservation",
+                    "64m")
+                .ok()
+                .out())
+        .isEqualTo("Cpus_allowed_list:\t0\n");
+    assertThat(exec("grep -c ' /proc ' /proc/mounts || true", "--no-mount", "tmp").ok().out())
+        .isEqualTo("1\n");
+    assertThat(exec("true", "--no-mount", "dev").err())
+        .contains("--no-mount dev: not one of proc, sys, devpts, tmp, home");
   }
 
   @Test

@@ -92,11 +92,49 @@ final class RunOptionsMixin {
   @Option(names = "--keep-privs", description = "let root keep every capability")
   boolean keepPrivs;
 
+  @Option(names = "--mount", description = "type=bind,src=…,dst=…[,ro] (repeatable)")
+  List<String> mounts = new ArrayList<>();
+
+  @Option(names = "--no-mount", split = ",", description = "leave out proc, sys, devpts, tmp, home")
+  List<String> noMount = new ArrayList<>();
+
+  @Option(names = "--workdir", description = "host directory for /tmp, /var/tmp and scratch dirs")
+  String workdir;
+
+  @Option(names = "--memory-reservation", description = "soft memory limit (e.g. 256m)")
+  String memoryReservation;
+
+  @Option(names = "--memory-swap", description = "memory + swap limit (e.g. 1g)")
+  String memorySwap;
+
+  @Option(names = "--cpu-shares", description = "relative CPU weight")
+  long cpuShares;
+
+  @Option(names = "--cpuset-cpus", description = "CPUs to run on (e.g. 0-1)")
+  String cpusetCpus;
+
+  @Option(names = "--blkio-weight", description = "block I/O weight (10-1000)")
+  long blkioWeight;
+
   @Option(names = "--runtime", description = "crun or runc (default: crun when it can run here)")
   String runtime;
 
   @Option(names = "--cache-dir", description = "image cache for pull sources")
   Path cacheDir;
+
+  /** SIFKUBE_CONTAINLIBS: comma-separated host libraries bound into /.singularity.d/libs. */
+  private static List<String> containLibs() {
+    String v = System.getenv("SIFKUBE_CONTAINLIBS");
+    List<String> out = new ArrayList<>();
+    if (v != null) {
+      for (String lib : v.split(",")) {
+        if (!lib.isBlank()) {
+          out.add(lib.strip());
+        }
+      }
+    }
+    return out;
+  }
 
   /** KEY=VALUE lines of --env-file; blank lines and # comments are skipped. */
   private List<String> readEnvFile() throws CliException {
@@ -132,6 +170,25 @@ final class RunOptionsMixin {
       for (String s : binds) {
         b.add(RunOptions.Bind.parse(s));
       }
+      for (String m : mounts) {
+        b.add(RunOptions.Bind.parseMount(m));
+      }
+      for (String n : noMount) {
+        if (!RunOptions.Extras.OPTIONAL_MOUNTS.contains(n)) {
+          throw new IllegalArgumentException(
+              "--no-mount "
+                  + n
+                  + ": not one of "
+                  + String.join(", ", RunOptions.Extras.OPTIONAL_MOUNTS));
+        }
+      }
+      if (blkioWeight != 0 && (blkioWeight < 10 || blkioWeight > 1000)) {
+        throw new IllegalArgumentException("--blkio-weight must be 10..1000");
+      }
+      if (cpusetCpus != null && !cpusetCpus.matches("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*")) {
+        throw new IllegalArgumentException(
+            "--cpuset-cpus \"" + cpusetCpus + "\" is not a CPU list like 0-3,6");
+      }
       addCaps.forEach(Capabilities::normalize);
       dropCaps.forEach(Capabilities::normalize);
       long mem = memory == null ? 0 : RuntimeSpec.parseSize(memory);
@@ -166,7 +223,21 @@ final class RunOptionsMixin {
           pidsLimit,
           net,
           new RunOptions.Extras(
-              dns, "/etc/resolv.conf", homeSpec, noHome, scratch, uts, keepPrivs));
+              dns,
+              "/etc/resolv.conf",
+              homeSpec,
+              noHome,
+              scratch,
+              uts,
+              keepPrivs,
+              memoryReservation == null ? 0 : RuntimeSpec.parseSize(memoryReservation),
+              memorySwap == null ? 0 : RuntimeSpec.parseSize(memorySwap),
+              cpuShares,
+              cpusetCpus,
+              blkioWeight,
+              noMount,
+              containLibs(),
+              workdir));
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }

@@ -148,10 +148,33 @@ public final class ContainerLauncher {
   }
 
   /** Checks what can be checked before anything is mounted. */
-  private static void preflight(Image image, RunOptions opts) throws ContainerException {
+  private static void preflight(Image image, RunOptions opts) throws IOException {
     for (RunOptions.Bind b : opts.binds()) {
       if (!Files.exists(Path.of(b.source()))) {
         throw new ContainerException("bind source " + b.source() + " does not exist");
+      }
+    }
+    for (String lib : opts.extras().containLibs()) {
+      if (!Files.isRegularFile(Path.of(lib))) {
+        throw new ContainerException("SIFKUBE_CONTAINLIBS: " + lib + " is not a file");
+      }
+    }
+    String workdir = opts.extras().workdir();
+    if (workdir != null) {
+      Path w = Path.of(workdir);
+      if (!w.isAbsolute() || !Files.isDirectory(w)) {
+        throw new ContainerException(
+            "--workdir " + workdir + " is not an existing absolute directory");
+      }
+      // /tmp and /var/tmp of the container, world-writable with the sticky bit as usual.
+      for (String sub : List.of("tmp", "var_tmp")) {
+        Path d = Files.createDirectories(w.resolve(sub));
+        // java.nio cannot set the sticky bit.
+        new ProcessBuilder("chmod", "1777", d.toString()).start().onExit().join();
+      }
+      for (String scratch : opts.extras().scratch()) {
+        Path d = Files.createDirectories(w.resolve("scratch" + scratch));
+        new ProcessBuilder("chmod", "1777", d.toString()).start().onExit().join();
       }
     }
     try {

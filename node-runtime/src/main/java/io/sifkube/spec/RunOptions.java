@@ -59,6 +59,14 @@ public record RunOptions(
    * @param scratch directories that get a fresh tmpfs each
    * @param uts a new UTS namespace even without a host name
    * @param keepPrivs root keeps every capability
+   * @param memoryReservation soft memory limit in bytes, or 0
+   * @param memorySwap memory + swap limit in bytes, or 0 (default: same as the memory limit)
+   * @param cpuShares relative CPU weight, or 0
+   * @param cpusetCpus CPUs to run on ("0-3,6"), or null
+   * @param blkioWeight block I/O weight (10..1000), or 0
+   * @param noMount default mounts to leave out: proc, sys, devpts, tmp, home
+   * @param containLibs host libraries bound into /.singularity.d/libs ({@code SIFKUBE_CONTAINLIBS})
+   * @param workdir a host directory that provides /tmp and /var/tmp (and scratch dirs), or null
    */
   public record Extras(
       List<String> dns,
@@ -67,15 +75,57 @@ public record RunOptions(
       boolean noHome,
       List<String> scratch,
       boolean uts,
-      boolean keepPrivs) {
+      boolean keepPrivs,
+      long memoryReservation,
+      long memorySwap,
+      long cpuShares,
+      String cpusetCpus,
+      long blkioWeight,
+      List<String> noMount,
+      List<String> containLibs,
+      String workdir) {
+
+    /** The mounts {@code --no-mount} can leave out. */
+    public static final List<String> OPTIONAL_MOUNTS =
+        List.of("proc", "sys", "devpts", "tmp", "home");
 
     /** No extra options. */
     public static final Extras NONE =
-        new Extras(List.of(), "/etc/resolv.conf", null, false, List.of(), false, false);
+        new Extras(
+            List.of(),
+            "/etc/resolv.conf",
+            null,
+            false,
+            List.of(),
+            false,
+            false,
+            0,
+            0,
+            0,
+            null,
+            0,
+            List.of(),
+            List.of(),
+            null);
 
     /** The same, binding {@code file} as /etc/resolv.conf. */
     public Extras withResolvConf(String file) {
-      return new Extras(dns, file, home, noHome, scratch, uts, keepPrivs);
+      return new Extras(
+          dns,
+          file,
+          home,
+          noHome,
+          scratch,
+          uts,
+          keepPrivs,
+          memoryReservation,
+          memorySwap,
+          cpuShares,
+          cpusetCpus,
+          blkioWeight,
+          noMount,
+          containLibs,
+          workdir);
     }
   }
 
@@ -110,6 +160,38 @@ public record RunOptions(
    * @param readOnly whether it is read-only
    */
   public record Bind(String source, String destination, boolean readOnly) {
+
+    /**
+     * Parses {@code type=bind,src=…,dst=…[,ro]}, the {@code --mount} syntax SingularityCE takes.
+     *
+     * @throws IllegalArgumentException naming the value when it has another shape
+     */
+    public static Bind parseMount(String spec) {
+      String src = null;
+      String dst = null;
+      boolean ro = false;
+      for (String kv : spec.split(",")) {
+        String[] p = kv.split("=", 2);
+        switch (p[0]) {
+          case "type" -> {
+            if (p.length != 2 || !p[1].equals("bind")) {
+              throw new IllegalArgumentException(
+                  "--mount " + spec + ": only type=bind is supported");
+            }
+          }
+          case "src", "source" -> src = p.length == 2 ? p[1] : null;
+          case "dst", "destination", "target" -> dst = p.length == 2 ? p[1] : null;
+          case "ro", "readonly" -> ro = p.length == 1 || p[1].equals("true");
+          case "rw" -> ro = false;
+          default ->
+              throw new IllegalArgumentException("--mount " + spec + ": unknown field " + p[0]);
+        }
+      }
+      if (src == null || dst == null) {
+        throw new IllegalArgumentException("--mount " + spec + ": needs src= and dst=");
+      }
+      return parse(src + ":" + dst + (ro ? ":ro" : ":rw"));
+    }
 
     /**
      * Parses {@code src[:dst[:ro|rw]]}, as {@code --bind} takes it.

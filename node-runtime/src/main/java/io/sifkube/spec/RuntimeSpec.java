@@ -21,6 +21,7 @@ import java.util.Optional;
 public final class RuntimeSpec {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String LIBS = "/.singularity.d/libs";
   private static final String DEFAULT_PATH =
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -120,6 +121,10 @@ public final class RuntimeSpec {
     }
     env.putIfAbsent("HOME", user.home());
     homeDir(opts).ifPresent(h -> env.put("HOME", h));
+    if (!opts.extras().containLibs().isEmpty()) {
+      String ld = env.get("LD_LIBRARY_PATH");
+      env.put("LD_LIBRARY_PATH", ld == null || ld.isEmpty() ? LIBS : ld + ":" + LIBS);
+    }
     for (String e : opts.env()) {
       if (!e.contains("=") || e.startsWith("=")) {
         throw new IllegalArgumentException("--env \"" + e + "\" is not KEY=VALUE");
@@ -162,14 +167,19 @@ public final class RuntimeSpec {
 
   private static void mounts(ArrayNode m, RunOptions opts, ImageUsers.User user) {
     RunOptions.Extras x = opts.extras();
-    mount(m, "/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"));
+    List<String> skip = x.noMount();
+    if (!skip.contains("proc")) {
+      mount(m, "/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"));
+    }
     mount(m, "/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"));
-    mount(
-        m,
-        "/dev/pts",
-        "devpts",
-        "devpts",
-        List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
+    if (!skip.contains("devpts")) {
+      mount(
+          m,
+          "/dev/pts",
+          "devpts",
+          "devpts",
+          List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
+    }
     mount(
         m,
         "/dev/shm",
@@ -177,17 +187,28 @@ public final class RuntimeSpec {
         "shm",
         List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"));
     mount(m, "/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"));
-    mount(m, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
-    if (opts.compat()) {
+    if (!skip.contains("sys")) {
+      mount(m, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
+    }
+    if (skip.contains("tmp")) {
+      // leave /tmp and /var/tmp as the image has them
+    } else if (x.workdir() != null) {
+      bind(m, x.workdir() + "/tmp", "/tmp", false);
+      bind(m, x.workdir() + "/var_tmp", "/var/tmp", false);
+    } else if (opts.compat()) {
       mount(m, "/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
     } else {
       bind(m, "/tmp", "/tmp", false);
+    }
+    if (!opts.compat()) {
       if (opts.hostCwd() != null && !opts.hostCwd().equals(opts.home())) {
         bind(m, opts.hostCwd(), opts.hostCwd(), false);
       }
     }
     String ownedBy = "uid=" + user.uid() + ",gid=" + user.gid();
-    if (x.home() != null && x.home().contains(":")) {
+    if (skip.contains("home")) {
+      // no home mount at all
+    } else if (x.home() != null && x.home().contains(":")) {
       String[] sd = x.home().split(":", 2);
       bind(m, sd[0], sd[1], false);
     } else if (x.home() != null) {
@@ -202,7 +223,16 @@ public final class RuntimeSpec {
       if (!dir.startsWith("/")) {
         throw new IllegalArgumentException("--scratch \"" + dir + "\" is not an absolute path");
       }
-      mount(m, dir, "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
+      if (x.workdir() != null) {
+        // With --workdir, scratch space lives on the host disk, not in memory.
+        bind(m, x.workdir() + "/scratch" + dir, dir, false);
+      } else {
+        mount(m, dir, "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
+      }
+    }
+    for (String lib : x.containLibs()) {
+      String name = lib.substring(lib.lastIndexOf('/') + 1);
+      bind(m, lib, "/.singularity.d/libs/" + name, true);
     }
     bind(m, x.resolvConf(), "/etc/resolv.conf", true);
     bind(m, "/etc/hosts", "/etc/hosts", true);
@@ -259,12 +289,34 @@ public final class RuntimeSpec {
     ObjectNode dev = res.putArray("devices").addObject();
     dev.put("allow", false);
     dev.put("access", "rwm");
-    if (opts.memoryBytes() > 0) {
-      res.putObject("memory").put("limit", opts.memoryBytes()).put("swap", opts.memoryBytes());
+    RunOptions.Extras x = opts.extras();
+    if (opts.memoryBytes() > 0 || x.memoryReservation() > 0 || x.memorySwap() > 0) {
+      ObjectNode mem = res.putObject("memory");
+      if (opts.memoryBytes() > 0) {
+        mem.put("limit", opts.memoryBytes());
+        mem.put("swap", x.memorySwap() > 0 ? x.memorySwap() : opts.memoryBytes());
+      } else if (x.memorySwap() > 0) {
+        mem.put("swap", x.memorySwap());
+      }
+      if (x.memoryReservation() > 0) {
+        mem.put("reservation", x.memoryReservation());
+      }
     }
-    if (opts.cpus() > 0) {
-      long period = 100_000;
-      res.putObject("cpu").put("quota", Math.round(opts.cpus() * period)).put("period", period);
+    if (opts.cpus() > 0 || x.cpuShares() > 0 || x.cpusetCpus() != null) {
+      ObjectNode cpu = res.putObject("cpu");
+      if (opts.cpus() > 0) {
+        long period = 100_000;
+        cpu.put("quota", Math.round(opts.cpus() * period)).put("period", period);
+      }
+      if (x.cpuShares() > 0) {
+        cpu.put("shares", x.cpuShares());
+      }
+      if (x.cpusetCpus() != null) {
+        cpu.put("cpus", x.cpusetCpus());
+      }
+    }
+    if (x.blkioWeight() > 0) {
+      res.putObject("blockIO").put("weight", x.blkioWeight());
     }
     if (opts.pidsLimit() > 0) {
       res.putObject("pids").put("limit", opts.pidsLimit());

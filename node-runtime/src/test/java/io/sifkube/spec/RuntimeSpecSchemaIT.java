@@ -49,7 +49,15 @@ class RuntimeSpecSchemaIT {
             false,
             List.of("/scratch"),
             true,
-            true);
+            true,
+            0,
+            0,
+            0,
+            null,
+            0,
+            List.of(),
+            List.of(),
+            null);
     RunOptions everything =
         new RunOptions(
             true,

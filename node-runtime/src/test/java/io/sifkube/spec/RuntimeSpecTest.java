@@ -243,7 +243,21 @@ class RuntimeSpecTest {
 
     RunOptions.Extras tmp =
         new RunOptions.Extras(
-            List.of(), "/etc/resolv.conf", "/scratchhome", false, List.of("/scratch"), true, false);
+            List.of(),
+            "/etc/resolv.conf",
+            "/scratchhome",
+            false,
+            List.of("/scratch"),
+            true,
+            false,
+            0,
+            0,
+            0,
+            null,
+            0,
+            List.of(),
+            List.of(),
+            null);
     JsonNode t = RuntimeSpec.build(img, run(List.of()).withExtras(tmp), PASSWD, GROUP);
     assertThat(mountsOf(t))
         .contains("/scratchhome tmpfs tmpfs", "/scratch tmpfs tmpfs")
@@ -253,18 +267,62 @@ class RuntimeSpecTest {
 
     RunOptions.Extras bound =
         new RunOptions.Extras(
-            List.of(), "/run/x/resolv.conf", "/srv/h:/home/me", false, List.of(), false, false);
+            List.of(),
+            "/run/x/resolv.conf",
+            "/srv/h:/home/me",
+            false,
+            List.of(),
+            false,
+            false,
+            0,
+            0,
+            0,
+            null,
+            0,
+            List.of(),
+            List.of(),
+            null);
     JsonNode b = RuntimeSpec.build(img, run(List.of()).withExtras(bound), PASSWD, GROUP);
     assertThat(mountsOf(b))
         .contains("/home/me none /srv/h", "/etc/resolv.conf none /run/x/resolv.conf");
     assertThat(texts(b.path("process").path("env"))).contains("HOME=/home/me");
 
     RunOptions.Extras none =
-        new RunOptions.Extras(List.of(), "/etc/resolv.conf", null, true, List.of(), false, false);
+        new RunOptions.Extras(
+            List.of(),
+            "/etc/resolv.conf",
+            null,
+            true,
+            List.of(),
+            false,
+            false,
+            0,
+            0,
+            0,
+            null,
+            0,
+            List.of(),
+            List.of(),
+            null);
     assertThat(mountsOf(RuntimeSpec.build(img, run(List.of()).withExtras(none), PASSWD, GROUP)))
         .noneMatch(m -> m.startsWith("/home/alice"));
     RunOptions.Extras relative =
-        new RunOptions.Extras(List.of(), "/etc/resolv.conf", "rel", false, List.of(), false, false);
+        new RunOptions.Extras(
+            List.of(),
+            "/etc/resolv.conf",
+            "rel",
+            false,
+            List.of(),
+            false,
+            false,
+            0,
+            0,
+            0,
+            null,
+            0,
+            List.of(),
+            List.of(),
+            null);
     assertThatThrownBy(
             () -> RuntimeSpec.build(img, run(List.of()).withExtras(relative), PASSWD, GROUP))
         .hasMessageContaining("--home \"rel\"");
@@ -273,7 +331,22 @@ class RuntimeSpecTest {
   @Test
   void keepPrivsGivesRootEveryCapability() throws Exception {
     RunOptions.Extras keep =
-        new RunOptions.Extras(List.of(), "/etc/resolv.conf", null, false, List.of(), false, true);
+        new RunOptions.Extras(
+            List.of(),
+            "/etc/resolv.conf",
+            null,
+            false,
+            List.of(),
+            false,
+            true,
+            0,
+            0,
+            0,
+            null,
+            0,
+            List.of(),
+            List.of(),
+            null);
     JsonNode caps =
         RuntimeSpec.build(
                 image("{\"Cmd\":[\"x\"]}"), run(List.of()).withExtras(keep), PASSWD, GROUP)
@@ -281,5 +354,58 @@ class RuntimeSpecTest {
             .path("capabilities");
     assertThat(caps.path("effective")).hasSize(Capabilities.ALL.size());
     assertThat(caps.path("inheritable")).isEmpty();
+  }
+
+  @Test
+  void cgroupTuningNoMountWorkdirAndContainLibs() throws Exception {
+    RunOptions.Extras x =
+        new RunOptions.Extras(
+            List.of(),
+            "/etc/resolv.conf",
+            null,
+            false,
+            List.of("/scratch"),
+            false,
+            false,
+            256L << 20,
+            1L << 30,
+            512,
+            "0-1",
+            300,
+            List.of("proc", "home"),
+            List.of("/usr/lib/libfoo.so.1"),
+            "/var/work");
+    RunOptions o = RunOptions.of(false, List.of()).withExtras(x);
+    JsonNode s =
+        RuntimeSpec.build(
+            image("{\"Cmd\":[\"x\"],\"Env\":[\"LD_LIBRARY_PATH=/opt/lib\"]}"), o, PASSWD, GROUP);
+    JsonNode res = s.path("linux").path("resources");
+    assertThat(res.path("memory").path("reservation").asLong()).isEqualTo(256L << 20);
+    assertThat(res.path("memory").path("swap").asLong()).isEqualTo(1L << 30);
+    assertThat(res.path("cpu").path("shares").asLong()).isEqualTo(512);
+    assertThat(res.path("cpu").path("cpus").asText()).isEqualTo("0-1");
+    assertThat(res.path("blockIO").path("weight").asLong()).isEqualTo(300);
+    List<String> m = mountsOf(s);
+    assertThat(m).noneMatch(x1 -> x1.startsWith("/proc ")).noneMatch(x1 -> x1.startsWith("/root "));
+    assertThat(m)
+        .contains(
+            "/tmp none /var/work/tmp",
+            "/var/tmp none /var/work/var_tmp",
+            "/scratch none /var/work/scratch/scratch",
+            "/.singularity.d/libs/libfoo.so.1 none /usr/lib/libfoo.so.1");
+    assertThat(texts(s.path("process").path("env")))
+        .contains("LD_LIBRARY_PATH=/opt/lib:/.singularity.d/libs");
+  }
+
+  @Test
+  void parsesMountSpecs() {
+    assertThat(RunOptions.Bind.parseMount("type=bind,src=/a,dst=/b,ro"))
+        .isEqualTo(new RunOptions.Bind("/a", "/b", true));
+    assertThat(RunOptions.Bind.parseMount("type=bind,source=/a,target=/b"))
+        .isEqualTo(new RunOptions.Bind("/a", "/b", false));
+    assertThatThrownBy(() -> RunOptions.Bind.parseMount("type=tmpfs,dst=/x"))
+        .hasMessageContaining("only type=bind is supported");
+    assertThatThrownBy(() -> RunOptions.Bind.parseMount("type=bind,src=/a"))
+        .hasMessageContaining("needs src= and dst=");
   }
 }
