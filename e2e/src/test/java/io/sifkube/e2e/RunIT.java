@@ -291,6 +291,59 @@ class RunIT {
   }
 
   @Test
+  void overlaysPersistOrStayReadOnly() throws Exception {
+    Path persist = Files.createDirectories(tmp.resolve("persist"));
+    exec("echo kept > /kept", "--user", "root", "--overlay", persist.toString()).ok();
+    assertThat(exec("cat /kept", "--overlay", persist.toString()).ok().out()).isEqualTo("kept\n");
+    assertThat(Files.readString(persist.resolve("upper/kept"))).isEqualTo("kept\n");
+
+    Path extra = Files.createDirectories(tmp.resolve("extra"));
+    Files.writeString(extra.resolve("added"), "from a read-only overlay\n");
+    assertThat(
+            exec(
+                    "cat /added; echo x > /added2 && echo wrote",
+                    "--user",
+                    "root",
+                    "--overlay",
+                    extra + ":ro")
+                .ok()
+                .out())
+        .isEqualTo("from a read-only overlay\nwrote\n");
+    assertThat(extra.resolve("added2")).doesNotExist();
+
+    Path sqdir = Files.createDirectories(tmp.resolve("sq/opt"));
+    Files.writeString(sqdir.resolve("tool"), "squashed");
+    Path sqfs = tmp.resolve("extra.sqfs");
+    Launcher.exec(
+            List.of(
+                "mksquashfs", tmp.resolve("sq").toString(), sqfs.toString(), "-quiet", "-noappend"))
+        .ok();
+    assertThat(exec("cat /opt/tool", "--overlay", sqfs.toString()).ok().out())
+        .isEqualTo("squashed");
+
+    Path ext3 = tmp.resolve("overlay.img");
+    Launcher.exec(
+            List.of(
+                "sh",
+                "-c",
+                "dd if=/dev/zero of="
+                    + ext3
+                    + " bs=1M count=32 status=none && mkfs.ext3 -q -F "
+                    + ext3))
+        .ok();
+    exec("echo in-ext3 > /etc/ext3-file", "--user", "root", "--overlay", ext3.toString()).ok();
+    assertThat(exec("cat /etc/ext3-file", "--overlay", ext3 + ":ro").ok().out())
+        .isEqualTo("in-ext3\n");
+
+    Launcher.Result two =
+        exec("true", "--overlay", persist.toString(), "--overlay", ext3.toString());
+    assertThat(two.status()).isEqualTo(1);
+    assertThat(two.err()).contains("only one overlay can be writable");
+    assertThat(exec("true", "--overlay", tmp.resolve("missing").toString()).err())
+        .contains("does not exist");
+  }
+
+  @Test
   void badInputIsRefusedBeforeAnythingRuns() throws Exception {
     Launcher.Result missing = sifctl("exec", tmp.resolve("nope.oci.sif").toString(), "true");
     assertThat(missing.status()).isEqualTo(1);

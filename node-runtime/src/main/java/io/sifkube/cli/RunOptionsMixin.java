@@ -92,6 +92,11 @@ final class RunOptionsMixin {
   @Option(names = "--keep-privs", description = "let root keep every capability")
   boolean keepPrivs;
 
+  @Option(
+      names = {"-o", "--overlay"},
+      description = "overlay DIR[:ro], SQUASHFS image (read-only) or EXT3 image[:ro] (repeatable)")
+  List<String> overlays = new ArrayList<>();
+
   @Option(names = "--mount", description = "type=bind,src=…,dst=…[,ro] (repeatable)")
   List<String> mounts = new ArrayList<>();
 
@@ -237,7 +242,8 @@ final class RunOptionsMixin {
               blkioWeight,
               noMount,
               containLibs(),
-              workdir));
+              workdir,
+              overlays));
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }

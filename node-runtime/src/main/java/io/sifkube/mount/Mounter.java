@@ -29,6 +29,19 @@ public final class Mounter {
         target.toString());
   }
 
+  /** Mounts an ext3 image file (an overlay image) through a loop device. */
+  public void ext3(Path file, Path target, boolean readOnly) throws IOException {
+    run(
+        "mounting the ext3 overlay image " + file + " at " + target,
+        "mount",
+        "-t",
+        "ext3",
+        "-o",
+        (readOnly ? "ro," : "") + "loop,nodev",
+        file.toString(),
+        target.toString());
+  }
+
   public void tmpfs(Path target, String options) throws IOException {
     run(
         "mounting a tmpfs at " + target,

@@ -57,6 +57,7 @@ public final class ContainerLauncher {
     Timings t = new Timings();
     Image image = readImage(sif);
     preflight(image, opts);
+    List<OverlaySource> overlays = OverlaySource.parse(opts.extras().overlays());
     sweep();
     t.mark("image");
     String id = "sifctl-" + UUID.randomUUID();
@@ -72,11 +73,39 @@ public final class ContainerLauncher {
         mounted.push(l);
         lowers.add(0, l); // overlayfs wants the top layer first
       }
-      Path tmp = Files.createDirectories(dir.resolve("tmp"));
-      mounter.tmpfs(tmp, "mode=0755,nodev");
-      mounted.push(tmp);
-      Path upper = Files.createDirectories(tmp.resolve("upper"));
-      Path work = Files.createDirectories(tmp.resolve("work"));
+      Path upper = null;
+      Path work = null;
+      for (int i = 0; i < overlays.size(); i++) {
+        OverlaySource ov = overlays.get(i);
+        Path top;
+        if (ov.kind() == OverlaySource.Kind.DIRECTORY) {
+          top = ov.path();
+        } else {
+          top = Files.createDirectories(dir.resolve("overlays/" + i));
+          if (ov.kind() == OverlaySource.Kind.SQUASHFS) {
+            mounter.squashfs(ov.path(), 0, Files.size(ov.path()), top);
+          } else {
+            mounter.ext3(ov.path(), top, !ov.writable());
+          }
+          mounted.push(top);
+        }
+        if (ov.writable()) {
+          // SingularityCE's layout: the changes live in upper/, overlayfs works in work/.
+          upper = Files.createDirectories(top.resolve("upper"));
+          work = Files.createDirectories(top.resolve("work"));
+        } else {
+          Path content = ov.kind() == OverlaySource.Kind.DIRECTORY ? top : top.resolve("upper");
+          lowers.add(0, Files.isDirectory(content) ? content : top);
+        }
+      }
+      boolean persistent = upper != null;
+      if (!persistent) {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        mounter.tmpfs(tmp, "mode=0755,nodev");
+        mounted.push(tmp);
+        upper = Files.createDirectories(tmp.resolve("upper"));
+        work = Files.createDirectories(tmp.resolve("work"));
+      }
       Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
       mounter.overlay(lowers, upper, work, rootfs);
       mounted.push(rootfs);
@@ -95,6 +124,9 @@ public final class ContainerLauncher {
               opts,
               readSmall(rootfs.resolve("etc/passwd")),
               readSmall(rootfs.resolve("etc/group")));
+      if (persistent) {
+        ((ObjectNode) spec.path("root")).put("readonly", false); // a writable overlay was asked for
+      }
       Files.write(dir.resolve("config.json"), new ObjectMapper().writeValueAsBytes(spec));
       t.mark("spec");
       int status = new RuntimeProcess(runtime, id, dir).runForeground();
@@ -230,6 +262,12 @@ public final class ContainerLauncher {
         if (Files.isDirectory(layers)) {
           try (Stream<Path> ls = Files.list(layers)) {
             ls.forEach(leftovers::push);
+          }
+        }
+        Path ovls = dir.resolve("overlays");
+        if (Files.isDirectory(ovls)) {
+          try (Stream<Path> os = Files.list(ovls)) {
+            os.forEach(leftovers::push);
           }
         }
         leftovers.push(dir.resolve("tmp"));

@@ -67,6 +67,8 @@ public record RunOptions(
    * @param noMount default mounts to leave out: proc, sys, devpts, tmp, home
    * @param containLibs host libraries bound into /.singularity.d/libs ({@code SIFKUBE_CONTAINLIBS})
    * @param workdir a host directory that provides /tmp and /var/tmp (and scratch dirs), or null
+   * @param overlays {@code --overlay} values, {@code PATH[:ro]}: directories, squashfs or ext3
+   *     images, bottom first
    */
   public record Extras(
       List<String> dns,
@@ -83,7 +85,8 @@ public record RunOptions(
       long blkioWeight,
       List<String> noMount,
       List<String> containLibs,
-      String workdir) {
+      String workdir,
+      List<String> overlays) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -106,7 +109,8 @@ public record RunOptions(
             0,
             List.of(),
             List.of(),
-            null);
+            null,
+            List.of());
 
     /** The same, binding {@code file} as /etc/resolv.conf. */
     public Extras withResolvConf(String file) {
@@ -125,7 +129,8 @@ public record RunOptions(
           blkioWeight,
           noMount,
           containLibs,
-          workdir);
+          workdir,
+          overlays);
     }
   }
 

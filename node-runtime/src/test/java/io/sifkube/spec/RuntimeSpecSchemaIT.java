@@ -57,7 +57,8 @@ class RuntimeSpecSchemaIT {
             0,
             List.of(),
             List.of(),
-            null);
+            null,
+            List.of());
     RunOptions everything =
         new RunOptions(
             true,

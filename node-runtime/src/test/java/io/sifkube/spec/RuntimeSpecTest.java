@@ -257,7 +257,8 @@ class RuntimeSpecTest {
             0,
             List.of(),
             List.of(),
-            null);
+            null,
+            List.of());
     JsonNode t = RuntimeSpec.build(img, run(List.of()).withExtras(tmp), PASSWD, GROUP);
     assertThat(mountsOf(t))
         .contains("/scratchhome tmpfs tmpfs", "/scratch tmpfs tmpfs")
@@ -281,7 +282,8 @@ class RuntimeSpecTest {
             0,
             List.of(),
             List.of(),
-            null);
+            null,
+            List.of());
     JsonNode b = RuntimeSpec.build(img, run(List.of()).withExtras(bound), PASSWD, GROUP);
     assertThat(mountsOf(b))
         .contains("/home/me none /srv/h", "/etc/resolv.conf none /run/x/resolv.conf");
@@ -303,7 +305,8 @@ class RuntimeSpecTest {
             0,
             List.of(),
             List.of(),
-            null);
+            null,
+            List.of());
     assertThat(mountsOf(RuntimeSpec.build(img, run(List.of()).withExtras(none), PASSWD, GROUP)))
         .noneMatch(m -> m.startsWith("/home/alice"));
     RunOptions.Extras relative =
@@ -322,7 +325,8 @@ class RuntimeSpecTest {
             0,
             List.of(),
             List.of(),
-            null);
+            null,
+            List.of());
     assertThatThrownBy(
             () -> RuntimeSpec.build(img, run(List.of()).withExtras(relative), PASSWD, GROUP))
         .hasMessageContaining("--home \"rel\"");
@@ -346,7 +350,8 @@ class RuntimeSpecTest {
             0,
             List.of(),
             List.of(),
-            null);
+            null,
+            List.of());
     JsonNode caps =
         RuntimeSpec.build(
                 image("{\"Cmd\":[\"x\"]}"), run(List.of()).withExtras(keep), PASSWD, GROUP)
@@ -374,7 +379,8 @@ class RuntimeSpecTest {
             300,
             List.of("proc", "home"),
             List.of("/usr/lib/libfoo.so.1"),
-            "/var/work");
+            "/var/work",
+            List.of());
     RunOptions o = RunOptions.of(false, List.of()).withExtras(x);
     JsonNode s =
         RuntimeSpec.build(
