@@ -344,6 +344,29 @@ class RunIT {
   }
 
   @Test
+  void shellGetsATerminalAndPullSourcesRunToo() throws Exception {
+    // script(1) gives sifctl a pseudo-terminal, as a user's shell would.
+    Path input = tmp.resolve("input");
+    Files.writeString(input, "tty >/dev/null && echo \"tty for $(id -u)\"; exit 3\n");
+    String cmd = Launcher.repoRoot().resolve("bin/sifctl") + " shell " + image;
+    Launcher.Result sh =
+        Launcher.exec(List.of("sh", "-c", "script -qec '" + cmd + "' /dev/null < " + input));
+    assertThat(sh.out().replace("\r", "")).contains("tty for 1234");
+    assertThat(sh.status()).isEqualTo(3);
+
+    Path layout = shared.resolve("layout");
+    Launcher.Result fromSource =
+        sifctl(
+            "exec",
+            "--cache-dir",
+            shared.resolve("cache").toString(),
+            "oci:" + layout + ":v1",
+            "id",
+            "-u");
+    assertThat(fromSource.ok().out()).isEqualTo("1234\n");
+  }
+
+  @Test
   void badInputIsRefusedBeforeAnythingRuns() throws Exception {
     Launcher.Result missing = sifctl("exec", tmp.resolve("nope.oci.sif").toString(), "true");
     assertThat(missing.status()).isEqualTo(1);

@@ -61,7 +61,7 @@ class RunCommand implements Callable<Integer> {
               + (exec ? "exec" : "run")
               + " needs root for now (rootless runs come with --fakeroot)");
     }
-    RunOptions opts = options.toOptions(exec, args);
+    RunOptions opts = adjust(options.toOptions(exec, args));
     try {
       Path sif = resolveImage();
       OciRuntime rt = OciRuntime.choose(options.runtime, Info::warn);
@@ -69,6 +69,11 @@ class RunCommand implements Callable<Integer> {
     } catch (ContainerException | SifException | ImageException e) {
       throw new CliException(e.getMessage(), e);
     }
+  }
+
+  /** Lets a subcommand change the options (shell: the command and the terminal). */
+  RunOptions adjust(RunOptions opts) {
+    return opts;
   }
 
   /** True for {@code exec}: the arguments are the whole command. */

@@ -243,7 +243,8 @@ final class RunOptionsMixin {
               noMount,
               containLibs(),
               workdir,
-              overlays));
+              overlays,
+              false));
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }

@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
       PullCommand.class,
       CacheCommand.class,
       RunCommand.class,
-      ExecCommand.class
+      ExecCommand.class,
+      ShellCommand.class
     })
 public final class Sifctl {
 

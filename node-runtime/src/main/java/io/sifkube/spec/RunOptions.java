@@ -69,6 +69,7 @@ public record RunOptions(
    * @param workdir a host directory that provides /tmp and /var/tmp (and scratch dirs), or null
    * @param overlays {@code --overlay} values, {@code PATH[:ro]}: directories, squashfs or ext3
    *     images, bottom first
+   * @param terminal give the process the caller's terminal ({@code sifctl shell} on a TTY)
    */
   public record Extras(
       List<String> dns,
@@ -86,7 +87,8 @@ public record RunOptions(
       List<String> noMount,
       List<String> containLibs,
       String workdir,
-      List<String> overlays) {
+      List<String> overlays,
+      boolean terminal) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -110,7 +112,30 @@ public record RunOptions(
             List.of(),
             List.of(),
             null,
-            List.of());
+            List.of(),
+            false);
+
+    /** The same, with the caller's terminal given to the process or not. */
+    public Extras withTerminal(boolean on) {
+      return new Extras(
+          dns,
+          resolvConf,
+          home,
+          noHome,
+          scratch,
+          uts,
+          keepPrivs,
+          memoryReservation,
+          memorySwap,
+          cpuShares,
+          cpusetCpus,
+          blkioWeight,
+          noMount,
+          containLibs,
+          workdir,
+          overlays,
+          on);
+    }
 
     /** The same, binding {@code file} as /etc/resolv.conf. */
     public Extras withResolvConf(String file) {
@@ -130,7 +155,8 @@ public record RunOptions(
           noMount,
           containLibs,
           workdir,
-          overlays);
+          overlays,
+          terminal);
     }
   }
 

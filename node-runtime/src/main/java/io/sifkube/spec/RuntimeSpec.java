@@ -44,7 +44,7 @@ public final class RuntimeSpec {
     ObjectNode spec = JSON.createObjectNode();
     spec.put("ociVersion", "1.0.2");
     ObjectNode process = spec.putObject("process");
-    process.put("terminal", false);
+    process.put("terminal", opts.extras().terminal());
     ObjectNode u = process.putObject("user");
     u.put("uid", user.uid());
     u.put("gid", user.gid());

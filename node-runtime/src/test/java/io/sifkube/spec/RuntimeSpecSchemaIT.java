@@ -58,7 +58,8 @@ class RuntimeSpecSchemaIT {
             List.of(),
             List.of(),
             null,
-            List.of());
+            List.of(),
+            false);
     RunOptions everything =
         new RunOptions(
             true,

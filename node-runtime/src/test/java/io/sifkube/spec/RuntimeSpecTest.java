@@ -258,7 +258,8 @@ class RuntimeSpecTest {
             List.of(),
             List.of(),
             null,
-            List.of());
+            List.of(),
+            false);
     JsonNode t = RuntimeSpec.build(img, run(List.of()).withExtras(tmp), PASSWD, GROUP);
     assertThat(mountsOf(t))
         .contains("/scratchhome tmpfs tmpfs", "/scratch tmpfs tmpfs")
@@ -283,7 +284,8 @@ class RuntimeSpecTest {
             List.of(),
             List.of(),
             null,
-            List.of());
+            List.of(),
+            false);
     JsonNode b = RuntimeSpec.build(img, run(List.of()).withExtras(bound), PASSWD, GROUP);
     assertThat(mountsOf(b))
         .contains("/home/me none /srv/h", "/etc/resolv.conf none /run/x/resolv.conf");
@@ -306,7 +308,8 @@ class RuntimeSpecTest {
             List.of(),
             List.of(),
             null,
-            List.of());
+            List.of(),
+            false);
     assertThat(mountsOf(RuntimeSpec.build(img, run(List.of()).withExtras(none), PASSWD, GROUP)))
         .noneMatch(m -> m.startsWith("/home/alice"));
     RunOptions.Extras relative =
@@ -326,7 +329,8 @@ class RuntimeSpecTest {
             List.of(),
             List.of(),
             null,
-            List.of());
+            List.of(),
+            false);
     assertThatThrownBy(
             () -> RuntimeSpec.build(img, run(List.of()).withExtras(relative), PASSWD, GROUP))
         .hasMessageContaining("--home \"rel\"");
@@ -351,7 +355,8 @@ class RuntimeSpecTest {
             List.of(),
             List.of(),
             null,
-            List.of());
+            List.of(),
+            false);
     JsonNode caps =
         RuntimeSpec.build(
                 image("{\"Cmd\":[\"x\"]}"), run(List.of()).withExtras(keep), PASSWD, GROUP)
@@ -380,7 +385,8 @@ class RuntimeSpecTest {
             List.of("proc", "home"),
             List.of("/usr/lib/libfoo.so.1"),
             "/var/work",
-            List.of());
+            List.of(),
+            false);
     RunOptions o = RunOptions.of(false, List.of()).withExtras(x);
     JsonNode s =
         RuntimeSpec.build(
