@@ -47,9 +47,7 @@ public record Descriptor(
               p.path("variant").asText(""));
     }
     Map<String, String> ann = new TreeMap<>();
-    node.path("annotations")
-        .fields()
-        .forEachRemaining(f -> ann.put(f.getKey(), f.getValue().asText()));
+    node.path("annotations").properties().forEach(f -> ann.put(f.getKey(), f.getValue().asText()));
     return new Descriptor(mt.asText(), digest, sz.asLong(), platform, Map.copyOf(ann));
   }
 }

@@ -48,6 +48,7 @@ public final class ImagePuller {
     this.squasher = squasher;
   }
 
+  @SuppressWarnings("try") // the lock is held for the block; its variable is not used
   public PullResult pull(ImageSource source, Platform platform) throws IOException {
     Optional<Digest> pinned = source.pinnedDigest();
     if (pinned.isPresent() && Files.isRegularFile(cache.sifPath(pinned.get()))) {

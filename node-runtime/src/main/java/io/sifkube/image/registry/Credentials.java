@@ -73,9 +73,7 @@ public final class Credentials {
           Reason.INVALID, file + ": cannot read credentials: " + e.getMessage(), e);
     }
     Map<String, Login> map = new HashMap<>();
-    var it = auths.fields();
-    while (it.hasNext()) {
-      var f = it.next();
+    for (var f : auths.properties()) {
       String auth = f.getValue().path("auth").asText("");
       if (auth.isEmpty()) {
         continue;

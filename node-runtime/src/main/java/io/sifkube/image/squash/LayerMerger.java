@@ -266,7 +266,10 @@ public final class LayerMerger {
     if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
       // Parallel gzip writers (pigz, pgzip in umoci) emit several members; the JDK's
       // GZIPInputStream can stop after the first when available() is 0 at a member boundary.
-      return new GzipCompressorInputStream(raw, true);
+      return GzipCompressorInputStream.builder()
+          .setInputStream(raw)
+          .setDecompressConcatenated(true)
+          .get();
     }
     if (magic.length == 4
         && (magic[0] & 0xff) == 0x28
