@@ -227,24 +227,24 @@ final class RunOptionsMixin {
           cpus,
           pidsLimit,
           net,
-          new RunOptions.Extras(
-              dns,
-              "/etc/resolv.conf",
-              homeSpec,
-              noHome,
-              scratch,
-              uts,
-              keepPrivs,
-              memoryReservation == null ? 0 : RuntimeSpec.parseSize(memoryReservation),
-              memorySwap == null ? 0 : RuntimeSpec.parseSize(memorySwap),
-              cpuShares,
-              cpusetCpus,
-              blkioWeight,
-              noMount,
-              containLibs(),
-              workdir,
-              overlays,
-              false));
+          RunOptions.Extras.builder()
+              .dns(dns)
+              .home(homeSpec)
+              .noHome(noHome)
+              .scratch(scratch)
+              .uts(uts)
+              .keepPrivs(keepPrivs)
+              .memoryReservation(
+                  memoryReservation == null ? 0 : RuntimeSpec.parseSize(memoryReservation))
+              .memorySwap(memorySwap == null ? 0 : RuntimeSpec.parseSize(memorySwap))
+              .cpuShares(cpuShares)
+              .cpusetCpus(cpusetCpus)
+              .blkioWeight(blkioWeight)
+              .noMount(noMount)
+              .containLibs(containLibs())
+              .workdir(workdir)
+              .overlays(overlays)
+              .build());
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }

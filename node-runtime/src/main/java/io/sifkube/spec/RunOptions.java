@@ -115,48 +115,169 @@ public record RunOptions(
             List.of(),
             false);
 
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+      Builder b = new Builder();
+      b.dns = dns;
+      b.resolvConf = resolvConf;
+      b.home = home;
+      b.noHome = noHome;
+      b.scratch = scratch;
+      b.uts = uts;
+      b.keepPrivs = keepPrivs;
+      b.memoryReservation = memoryReservation;
+      b.memorySwap = memorySwap;
+      b.cpuShares = cpuShares;
+      b.cpusetCpus = cpusetCpus;
+      b.blkioWeight = blkioWeight;
+      b.noMount = noMount;
+      b.containLibs = containLibs;
+      b.workdir = workdir;
+      b.overlays = overlays;
+      b.terminal = terminal;
+      return b;
+    }
+
+    /** A builder starting from {@link #NONE}. */
+    public static Builder builder() {
+      return NONE.toBuilder();
+    }
+
+    /** Builds {@link Extras} one option at a time. */
+    public static final class Builder {
+      private List<String> dns;
+      private String resolvConf;
+      private String home;
+      private boolean noHome;
+      private List<String> scratch;
+      private boolean uts;
+      private boolean keepPrivs;
+      private long memoryReservation;
+      private long memorySwap;
+      private long cpuShares;
+      private String cpusetCpus;
+      private long blkioWeight;
+      private List<String> noMount;
+      private List<String> containLibs;
+      private String workdir;
+      private List<String> overlays;
+      private boolean terminal;
+
+      public Builder dns(List<String> value) {
+        this.dns = value;
+        return this;
+      }
+
+      public Builder resolvConf(String value) {
+        this.resolvConf = value;
+        return this;
+      }
+
+      public Builder home(String value) {
+        this.home = value;
+        return this;
+      }
+
+      public Builder noHome(boolean value) {
+        this.noHome = value;
+        return this;
+      }
+
+      public Builder scratch(List<String> value) {
+        this.scratch = value;
+        return this;
+      }
+
+      public Builder uts(boolean value) {
+        this.uts = value;
+        return this;
+      }
+
+      public Builder keepPrivs(boolean value) {
+        this.keepPrivs = value;
+        return this;
+      }
+
+      public Builder memoryReservation(long value) {
+        this.memoryReservation = value;
+        return this;
+      }
+
+      public Builder memorySwap(long value) {
+        this.memorySwap = value;
+        return this;
+      }
+
+      public Builder cpuShares(long value) {
+        this.cpuShares = value;
+        return this;
+      }
+
+      public Builder cpusetCpus(String value) {
+        this.cpusetCpus = value;
+        return this;
+      }
+
+      public Builder blkioWeight(long value) {
+        this.blkioWeight = value;
+        return this;
+      }
+
+      public Builder noMount(List<String> value) {
+        this.noMount = value;
+        return this;
+      }
+
+      public Builder containLibs(List<String> value) {
+        this.containLibs = value;
+        return this;
+      }
+
+      public Builder workdir(String value) {
+        this.workdir = value;
+        return this;
+      }
+
+      public Builder overlays(List<String> value) {
+        this.overlays = value;
+        return this;
+      }
+
+      public Builder terminal(boolean value) {
+        this.terminal = value;
+        return this;
+      }
+
+      public Extras build() {
+        return new Extras(
+            dns,
+            resolvConf,
+            home,
+            noHome,
+            scratch,
+            uts,
+            keepPrivs,
+            memoryReservation,
+            memorySwap,
+            cpuShares,
+            cpusetCpus,
+            blkioWeight,
+            noMount,
+            containLibs,
+            workdir,
+            overlays,
+            terminal);
+      }
+    }
+
     /** The same, with the caller's terminal given to the process or not. */
     public Extras withTerminal(boolean on) {
-      return new Extras(
-          dns,
-          resolvConf,
-          home,
-          noHome,
-          scratch,
-          uts,
-          keepPrivs,
-          memoryReservation,
-          memorySwap,
-          cpuShares,
-          cpusetCpus,
-          blkioWeight,
-          noMount,
-          containLibs,
-          workdir,
-          overlays,
-          on);
+      return toBuilder().terminal(on).build();
     }
 
     /** The same, binding {@code file} as /etc/resolv.conf. */
     public Extras withResolvConf(String file) {
-      return new Extras(
-          dns,
-          file,
-          home,
-          noHome,
-          scratch,
-          uts,
-          keepPrivs,
-          memoryReservation,
-          memorySwap,
-          cpuShares,
-          cpusetCpus,
-          blkioWeight,
-          noMount,
-          containLibs,
-          workdir,
-          overlays,
-          terminal);
+      return toBuilder().resolvConf(file).build();
     }
   }
 

@@ -42,24 +42,14 @@ class RuntimeSpecSchemaIT {
   static Stream<Arguments> specs() {
     RunOptions plain = RunOptions.of(false, List.of());
     RunOptions.Extras extras =
-        new RunOptions.Extras(
-            List.of("10.0.0.1"),
-            "/run/x/resolv.conf",
-            "/h",
-            false,
-            List.of("/scratch"),
-            true,
-            true,
-            0,
-            0,
-            0,
-            null,
-            0,
-            List.of(),
-            List.of(),
-            null,
-            List.of(),
-            false);
+        RunOptions.Extras.builder()
+            .dns(List.of("10.0.0.1"))
+            .resolvConf("/run/x/resolv.conf")
+            .home("/h")
+            .scratch(List.of("/scratch"))
+            .uts(true)
+            .keepPrivs(true)
+            .build();
     RunOptions everything =
         new RunOptions(
             true,

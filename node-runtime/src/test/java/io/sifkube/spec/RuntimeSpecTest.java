@@ -242,24 +242,11 @@ class RuntimeSpecTest {
     assertThat(def.path("mounts").toString()).contains("uid=1000,gid=100");
 
     RunOptions.Extras tmp =
-        new RunOptions.Extras(
-            List.of(),
-            "/etc/resolv.conf",
-            "/scratchhome",
-            false,
-            List.of("/scratch"),
-            true,
-            false,
-            0,
-            0,
-            0,
-            null,
-            0,
-            List.of(),
-            List.of(),
-            null,
-            List.of(),
-            false);
+        RunOptions.Extras.builder()
+            .home("/scratchhome")
+            .scratch(List.of("/scratch"))
+            .uts(true)
+            .build();
     JsonNode t = RuntimeSpec.build(img, run(List.of()).withExtras(tmp), PASSWD, GROUP);
     assertThat(mountsOf(t))
         .contains("/scratchhome tmpfs tmpfs", "/scratch tmpfs tmpfs")
@@ -268,69 +255,19 @@ class RuntimeSpecTest {
     assertThat(t.path("linux").path("namespaces").toString()).contains("uts");
 
     RunOptions.Extras bound =
-        new RunOptions.Extras(
-            List.of(),
-            "/run/x/resolv.conf",
-            "/srv/h:/home/me",
-            false,
-            List.of(),
-            false,
-            false,
-            0,
-            0,
-            0,
-            null,
-            0,
-            List.of(),
-            List.of(),
-            null,
-            List.of(),
-            false);
+        RunOptions.Extras.builder()
+            .resolvConf("/run/x/resolv.conf")
+            .home("/srv/h:/home/me")
+            .build();
     JsonNode b = RuntimeSpec.build(img, run(List.of()).withExtras(bound), PASSWD, GROUP);
     assertThat(mountsOf(b))
         .contains("/home/me none /srv/h", "/etc/resolv.conf none /run/x/resolv.conf");
     assertThat(texts(b.path("process").path("env"))).contains("HOME=/home/me");
 
-    RunOptions.Extras none =
-        new RunOptions.Extras(
-            List.of(),
-            "/etc/resolv.conf",
-            null,
-            true,
-            List.of(),
-            false,
-            false,
-            0,
-            0,
-            0,
-            null,
-            0,
-            List.of(),
-            List.of(),
-            null,
-            List.of(),
-            false);
+    RunOptions.Extras none = RunOptions.Extras.builder().noHome(true).build();
     assertThat(mountsOf(RuntimeSpec.build(img, run(List.of()).withExtras(none), PASSWD, GROUP)))
         .noneMatch(m -> m.startsWith("/home/alice"));
-    RunOptions.Extras relative =
-        new RunOptions.Extras(
-            List.of(),
-            "/etc/resolv.conf",
-            "rel",
-            false,
-            List.of(),
-            false,
-            false,
-            0,
-            0,
-            0,
-            null,
-            0,
-            List.of(),
-            List.of(),
-            null,
-            List.of(),
-            false);
+    RunOptions.Extras relative = RunOptions.Extras.builder().home("rel").build();
     assertThatThrownBy(
             () -> RuntimeSpec.build(img, run(List.of()).withExtras(relative), PASSWD, GROUP))
         .hasMessageContaining("--home \"rel\"");
@@ -338,25 +275,7 @@ class RuntimeSpecTest {
 
   @Test
   void keepPrivsGivesRootEveryCapability() throws Exception {
-    RunOptions.Extras keep =
-        new RunOptions.Extras(
-            List.of(),
-            "/etc/resolv.conf",
-            null,
-            false,
-            List.of(),
-            false,
-            true,
-            0,
-            0,
-            0,
-            null,
-            0,
-            List.of(),
-            List.of(),
-            null,
-            List.of(),
-            false);
+    RunOptions.Extras keep = RunOptions.Extras.builder().keepPrivs(true).build();
     JsonNode caps =
         RuntimeSpec.build(
                 image("{\"Cmd\":[\"x\"]}"), run(List.of()).withExtras(keep), PASSWD, GROUP)
@@ -369,24 +288,17 @@ class RuntimeSpecTest {
   @Test
   void cgroupTuningNoMountWorkdirAndContainLibs() throws Exception {
     RunOptions.Extras x =
-        new RunOptions.Extras(
-            List.of(),
-            "/etc/resolv.conf",
-            null,
-            false,
-            List.of("/scratch"),
-            false,
-            false,
-            256L << 20,
-            1L << 30,
-            512,
-            "0-1",
-            300,
-            List.of("proc", "home"),
-            List.of("/usr/lib/libfoo.so.1"),
-            "/var/work",
-            List.of(),
-            false);
+        RunOptions.Extras.builder()
+            .scratch(List.of("/scratch"))
+            .memoryReservation(256L << 20)
+            .memorySwap(1L << 30)
+            .cpuShares(512)
+            .cpusetCpus("0-1")
+            .blkioWeight(300)
+            .noMount(List.of("proc", "home"))
+            .containLibs(List.of("/usr/lib/libfoo.so.1"))
+            .workdir("/var/work")
+            .build();
     RunOptions o = RunOptions.of(false, List.of()).withExtras(x);
     JsonNode s =
         RuntimeSpec.build(
