@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,6 +36,7 @@ import java.util.stream.Stream;
 public final class ContainerLauncher {
 
   private static final int MAX_ID_FILE = 1 << 20;
+  private static final String MOUNTS_FILE = ".mounts";
 
   private final Mounter mounter;
   private final OciRuntime runtime;
@@ -50,7 +52,7 @@ public final class ContainerLauncher {
   }
 
   /** An image's squashfs layers (bottom first) and config. */
-  private record Image(List<long[]> layers, JsonNode config) {}
+  record Image(List<long[]> layers, JsonNode config) {}
 
   /** Runs the container to completion; returns its exit status (128+N when killed by signal N). */
   public int run(Path sif, RunOptions opts) throws IOException {
@@ -65,12 +67,36 @@ public final class ContainerLauncher {
     Deque<Path> mounted = new ArrayDeque<>();
     try {
       Files.writeString(dir.resolve("pid"), Long.toString(ProcessHandle.current().pid()));
+      mounted = prepareBundle(sif, image, opts, overlays, dir, t);
+      int status = new RuntimeProcess(runtime, id, dir).runForeground();
+      t.mark(runtime.name() + " run");
+      return status;
+    } finally {
+      release(dir, mounted);
+      t.mark("teardown");
+      t.report(info);
+    }
+  }
+
+  /**
+   * Mounts the image into {@code bundle} ({@code layers/N}, {@code overlays/N}, the {@code
+   * overlay/} tmpfs, {@code rootfs/}) and writes {@code config.json}. The mount points are also
+   * listed in {@code bundle/.mounts}, so that a later process can release them. On failure
+   * everything mounted so far is released again.
+   *
+   * @return the mount points, last mounted first
+   */
+  Deque<Path> prepareBundle(
+      Path sif, Image image, RunOptions opts, List<OverlaySource> overlays, Path dir, Timings t)
+      throws IOException {
+    Deque<Path> mounted = new ArrayDeque<>();
+    try {
       List<Path> lowers = new ArrayList<>();
       for (int i = 0; i < image.layers().size(); i++) {
         Path l = Files.createDirectories(dir.resolve("layers/" + i));
         long[] at = image.layers().get(i);
         mounter.squashfs(sif, at[0], at[1], l);
-        mounted.push(l);
+        remember(dir, mounted, l);
         lowers.add(0, l); // overlayfs wants the top layer first
       }
       Path upper = null;
@@ -87,7 +113,7 @@ public final class ContainerLauncher {
           } else {
             mounter.ext3(ov.path(), top, !ov.writable());
           }
-          mounted.push(top);
+          remember(dir, mounted, top);
         }
         if (ov.writable()) {
           // SingularityCE's layout: the changes live in upper/, overlayfs works in work/.
@@ -100,15 +126,15 @@ public final class ContainerLauncher {
       }
       boolean persistent = upper != null;
       if (!persistent) {
-        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path tmp = Files.createDirectories(dir.resolve("overlay"));
         mounter.tmpfs(tmp, "mode=0755,nodev");
-        mounted.push(tmp);
+        remember(dir, mounted, tmp);
         upper = Files.createDirectories(tmp.resolve("upper"));
         work = Files.createDirectories(tmp.resolve("work"));
       }
       Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
       mounter.overlay(lowers, upper, work, rootfs);
-      mounted.push(rootfs);
+      remember(dir, mounted, rootfs);
       t.mark("mount");
 
       if (!opts.extras().dns().isEmpty()) {
@@ -129,19 +155,41 @@ public final class ContainerLauncher {
       }
       Files.write(dir.resolve("config.json"), new ObjectMapper().writeValueAsBytes(spec));
       t.mark("spec");
-      int status = new RuntimeProcess(runtime, id, dir).runForeground();
-      t.mark(runtime.name() + " run");
-      return status;
-    } catch (IllegalArgumentException e) {
-      throw new ContainerException(sif + ": " + e.getMessage(), e);
-    } finally {
-      release(dir, mounted);
-      t.mark("teardown");
-      t.report(info);
+      return mounted;
+    } catch (IOException | RuntimeException e) {
+      releaseMounts(mounted);
+      if (e instanceof IllegalArgumentException) {
+        throw new ContainerException(sif + ": " + e.getMessage(), e);
+      }
+      throw e;
     }
   }
 
-  private Image readImage(Path sif) throws IOException {
+  /** Records a mount point, in memory and in {@code dir/.mounts}. */
+  private static void remember(Path dir, Deque<Path> mounted, Path target) throws IOException {
+    mounted.push(target);
+    Files.writeString(
+        dir.resolve(MOUNTS_FILE),
+        target + "\n",
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+  }
+
+  /** The mount points listed in {@code dir/.mounts}, last mounted first. */
+  static Deque<Path> recorded(Path dir) throws IOException {
+    Deque<Path> out = new ArrayDeque<>();
+    Path f = dir.resolve(MOUNTS_FILE);
+    if (Files.exists(f)) {
+      for (String line : Files.readAllLines(f)) {
+        if (!line.isBlank()) {
+          out.push(Path.of(line));
+        }
+      }
+    }
+    return out;
+  }
+
+  Image readImage(Path sif) throws IOException {
     try (SifFile f = SifFile.open(sif)) {
       if (OciSifReader.isOciSif(f)) {
         OciSifImage img = OciSifReader.read(f);
@@ -180,7 +228,7 @@ public final class ContainerLauncher {
   }
 
   /** Checks what can be checked before anything is mounted. */
-  private static void preflight(Image image, RunOptions opts) throws IOException {
+  static void preflight(Image image, RunOptions opts) throws IOException {
     for (RunOptions.Bind b : opts.binds()) {
       if (!Files.exists(Path.of(b.source()))) {
         throw new ContainerException("bind source " + b.source() + " does not exist");
@@ -227,6 +275,12 @@ public final class ContainerLauncher {
   }
 
   private void release(Path dir, Deque<Path> mounted) throws IOException {
+    releaseMounts(mounted);
+    deleteTree(dir);
+  }
+
+  /** Unmounts, last mounted first; reports the first failure after trying them all. */
+  void releaseMounts(Deque<Path> mounted) throws IOException {
     IOException first = null;
     while (!mounted.isEmpty()) {
       try {
@@ -238,7 +292,6 @@ public final class ContainerLauncher {
     if (first != null) {
       throw first;
     }
-    deleteTree(dir);
   }
 
   /**
@@ -257,21 +310,7 @@ public final class ContainerLauncher {
           continue;
         }
         new RuntimeProcess(runtime, dir.getFileName().toString(), dir).forceDelete();
-        Deque<Path> leftovers = new ArrayDeque<>();
-        Path layers = dir.resolve("layers");
-        if (Files.isDirectory(layers)) {
-          try (Stream<Path> ls = Files.list(layers)) {
-            ls.forEach(leftovers::push);
-          }
-        }
-        Path ovls = dir.resolve("overlays");
-        if (Files.isDirectory(ovls)) {
-          try (Stream<Path> os = Files.list(ovls)) {
-            os.forEach(leftovers::push);
-          }
-        }
-        leftovers.push(dir.resolve("tmp"));
-        leftovers.push(dir.resolve("rootfs"));
+        Deque<Path> leftovers = recorded(dir);
         info.accept("cleaning up after an earlier run: " + dir.getFileName());
         release(dir, leftovers);
       }
@@ -286,7 +325,7 @@ public final class ContainerLauncher {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
