@@ -99,7 +99,7 @@ class RunCommand implements Callable<Integer> {
     }
   }
 
-  private static boolean isRoot() {
+  static boolean isRoot() {
     try {
       return Files.readAllLines(Path.of("/proc/self/status")).stream()
           .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));

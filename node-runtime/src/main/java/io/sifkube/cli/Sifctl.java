@@ -25,7 +25,8 @@ import picocli.CommandLine.Command;
       CacheCommand.class,
       RunCommand.class,
       ExecCommand.class,
-      ShellCommand.class
+      ShellCommand.class,
+      OciCommand.class
     })
 public final class Sifctl {
 

@@ -1,0 +1,106 @@
+package io.sifkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code sifctl oci} lifecycle under conmon, with the real runtime, as root. */
+class OciIT {
+
+  @TempDir static Path shared;
+  private static Path image;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void build() throws Exception {
+    assertThat(Launcher.isRoot()).as("the oci commands need root").isTrue();
+    image = RunIT.busyboxImage(shared);
+  }
+
+  private static JsonNode state(String id) throws Exception {
+    return new ObjectMapper().readTree(Launcher.sifctl("oci", "state", id).ok().out());
+  }
+
+  private static JsonNode awaitStatus(String id, String status) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      JsonNode s = state(id);
+      if (s.path("status").asText().equals(status)) {
+        return s;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("container " + id + " never reached " + status + ": " + state(id));
+  }
+
+  @Test
+  void mountCreateStartStateKillDeleteUmount() throws Exception {
+    Path bundle = tmp.resolve("bundle");
+    Launcher.sifctl("oci", "mount", image.toString(), bundle.toString()).ok();
+    assertThat(bundle.resolve("config.json")).isRegularFile();
+    assertThat(bundle.resolve("rootfs/bin/busybox")).isRegularFile();
+    assertThat(bundle.resolve("overlay")).isDirectory();
+    assertThat(bundle.resolve("volumes")).isDirectory();
+
+    // The image's command runs to completion; its output and exit code outlive sifctl.
+    String id = "oci-it-" + System.nanoTime();
+    Launcher.sifctl("oci", "create", "-b", bundle.toString(), id).ok();
+    JsonNode created = state(id);
+    assertThat(created.path("status").asText()).isEqualTo("created");
+    assertThat(created.path("pid").asLong()).isPositive();
+    assertThat(created.path("bundle").asText()).isEqualTo(bundle.toString());
+    Launcher.sifctl("oci", "start", id).ok();
+    assertThat(awaitStatus(id, "stopped").path("exitCode").asInt()).isZero();
+    assertThat(Files.readString(Path.of("/run/sifkube/oci", id, "container.log")))
+        .contains("stdout F default bar");
+    Launcher.sifctl("oci", "delete", id).ok();
+    Launcher.Result gone = Launcher.sifctl("oci", "state", id);
+    assertThat(gone.status()).isEqualTo(1);
+    assertThat(gone.err()).contains(id);
+
+    // A long-running container keeps running after sifctl exits, and dies by kill.
+    ObjectNode config =
+        (ObjectNode) new ObjectMapper().readTree(bundle.resolve("config.json").toFile());
+    ((ObjectNode) config.path("process")).putArray("args").add("/bin/sleep").add("300");
+    new ObjectMapper().writeValue(bundle.resolve("config.json").toFile(), config);
+    String sleeper = id + "-sleep";
+    Launcher.sifctl("oci", "create", "-b", bundle.toString(), sleeper).ok();
+    Launcher.sifctl("oci", "start", sleeper).ok();
+    assertThat(awaitStatus(sleeper, "running").path("pid").asLong()).isPositive();
+    Launcher.sifctl("oci", "kill", sleeper, "KILL").ok();
+    assertThat(awaitStatus(sleeper, "stopped").path("exitCode").asInt()).isEqualTo(137);
+    Launcher.sifctl("oci", "delete", sleeper).ok();
+
+    Launcher.sifctl("oci", "umount", bundle.toString()).ok();
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(bundle.toString());
+    try (var left = Files.list(bundle)) {
+      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("volumes");
+    }
+  }
+
+  @Test
+  void runFollowsTheOutputAndReturnsTheExitCode() throws Exception {
+    Path bundle = tmp.resolve("b2");
+    Launcher.sifctl("oci", "mount", image.toString(), bundle.toString()).ok();
+    try {
+      Launcher.Result r =
+          Launcher.sifctl("oci", "run", "-b", bundle.toString(), "oci-run-" + System.nanoTime());
+      assertThat(r.ok().out()).isEqualTo("default bar\n");
+      Launcher.Result bad =
+          Launcher.sifctl("oci", "create", "-b", tmp.resolve("nope").toString(), "x1");
+      assertThat(bad.status()).isEqualTo(1);
+      assertThat(bad.err()).contains("has no config.json");
+      assertThat(Launcher.sifctl("oci", "create", "-b", bundle.toString(), "bad/id").err())
+          .contains("invalid container ID \"bad/id\"");
+    } finally {
+      Launcher.sifctl("oci", "umount", bundle.toString()).ok();
+    }
+  }
+}

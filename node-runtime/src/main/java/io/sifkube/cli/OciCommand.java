@@ -1,0 +1,146 @@
+package io.sifkube.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sifkube.mount.Mounter;
+import io.sifkube.runtime.ContainerException;
+import io.sifkube.runtime.OciLifecycle;
+import io.sifkube.runtime.OciRuntime;
+import io.sifkube.sif.SifException;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sifctl oci …}: SingularityCE's OCI command group — mount an image as a bundle, then drive
+ * a container through its lifecycle under conmon.
+ */
+@Command(
+    name = "oci",
+    mixinStandardHelpOptions = true,
+    description = "Manage OCI containers: mount, create, start, state, kill, delete, run, umount.")
+final class OciCommand {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--runtime",
+      scope = ScopeType.INHERIT,
+      description = "crun or runc (default: crun when it can run here)")
+  String runtime;
+
+  private OciLifecycle lifecycle() throws CliException {
+    requireRoot();
+    try {
+      return new OciLifecycle(OciRuntime.choose(runtime, Info::warn), new Mounter(), Info::line);
+    } catch (ContainerException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+  }
+
+  @Command(name = "mount", description = "Mount an OCI-SIF as a bundle (rootfs/, config.json).")
+  int mount(
+      @Parameters(paramLabel = "SIF") Path sif, @Parameters(paramLabel = "BUNDLE") Path bundle)
+      throws Exception {
+    return call(() -> lifecycle().mount(sif, bundle));
+  }
+
+  @Command(name = "umount", description = "Unmount a bundle made by oci mount.")
+  int umount(@Parameters(paramLabel = "BUNDLE") Path bundle) throws Exception {
+    return call(() -> lifecycle().umount(bundle));
+  }
+
+  @Command(name = "create", description = "Create a container from a bundle, under conmon.")
+  int create(
+      @Option(
+              names = {"-b", "--bundle"},
+              required = true,
+              description = "the bundle")
+          Path bundle,
+      @Parameters(paramLabel = "ID") String id)
+      throws Exception {
+    return call(() -> lifecycle().create(bundle, id));
+  }
+
+  @Command(name = "start", description = "Start a created container.")
+  int start(@Parameters(paramLabel = "ID") String id) throws Exception {
+    return call(() -> lifecycle().start(id));
+  }
+
+  @Command(name = "state", description = "Print a container's state as JSON.")
+  int state(@Parameters(paramLabel = "ID") String id) throws Exception {
+    OciLifecycle l = lifecycle();
+    try {
+      var json = l.state(id);
+      spec.commandLine()
+          .getOut()
+          .println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+      spec.commandLine().getOut().flush();
+      return 0;
+    } catch (ContainerException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+  }
+
+  @Command(name = "kill", description = "Send a signal (default TERM) to a container.")
+  int kill(
+      @Parameters(index = "0", paramLabel = "ID") String id,
+      @Parameters(index = "1", arity = "0..1", paramLabel = "SIGNAL", defaultValue = "TERM")
+          String signal)
+      throws Exception {
+    return call(() -> lifecycle().kill(id, signal));
+  }
+
+  @Command(name = "delete", description = "Delete a container (stopping it if it runs).")
+  int delete(@Parameters(paramLabel = "ID") String id) throws Exception {
+    return call(() -> lifecycle().delete(id));
+  }
+
+  @Command(
+      name = "run",
+      description = "Create and start a container, follow its output, delete it.")
+  int run(
+      @Option(
+              names = {"-b", "--bundle"},
+              required = true,
+              description = "the bundle")
+          Path bundle,
+      @Parameters(paramLabel = "ID") String id)
+      throws Exception {
+    OciLifecycle l = lifecycle();
+    try {
+      return l.run(
+          bundle,
+          id,
+          line -> {
+            System.out.println(line);
+            System.out.flush();
+          });
+    } catch (ContainerException | SifException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+  }
+
+  /** An action that may fail with a runtime or SIF error. */
+  private interface Action {
+    void run() throws Exception;
+  }
+
+  private static int call(Action a) throws Exception {
+    try {
+      a.run();
+      return 0;
+    } catch (ContainerException | SifException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+  }
+
+  static void requireRoot() throws CliException {
+    if (!RunCommand.isRoot()) {
+      throw new CliException("sifctl oci needs root");
+    }
+  }
+}

@@ -1,0 +1,253 @@
+package io.sifkube.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.mount.Mounter;
+import io.sifkube.spec.RunOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The {@code sifctl oci} lifecycle, SingularityCE's OCI command group: mount an image as a bundle,
+ * then create (under conmon, the per-container monitor CRI-O and podman use, so the container keeps
+ * running, logging and recording its exit code after sifctl exits), start, state, kill, delete, and
+ * run; finally unmount the bundle.
+ */
+public final class OciLifecycle {
+
+  /** Where each container's monitor keeps its pid files, log, exit file and sockets. */
+  static final Path STATE = Path.of("/run/sifkube/oci");
+
+  private final OciRuntime runtime;
+  private final Mounter mounter;
+  private final Consumer<String> info;
+
+  public OciLifecycle(OciRuntime runtime, Mounter mounter, Consumer<String> info) {
+    this.runtime = runtime;
+    this.mounter = mounter;
+    this.info = info;
+  }
+
+  /** Mounts {@code sif} into {@code bundle} (rootfs/, overlay/, volumes/, config.json). */
+  public void mount(Path sif, Path bundle) throws IOException {
+    if (Files.exists(bundle.resolve("config.json"))) {
+      throw new ContainerException(bundle + " already holds a bundle (config.json exists)");
+    }
+    Files.createDirectories(bundle.resolve("volumes"));
+    ContainerLauncher launcher = new ContainerLauncher(mounter, runtime, STATE, info);
+    ContainerLauncher.Image image = launcher.readImage(sif);
+    RunOptions opts = RunOptions.of(false, List.of());
+    ContainerLauncher.preflight(image, opts);
+    launcher.prepareBundle(sif, image, opts, List.of(), bundle, new Timings());
+  }
+
+  /** Unmounts a bundle made by {@link #mount} and removes what mount created. */
+  public void umount(Path bundle) throws IOException {
+    if (!Files.exists(bundle.resolve(".mounts"))) {
+      throw new ContainerException(bundle + " is not a bundle mounted by sifctl oci mount");
+    }
+    new ContainerLauncher(mounter, runtime, STATE, info)
+        .releaseMounts(ContainerLauncher.recorded(bundle));
+    for (String generated : List.of("rootfs", "overlay", "layers", "overlays")) {
+      ContainerLauncher.deleteTree(bundle.resolve(generated));
+    }
+    for (String f : List.of("config.json", "resolv.conf", ".mounts")) {
+      Files.deleteIfExists(bundle.resolve(f));
+    }
+  }
+
+  /** Creates container {@code id} from {@code bundle} under conmon; returns when it exists. */
+  public void create(Path bundle, String id) throws IOException {
+    checkId(id);
+    if (!Files.isRegularFile(bundle.resolve("config.json"))) {
+      throw new ContainerException(bundle + " has no config.json (make one with sifctl oci mount)");
+    }
+    Path state = STATE.resolve(id);
+    if (Files.exists(state)) {
+      throw new ContainerException("container " + id + " already exists");
+    }
+    Files.createDirectories(state.resolve("exits"));
+    Files.createDirectories(state.resolve("sockets"));
+    Files.writeString(state.resolve("bundle"), bundle.toAbsolutePath().toString());
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "conmon",
+                "--api-version",
+                "1",
+                "-c",
+                id,
+                "-u",
+                id,
+                "-n",
+                id,
+                "-r",
+                runtime.binary().toString(),
+                "-b",
+                bundle.toAbsolutePath().toString(),
+                "-p",
+                state.resolve("container.pid").toString(),
+                "-P",
+                state.resolve("conmon.pid").toString(),
+                "-l",
+                "k8s-file:" + state.resolve("container.log"),
+                "--exit-dir",
+                state.resolve("exits").toString(),
+                "--socket-dir-path",
+                state.resolve("sockets").toString(),
+                "--runtime-arg",
+                "--root",
+                "--runtime-arg",
+                runtime.root().toString(),
+                "--runtime-arg",
+                "--log",
+                "--runtime-arg",
+                state.resolve("runtime.log").toString()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    await(p);
+    // conmon forks its monitor and returns at once; the container exists once its pid is written.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!Files.exists(state.resolve("container.pid"))) {
+      if (System.nanoTime() > deadline || (p.exitValue() != 0 && !out.isEmpty())) {
+        String log = readIfExists(state.resolve("runtime.log"));
+        ContainerLauncher.deleteTree(state);
+        throw new ContainerException(
+            "creating container " + id + " failed: " + (out + " " + log).strip());
+      }
+      sleep(20);
+    }
+  }
+
+  public void start(String id) throws IOException {
+    runtimeVerb(id, "start", id);
+  }
+
+  public void kill(String id, String signal) throws IOException {
+    runtimeVerb(id, "kill", id, signal);
+  }
+
+  /** The container's state: the runtime's JSON plus the exit code once it has stopped. */
+  public JsonNode state(String id) throws IOException {
+    String json = runtimeVerb(id, "state", id);
+    var node = (ObjectNode) new ObjectMapper().readTree(json);
+    Path exit = STATE.resolve(id).resolve("exits").resolve(id);
+    if (Files.exists(exit)) {
+      node.put("exitCode", Integer.parseInt(Files.readString(exit).trim()));
+    }
+    return node;
+  }
+
+  /** Deletes the runtime's container and the monitor's state. */
+  public void delete(String id) throws IOException {
+    Path state = STATE.resolve(id);
+    if (!Files.isDirectory(state)) {
+      throw new ContainerException("no container " + id);
+    }
+    runtimeVerb(id, "delete", "--force", id);
+    Path bundlePath = state.resolve("bundle");
+    if (Files.exists(bundlePath)) {
+      // conmon's control FIFOs and attach socket live in the bundle; they die with the container.
+      Path bundle = Path.of(Files.readString(bundlePath).trim());
+      for (String f : List.of("ctl", "winsz", "attach")) {
+        Files.deleteIfExists(bundle.resolve(f));
+      }
+    }
+    ContainerLauncher.deleteTree(state);
+  }
+
+  /** create + start, then follows the log until the container exits; returns its exit code. */
+  public int run(Path bundle, String id, Consumer<String> out) throws IOException {
+    create(bundle, id);
+    start(id);
+    Path exit = STATE.resolve(id).resolve("exits").resolve(id);
+    Path log = STATE.resolve(id).resolve("container.log");
+    long shown = 0;
+    while (true) {
+      boolean done = Files.exists(exit);
+      shown = follow(log, shown, out);
+      if (done) {
+        int code = Integer.parseInt(Files.readString(exit).trim());
+        delete(id);
+        return code;
+      }
+      sleep(20);
+    }
+  }
+
+  /** Prints new lines of a k8s-file log ({@code TIME STREAM F|P TEXT}); returns the new offset. */
+  private static long follow(Path log, long from, Consumer<String> out) throws IOException {
+    if (!Files.exists(log)) {
+      return from;
+    }
+    byte[] all = Files.readAllBytes(log);
+    if (all.length <= from) {
+      return from;
+    }
+    String chunk = new String(all, (int) from, all.length - (int) from, StandardCharsets.UTF_8);
+    int end = chunk.lastIndexOf('\n');
+    if (end < 0) {
+      return from;
+    }
+    for (String line : chunk.substring(0, end).split("\n")) {
+      String[] f = line.split(" ", 4);
+      if (f.length == 4) {
+        out.accept(f[3]);
+      }
+    }
+    return from + chunk.substring(0, end + 1).getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private String runtimeVerb(String id, String... args) throws IOException {
+    checkId(id);
+    List<String> cmd =
+        new ArrayList<>(List.of(runtime.binary().toString(), "--root", runtime.root().toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).start();
+    byte[] stdout = p.getInputStream().readAllBytes();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    await(p);
+    if (p.exitValue() != 0) {
+      throw new ContainerException(runtime.name() + " " + args[0] + " " + id + " failed: " + err);
+    }
+    return new String(stdout, StandardCharsets.UTF_8);
+  }
+
+  private static void checkId(String id) throws ContainerException {
+    if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
+      throw new ContainerException("invalid container ID \"" + id + "\" (letters, digits, _ . -)");
+    }
+  }
+
+  private static String readIfExists(Path p) throws IOException {
+    return Files.exists(p) ? Files.readString(p).strip() : "";
+  }
+
+  private static void await(Process p) throws ContainerException {
+    try {
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new ContainerException("the runtime did not answer in 60 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ContainerException("interrupted", e);
+    }
+  }
+
+  private static void sleep(long ms) throws ContainerException {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ContainerException("interrupted", e);
+    }
+  }
+}
