@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +102,42 @@ class OciIT {
       assertThat(Launcher.sifctl("oci", "create", "-b", bundle.toString(), "bad/id").err())
           .contains("invalid container ID \"bad/id\"");
     } finally {
+      Launcher.sifctl("oci", "umount", bundle.toString()).ok();
+    }
+  }
+
+  @Test
+  void attachFollowsBothStreamsAndReturnsTheExitCode() throws Exception {
+    Path bundle = tmp.resolve("b3");
+    Launcher.sifctl("oci", "mount", image.toString(), bundle.toString()).ok();
+    String id = "oci-attach-" + System.nanoTime();
+    try {
+      ObjectNode config =
+          (ObjectNode) new ObjectMapper().readTree(bundle.resolve("config.json").toFile());
+      ((ObjectNode) config.path("process"))
+          .putArray("args")
+          .add("/bin/sh")
+          .add("-c")
+          .add("sleep 1; for i in 1 2; do echo out$i; echo err$i >&2; done; exit 5");
+      new ObjectMapper().writeValue(bundle.resolve("config.json").toFile(), config);
+      Launcher.sifctl("oci", "create", "-b", bundle.toString(), id).ok();
+      var attached =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return Launcher.sifctl("oci", "attach", id);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Thread.sleep(700); // let attach connect before the container starts writing
+      Launcher.sifctl("oci", "start", id).ok();
+      Launcher.Result r = attached.get(60, TimeUnit.SECONDS);
+      assertThat(r.status()).isEqualTo(5);
+      assertThat(r.out()).isEqualTo("out1\nout2\n");
+      assertThat(r.err()).isEqualTo("err1\nerr2\n");
+    } finally {
+      Launcher.sifctl("oci", "delete", id);
       Launcher.sifctl("oci", "umount", bundle.toString()).ok();
     }
   }

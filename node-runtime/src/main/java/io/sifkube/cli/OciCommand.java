@@ -6,6 +6,7 @@ import io.sifkube.runtime.ContainerException;
 import io.sifkube.runtime.OciLifecycle;
 import io.sifkube.runtime.OciRuntime;
 import io.sifkube.sif.SifException;
+import io.sifkube.sys.SyscallException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,6 +93,17 @@ final class OciCommand {
           String signal)
       throws Exception {
     return call(() -> lifecycle().kill(id, signal));
+  }
+
+  @Command(name = "attach", description = "Follow a running container's output until it exits.")
+  int attach(@Parameters(paramLabel = "ID") String id) throws Exception {
+    OciLifecycle l = lifecycle();
+    try {
+      int code = l.attach(id, System.out, System.err);
+      return code < 0 ? 1 : code;
+    } catch (ContainerException | SyscallException e) {
+      throw new CliException(e.getMessage(), e);
+    }
   }
 
   @Command(name = "delete", description = "Delete a container (stopping it if it runs).")

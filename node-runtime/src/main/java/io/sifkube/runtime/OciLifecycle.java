@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.mount.Mounter;
 import io.sifkube.spec.RunOptions;
+import io.sifkube.sys.SeqPacketSocket;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,6 +163,33 @@ public final class OciLifecycle {
       }
     }
     ContainerLauncher.deleteTree(state);
+  }
+
+  /**
+   * Attaches to a container's output through conmon's attach socket until the container exits;
+   * returns its exit code. Each packet's first byte says which stream the rest belongs to.
+   */
+  public int attach(String id, OutputStream out, OutputStream err) throws IOException {
+    checkId(id);
+    Path state = STATE.resolve(id);
+    if (!Files.isDirectory(state)) {
+      throw new ContainerException("no container " + id);
+    }
+    Path socket = state.resolve("sockets").resolve(id).resolve("attach");
+    byte[] buf = new byte[8193]; // conmon's packet size
+    try (SeqPacketSocket s = SeqPacketSocket.connect(socket)) {
+      int n;
+      while ((n = s.receive(buf)) > 0) {
+        OutputStream target = buf[0] == 3 ? err : out;
+        target.write(buf, 1, n - 1);
+        target.flush();
+      }
+    }
+    Path exit = state.resolve("exits").resolve(id);
+    for (int i = 0; i < 500 && !Files.exists(exit); i++) {
+      sleep(10);
+    }
+    return Files.exists(exit) ? Integer.parseInt(Files.readString(exit).trim()) : -1;
   }
 
   /** create + start, then follows the log until the container exits; returns its exit code. */

@@ -1,0 +1,27 @@
+package io.sifkube.sys;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+
+/** The libc calls Sifkube makes through JNA. Only this package may use it. */
+interface LibC extends Library {
+
+  LibC INSTANCE = Native.load("c", LibC.class);
+
+  int AF_UNIX = 1;
+  int SOCK_SEQPACKET = 5;
+  int SOCK_CLOEXEC = 0x80000;
+
+  int socket(int domain, int type, int protocol) throws LastErrorException;
+
+  int connect(int fd, byte[] address, int length) throws LastErrorException;
+
+  long read(int fd, byte[] buffer, long count) throws LastErrorException;
+
+  long write(int fd, byte[] buffer, long count) throws LastErrorException;
+
+  int close(int fd) throws LastErrorException;
+
+  String strerror(int errno);
+}
