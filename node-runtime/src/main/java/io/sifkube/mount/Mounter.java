@@ -1,6 +1,8 @@
 package io.sifkube.mount;
 
 import io.sifkube.runtime.ContainerException;
+import io.sifkube.sys.SyscallException;
+import io.sifkube.sys.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,36 +12,37 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Mounts and unmounts with util-linux's {@code mount}/{@code umount}: a squashfs layer in place
- * inside an OCI-SIF (a loop device with an offset and size limit, so no copy or extraction), tmpfs,
- * and overlayfs. Every call checks the exit status and reports the tool's own message.
+ * Mounts and unmounts: a squashfs layer in place inside an OCI-SIF and ext3 overlay images through
+ * loop devices set up with ioctls (an offset and size limit, so no copy or extraction); tmpfs and
+ * overlayfs with util-linux's {@code mount}, whose option parsing we do not want to redo.
  */
 public final class Mounter {
 
   /** Mounts the squashfs image stored at {@code offset}..{@code offset+size} of {@code file}. */
   public void squashfs(Path file, long offset, long size, Path target) throws IOException {
-    run(
-        "mounting the squashfs layer of " + file + " at " + target,
-        "mount",
-        "-t",
-        "squashfs",
-        "-o",
-        "ro,nodev,loop,offset=" + offset + ",sizelimit=" + size,
-        file.toString(),
-        target.toString());
+    try {
+      Syscalls.mountLoop(file, offset, size, "squashfs", true, target);
+    } catch (SyscallException e) {
+      throw new ContainerException(
+          "mounting the squashfs layer of " + file + " at " + target + " failed: " + e.getMessage(),
+          e);
+    }
   }
 
   /** Mounts an ext3 image file (an overlay image) through a loop device. */
   public void ext3(Path file, Path target, boolean readOnly) throws IOException {
-    run(
-        "mounting the ext3 overlay image " + file + " at " + target,
-        "mount",
-        "-t",
-        "ext3",
-        "-o",
-        (readOnly ? "ro," : "") + "loop,nodev",
-        file.toString(),
-        target.toString());
+    try {
+      Syscalls.mountLoop(file, 0, 0, "ext3", readOnly, target);
+    } catch (SyscallException e) {
+      throw new ContainerException(
+          "mounting the ext3 overlay image "
+              + file
+              + " at "
+              + target
+              + " failed: "
+              + e.getMessage(),
+          e);
+    }
   }
 
   public void tmpfs(Path target, String options) throws IOException {
@@ -74,10 +77,14 @@ public final class Mounter {
         target.toString());
   }
 
-  /** Unmounts {@code target} and frees its loop device, if it is mounted. */
+  /** Unmounts {@code target} if it is mounted; a loop device under it is freed by the kernel. */
   public void unmount(Path target) throws IOException {
     if (isMounted(target)) {
-      run("unmounting " + target, "umount", "-d", target.toString());
+      try {
+        Syscalls.umount(target);
+      } catch (SyscallException e) {
+        throw new ContainerException("unmounting " + target + " failed: " + e.getMessage(), e);
+      }
     }
   }
 

@@ -23,5 +23,20 @@ interface LibC extends Library {
 
   int close(int fd) throws LastErrorException;
 
+  int O_RDONLY = 0;
+  int O_RDWR = 2;
+  int O_CLOEXEC = 0x80000;
+
+  int open(String path, int flags) throws LastErrorException;
+
+  int ioctl(int fd, long request, long arg) throws LastErrorException;
+
+  int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
+
+  int mount(String source, String target, String fstype, long flags, String data)
+      throws LastErrorException;
+
+  int umount2(String target, int flags) throws LastErrorException;
+
   String strerror(int errno);
 }
