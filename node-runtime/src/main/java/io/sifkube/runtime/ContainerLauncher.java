@@ -309,11 +309,23 @@ public final class ContainerLauncher {
             && ProcessHandle.of(parsePid(pid)).map(ProcessHandle::isAlive).orElse(false)) {
           continue;
         }
+        if (!Files.exists(pid) && isRecent(dir)) {
+          continue; // another sifctl is between making its directory and writing its pid
+        }
         new RuntimeProcess(runtime, dir.getFileName().toString(), dir).forceDelete();
         Deque<Path> leftovers = recorded(dir);
         info.accept("cleaning up after an earlier run: " + dir.getFileName());
         release(dir, leftovers);
       }
+    }
+  }
+
+  private static boolean isRecent(Path dir) {
+    try {
+      long age = System.currentTimeMillis() - Files.getLastModifiedTime(dir).toMillis();
+      return age < 60_000;
+    } catch (IOException e) {
+      return false;
     }
   }
 
