@@ -21,7 +21,7 @@ PACKAGES=(
   # TLS and htpasswd for the authenticated test registry
   openssl apache2-utils
   # tools the scripts use
-  ca-certificates curl jq util-linux coreutils
+  ca-certificates curl jq util-linux coreutils bsdutils e2fsprogs
   # benchmarks (e2e/bench)
   time bc
 )
