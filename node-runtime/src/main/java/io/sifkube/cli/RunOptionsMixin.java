@@ -1,6 +1,8 @@
 package io.sifkube.cli;
 
+import io.sifkube.runtime.HostGpu;
 import io.sifkube.spec.Capabilities;
+import io.sifkube.spec.GpuSupport;
 import io.sifkube.spec.RunOptions;
 import io.sifkube.spec.RuntimeSpec;
 import java.io.IOException;
@@ -121,6 +123,14 @@ final class RunOptionsMixin {
   @Option(names = "--blkio-weight", description = "block I/O weight (10-1000)")
   long blkioWeight;
 
+  @Option(
+      names = "--nv",
+      description = "bring in the host's NVIDIA driver libraries, tools and devices")
+  boolean nv;
+
+  @Option(names = "--rocm", description = "bring in the host's ROCm libraries, tools and devices")
+  boolean rocm;
+
   @Option(names = "--runtime", description = "crun or runc (default: crun when it can run here)")
   String runtime;
 
@@ -171,6 +181,15 @@ final class RunOptionsMixin {
 
   RunOptions toOptions(boolean exec, List<String> command) throws CliException {
     try {
+      return buildOptions(exec, command);
+    } catch (IOException e) {
+      throw new CliException("cannot look for GPU drivers: " + e.getMessage(), e);
+    }
+  }
+
+  private RunOptions buildOptions(boolean exec, List<String> command)
+      throws CliException, IOException {
+    try {
       List<RunOptions.Bind> b = new ArrayList<>();
       for (String s : binds) {
         b.add(RunOptions.Bind.parse(s));
@@ -204,6 +223,26 @@ final class RunOptionsMixin {
         if (!ns.matches("[0-9a-fA-F.:]+")) {
           throw new IllegalArgumentException("--dns \"" + ns + "\" is not an IP address");
         }
+      }
+      List<String> libs = new ArrayList<>(containLibs());
+      List<String> gpuBinaries = new ArrayList<>();
+      List<RunOptions.Device> devices = new ArrayList<>();
+      for (boolean amd : new boolean[] {false, true}) {
+        if (amd ? !rocm : !nv) {
+          continue;
+        }
+        GpuSupport.Plan plan = HostGpu.discover(amd);
+        if (plan.isEmpty()) {
+          Info.warn(
+              (amd ? "--rocm" : "--nv")
+                  + ": no "
+                  + (amd ? "ROCm" : "NVIDIA")
+                  + " driver found on this host (no libraries in ldconfig, no device nodes);"
+                  + " running without GPU support");
+        }
+        libs.addAll(plan.libraries());
+        gpuBinaries.addAll(plan.binaries());
+        devices.addAll(plan.devices());
       }
       List<String> allEnv = new ArrayList<>(readEnvFile());
       allEnv.addAll(env);
@@ -241,7 +280,9 @@ final class RunOptionsMixin {
               .cpusetCpus(cpusetCpus)
               .blkioWeight(blkioWeight)
               .noMount(noMount)
-              .containLibs(containLibs())
+              .containLibs(libs)
+              .hostBinaries(gpuBinaries)
+              .devices(devices)
               .workdir(workdir)
               .overlays(overlays)
               .build());

@@ -70,6 +70,9 @@ public record RunOptions(
    * @param overlays {@code --overlay} values, {@code PATH[:ro]}: directories, squashfs or ext3
    *     images, bottom first
    * @param terminal give the process the caller's terminal ({@code sifctl shell} on a TTY)
+   * @param devices host device nodes to create in the container and allow ({@code --nv}, {@code
+   *     --rocm})
+   * @param hostBinaries host programs bound into the container's /usr/bin (driver tools)
    */
   public record Extras(
       List<String> dns,
@@ -88,7 +91,9 @@ public record RunOptions(
       List<String> containLibs,
       String workdir,
       List<String> overlays,
-      boolean terminal) {
+      boolean terminal,
+      List<Device> devices,
+      List<String> hostBinaries) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -113,7 +118,9 @@ public record RunOptions(
             List.of(),
             null,
             List.of(),
-            false);
+            false,
+            List.of(),
+            List.of());
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
@@ -135,6 +142,8 @@ public record RunOptions(
       b.workdir = workdir;
       b.overlays = overlays;
       b.terminal = terminal;
+      b.devices = devices;
+      b.hostBinaries = hostBinaries;
       return b;
     }
 
@@ -162,6 +171,8 @@ public record RunOptions(
       private String workdir;
       private List<String> overlays;
       private boolean terminal;
+      private List<Device> devices;
+      private List<String> hostBinaries;
 
       public Builder dns(List<String> value) {
         this.dns = value;
@@ -248,6 +259,16 @@ public record RunOptions(
         return this;
       }
 
+      public Builder devices(List<Device> value) {
+        this.devices = value;
+        return this;
+      }
+
+      public Builder hostBinaries(List<String> value) {
+        this.hostBinaries = value;
+        return this;
+      }
+
       public Extras build() {
         return new Extras(
             dns,
@@ -266,7 +287,9 @@ public record RunOptions(
             containLibs,
             workdir,
             overlays,
-            terminal);
+            terminal,
+            devices,
+            hostBinaries);
       }
     }
 
@@ -280,6 +303,16 @@ public record RunOptions(
       return toBuilder().resolvConf(file).build();
     }
   }
+
+  /**
+   * A host device node to make in the container.
+   *
+   * @param path its path, the same inside and out
+   * @param type "c" (character) or "b" (block)
+   * @param major major number
+   * @param minor minor number
+   */
+  public record Device(String path, String type, long major, long minor) {}
 
   /** The same options with other extras. */
   public RunOptions withExtras(Extras e) {

@@ -230,6 +230,9 @@ public final class RuntimeSpec {
         mount(m, dir, "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
       }
     }
+    for (String bin : x.hostBinaries()) {
+      bind(m, bin, "/usr/bin/" + bin.substring(bin.lastIndexOf('/') + 1), true);
+    }
     for (String lib : x.containLibs()) {
       String name = lib.substring(lib.lastIndexOf('/') + 1);
       bind(m, lib, "/.singularity.d/libs/" + name, true);
@@ -286,9 +289,27 @@ public final class RuntimeSpec {
       ns.addObject().put("type", "network");
     }
     ObjectNode res = linux.putObject("resources");
-    ObjectNode dev = res.putArray("devices").addObject();
-    dev.put("allow", false);
-    dev.put("access", "rwm");
+    ArrayNode rules = res.putArray("devices");
+    ObjectNode deny = rules.addObject();
+    deny.put("allow", false);
+    deny.put("access", "rwm");
+    if (!opts.extras().devices().isEmpty()) {
+      ArrayNode devs = linux.putArray("devices");
+      for (RunOptions.Device d : opts.extras().devices()) {
+        ObjectNode n = devs.addObject();
+        n.put("path", d.path());
+        n.put("type", d.type());
+        n.put("major", d.major());
+        n.put("minor", d.minor());
+        n.put("fileMode", 0666);
+        ObjectNode allow = rules.addObject();
+        allow.put("allow", true);
+        allow.put("type", d.type());
+        allow.put("major", d.major());
+        allow.put("minor", d.minor());
+        allow.put("access", "rwm");
+      }
+    }
     RunOptions.Extras x = opts.extras();
     if (opts.memoryBytes() > 0 || x.memoryReservation() > 0 || x.memorySwap() > 0) {
       ObjectNode mem = res.putObject("memory");

@@ -43,6 +43,8 @@ class RuntimeSpecSchemaIT {
     RunOptions plain = RunOptions.of(false, List.of());
     RunOptions.Extras extras =
         RunOptions.Extras.builder()
+            .devices(List.of(new RunOptions.Device("/dev/nvidia0", "c", 195, 0)))
+            .hostBinaries(List.of("/usr/bin/nvidia-smi"))
             .dns(List.of("10.0.0.1"))
             .resolvConf("/run/x/resolv.conf")
             .home("/h")
