@@ -18,25 +18,6 @@ final class ShellCommand extends RunCommand {
   @Override
   RunOptions adjust(RunOptions opts) {
     boolean tty = System.console() != null;
-    return new RunOptions(
-            true,
-            List.of("/bin/sh"),
-            opts.env(),
-            opts.cwd(),
-            opts.user(),
-            opts.hostname(),
-            opts.binds(),
-            opts.compat(),
-            opts.home(),
-            opts.hostCwd(),
-            opts.noPrivs(),
-            opts.addCaps(),
-            opts.dropCaps(),
-            opts.memoryBytes(),
-            opts.cpus(),
-            opts.pidsLimit(),
-            opts.network(),
-            opts.extras())
-        .withExtras(opts.extras().withTerminal(tty));
+    return opts.withCommand(true, List.of("/bin/sh")).withExtras(opts.extras().withTerminal(tty));
   }
 }

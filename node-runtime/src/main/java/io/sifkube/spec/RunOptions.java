@@ -314,6 +314,29 @@ public record RunOptions(
    */
   public record Device(String path, String type, long major, long minor) {}
 
+  /** The same options running {@code command} ({@code exec}) or with it as arguments. */
+  public RunOptions withCommand(boolean execute, List<String> newCommand) {
+    return new RunOptions(
+        execute,
+        newCommand,
+        env,
+        cwd,
+        user,
+        hostname,
+        binds,
+        compat,
+        home,
+        hostCwd,
+        noPrivs,
+        addCaps,
+        dropCaps,
+        memoryBytes,
+        cpus,
+        pidsLimit,
+        network,
+        extras);
+  }
+
   /** The same options with other extras. */
   public RunOptions withExtras(Extras e) {
     return new RunOptions(
