@@ -101,6 +101,19 @@ class OciIT {
       assertThat(bad.err()).contains("has no config.json");
       assertThat(Launcher.sifctl("oci", "create", "-b", bundle.toString(), "bad/id").err())
           .contains("invalid container ID \"bad/id\"");
+
+      // A container the runtime cannot create fails at once, with the runtime's reason.
+      ObjectNode config =
+          (ObjectNode) new ObjectMapper().readTree(bundle.resolve("config.json").toFile());
+      ((ObjectNode) config.path("process")).putArray("args").add("/nope/missing");
+      new ObjectMapper().writeValue(bundle.resolve("config.json").toFile(), config);
+      String id = "oci-bad-" + System.nanoTime();
+      Launcher.Result failed = Launcher.sifctl("oci", "create", "-b", bundle.toString(), id);
+      assertThat(failed.status()).isEqualTo(1);
+      assertThat(failed.err())
+          .contains("creating container " + id + " failed")
+          .contains("/nope/missing");
+      assertThat(Path.of("/run/sifkube/oci", id)).doesNotExist();
     } finally {
       Launcher.sifctl("oci", "umount", bundle.toString()).ok();
     }

@@ -118,7 +118,7 @@ public final class OciLifecycle {
     // conmon forks its monitor and returns at once; the container exists once its pid is written.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!Files.exists(state.resolve("container.pid"))) {
-      if (System.nanoTime() > deadline || (p.exitValue() != 0 && !out.isEmpty())) {
+      if (System.nanoTime() > deadline || p.exitValue() != 0 || monitorGone(state)) {
         String log = readIfExists(state.resolve("runtime.log"));
         ContainerLauncher.deleteTree(state);
         throw new ContainerException(
@@ -126,6 +126,19 @@ public final class OciLifecycle {
       }
       sleep(20);
     }
+  }
+
+  /** True when conmon wrote its pid and that process has ended (so creation failed). */
+  private static boolean monitorGone(Path state) throws IOException {
+    Path pidFile = state.resolve("conmon.pid");
+    if (!Files.exists(pidFile)) {
+      return false;
+    }
+    String text = Files.readString(pidFile).trim();
+    if (text.isEmpty() || Files.exists(state.resolve("container.pid"))) {
+      return false;
+    }
+    return ProcessHandle.of(Long.parseLong(text)).map(ph -> !ph.isAlive()).orElse(true);
   }
 
   public void start(String id) throws IOException {
