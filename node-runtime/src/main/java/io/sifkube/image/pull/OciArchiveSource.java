@@ -23,12 +23,8 @@ public final class OciArchiveSource implements ImageSource {
 
   /** Parses the part after {@code oci-archive:}: {@code FILE} or {@code FILE:TAG}. */
   public static OciArchiveSource parse(String spec, Path workDir) {
-    int colon = spec.lastIndexOf(':');
-    if (colon > 0 && !spec.substring(colon + 1).contains("/")) {
-      return new OciArchiveSource(
-          Path.of(spec.substring(0, colon)), spec.substring(colon + 1), workDir);
-    }
-    return new OciArchiveSource(Path.of(spec), null, workDir);
+    PathAndTag p = PathAndTag.parse(spec);
+    return new OciArchiveSource(p.path(), p.tag(), workDir);
   }
 
   @Override

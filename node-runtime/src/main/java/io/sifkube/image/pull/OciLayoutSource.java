@@ -44,11 +44,8 @@ public final class OciLayoutSource implements ImageSource {
 
   /** Parses the part after {@code oci:}: {@code DIR} or {@code DIR:TAG}. */
   public static OciLayoutSource parse(String spec) {
-    int colon = spec.lastIndexOf(':');
-    if (colon > 0 && !spec.substring(colon + 1).contains("/")) {
-      return new OciLayoutSource(Path.of(spec.substring(0, colon)), spec.substring(colon + 1));
-    }
-    return new OciLayoutSource(Path.of(spec), null);
+    PathAndTag p = PathAndTag.parse(spec);
+    return new OciLayoutSource(p.path(), p.tag());
   }
 
   @Override
