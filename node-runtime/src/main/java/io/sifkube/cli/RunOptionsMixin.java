@@ -248,44 +248,46 @@ final class RunOptionsMixin {
       allEnv.addAll(env);
       String home = System.getProperty("user.home");
       String pwd = Path.of("").toAbsolutePath().toString();
-      return new RunOptions(
-          exec,
-          command,
-          allEnv,
-          cwd,
-          user,
-          hostname,
-          b,
-          !noCompat,
-          home,
-          pwd,
-          noPrivs,
-          addCaps,
-          dropCaps,
-          mem,
-          cpus,
-          pidsLimit,
-          net,
-          RunOptions.Extras.builder()
-              .dns(dns)
-              .home(homeSpec)
-              .noHome(noHome)
-              .scratch(scratch)
-              .uts(uts)
-              .keepPrivs(keepPrivs)
-              .memoryReservation(
-                  memoryReservation == null ? 0 : RuntimeSpec.parseSize(memoryReservation))
-              .memorySwap(memorySwap == null ? 0 : RuntimeSpec.parseSize(memorySwap))
-              .cpuShares(cpuShares)
-              .cpusetCpus(cpusetCpus)
-              .blkioWeight(blkioWeight)
-              .noMount(noMount)
-              .containLibs(libs)
-              .hostBinaries(gpuBinaries)
-              .devices(devices)
-              .workdir(workdir)
-              .overlays(overlays)
-              .build());
+      return RunOptions.builder()
+          .exec(exec)
+          .command(command)
+          .env(allEnv)
+          .cwd(cwd)
+          .user(user)
+          .hostname(hostname)
+          .binds(b)
+          .compat(!noCompat)
+          .home(home)
+          .hostCwd(pwd)
+          .noPrivs(noPrivs)
+          .addCaps(addCaps)
+          .dropCaps(dropCaps)
+          .memoryBytes(mem)
+          .cpus(cpus)
+          .pidsLimit(pidsLimit)
+          .network(net)
+          .extras(
+              RunOptions.Extras.builder()
+                  .dns(dns)
+                  .home(homeSpec)
+                  .noHome(noHome)
+                  .scratch(scratch)
+                  .uts(uts)
+                  .keepPrivs(keepPrivs)
+                  .memoryReservation(
+                      memoryReservation == null ? 0 : RuntimeSpec.parseSize(memoryReservation))
+                  .memorySwap(memorySwap == null ? 0 : RuntimeSpec.parseSize(memorySwap))
+                  .cpuShares(cpuShares)
+                  .cpusetCpus(cpusetCpus)
+                  .blkioWeight(blkioWeight)
+                  .noMount(noMount)
+                  .containLibs(libs)
+                  .hostBinaries(gpuBinaries)
+                  .devices(devices)
+                  .workdir(workdir)
+                  .overlays(overlays)
+                  .build())
+          .build();
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }

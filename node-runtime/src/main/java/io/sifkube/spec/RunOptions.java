@@ -316,48 +316,12 @@ public record RunOptions(
 
   /** The same options running {@code command} ({@code exec}) or with it as arguments. */
   public RunOptions withCommand(boolean execute, List<String> newCommand) {
-    return new RunOptions(
-        execute,
-        newCommand,
-        env,
-        cwd,
-        user,
-        hostname,
-        binds,
-        compat,
-        home,
-        hostCwd,
-        noPrivs,
-        addCaps,
-        dropCaps,
-        memoryBytes,
-        cpus,
-        pidsLimit,
-        network,
-        extras);
+    return toBuilder().exec(execute).command(newCommand).build();
   }
 
   /** The same options with other extras. */
   public RunOptions withExtras(Extras e) {
-    return new RunOptions(
-        exec,
-        command,
-        env,
-        cwd,
-        user,
-        hostname,
-        binds,
-        compat,
-        home,
-        hostCwd,
-        noPrivs,
-        addCaps,
-        dropCaps,
-        memoryBytes,
-        cpus,
-        pidsLimit,
-        network,
-        e);
+    return toBuilder().extras(e).build();
   }
 
   /**
@@ -431,24 +395,169 @@ public record RunOptions(
 
   /** Defaults for {@code exec} or {@code run} of {@code command}: compat mode, no limits. */
   public static RunOptions of(boolean exec, List<String> command) {
-    return new RunOptions(
-        exec,
-        command,
-        List.of(),
-        null,
-        null,
-        null,
-        List.of(),
-        true,
-        null,
-        null,
-        false,
-        List.of(),
-        List.of(),
-        0,
-        0,
-        0,
-        false,
-        Extras.NONE);
+    return builder().exec(exec).command(command).build();
+  }
+
+  /** A builder starting from the defaults of {@link #of}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these options. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.exec = exec;
+    b.command = command;
+    b.env = env;
+    b.cwd = cwd;
+    b.user = user;
+    b.hostname = hostname;
+    b.binds = binds;
+    b.compat = compat;
+    b.home = home;
+    b.hostCwd = hostCwd;
+    b.noPrivs = noPrivs;
+    b.addCaps = addCaps;
+    b.dropCaps = dropCaps;
+    b.memoryBytes = memoryBytes;
+    b.cpus = cpus;
+    b.pidsLimit = pidsLimit;
+    b.network = network;
+    b.extras = extras;
+    return b;
+  }
+
+  /** Builds {@link RunOptions} one option at a time; unset options keep their defaults. */
+  public static final class Builder {
+    private boolean exec = false;
+    private List<String> command = List.of();
+    private List<String> env = List.of();
+    private String cwd = null;
+    private String user = null;
+    private String hostname = null;
+    private List<Bind> binds = List.of();
+    private boolean compat = true;
+    private String home = null;
+    private String hostCwd = null;
+    private boolean noPrivs = false;
+    private List<String> addCaps = List.of();
+    private List<String> dropCaps = List.of();
+    private long memoryBytes = 0;
+    private double cpus = 0;
+    private long pidsLimit = 0;
+    private boolean network = false;
+    private Extras extras = Extras.NONE;
+
+    public Builder exec(boolean value) {
+      this.exec = value;
+      return this;
+    }
+
+    public Builder command(List<String> value) {
+      this.command = value;
+      return this;
+    }
+
+    public Builder env(List<String> value) {
+      this.env = value;
+      return this;
+    }
+
+    public Builder cwd(String value) {
+      this.cwd = value;
+      return this;
+    }
+
+    public Builder user(String value) {
+      this.user = value;
+      return this;
+    }
+
+    public Builder hostname(String value) {
+      this.hostname = value;
+      return this;
+    }
+
+    public Builder binds(List<Bind> value) {
+      this.binds = value;
+      return this;
+    }
+
+    public Builder compat(boolean value) {
+      this.compat = value;
+      return this;
+    }
+
+    public Builder home(String value) {
+      this.home = value;
+      return this;
+    }
+
+    public Builder hostCwd(String value) {
+      this.hostCwd = value;
+      return this;
+    }
+
+    public Builder noPrivs(boolean value) {
+      this.noPrivs = value;
+      return this;
+    }
+
+    public Builder addCaps(List<String> value) {
+      this.addCaps = value;
+      return this;
+    }
+
+    public Builder dropCaps(List<String> value) {
+      this.dropCaps = value;
+      return this;
+    }
+
+    public Builder memoryBytes(long value) {
+      this.memoryBytes = value;
+      return this;
+    }
+
+    public Builder cpus(double value) {
+      this.cpus = value;
+      return this;
+    }
+
+    public Builder pidsLimit(long value) {
+      this.pidsLimit = value;
+      return this;
+    }
+
+    public Builder network(boolean value) {
+      this.network = value;
+      return this;
+    }
+
+    public Builder extras(Extras value) {
+      this.extras = value;
+      return this;
+    }
+
+    public RunOptions build() {
+      return new RunOptions(
+          exec,
+          command,
+          env,
+          cwd,
+          user,
+          hostname,
+          binds,
+          compat,
+          home,
+          hostCwd,
+          noPrivs,
+          addCaps,
+          dropCaps,
+          memoryBytes,
+          cpus,
+          pidsLimit,
+          network,
+          extras);
+    }
   }
 }

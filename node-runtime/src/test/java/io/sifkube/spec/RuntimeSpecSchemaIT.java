@@ -53,45 +53,26 @@ class RuntimeSpecSchemaIT {
             .keepPrivs(true)
             .build();
     RunOptions everything =
-        new RunOptions(
-            true,
-            List.of("/bin/sh", "-c", "true"),
-            List.of("A=1"),
-            "/tmp",
-            "app",
-            "node",
-            List.of(RunOptions.Bind.parse("/srv:/data:ro")),
-            false,
-            "/root",
-            "/srv",
-            false,
-            List.of("SYS_ADMIN"),
-            List.of("CAP_CHOWN"),
-            1L << 30,
-            2.5,
-            100,
-            true,
-            extras);
-    RunOptions noPrivs =
-        new RunOptions(
-            false,
-            List.of(),
-            List.of(),
-            null,
-            null,
-            null,
-            List.of(),
-            true,
-            null,
-            null,
-            true,
-            List.of(),
-            List.of(),
-            0,
-            0,
-            0,
-            false,
-            RunOptions.Extras.NONE);
+        RunOptions.builder()
+            .exec(true)
+            .command(List.of("/bin/sh", "-c", "true"))
+            .env(List.of("A=1"))
+            .cwd("/tmp")
+            .user("app")
+            .hostname("node")
+            .binds(List.of(RunOptions.Bind.parse("/srv:/data:ro")))
+            .compat(false)
+            .home("/root")
+            .hostCwd("/srv")
+            .addCaps(List.of("SYS_ADMIN"))
+            .dropCaps(List.of("CAP_CHOWN"))
+            .memoryBytes(1L << 30)
+            .cpus(2.5)
+            .pidsLimit(100)
+            .network(true)
+            .extras(extras)
+            .build();
+    RunOptions noPrivs = RunOptions.builder().noPrivs(true).build();
     return Stream.of(
         Arguments.of("defaults", plain),
         Arguments.of("every option", everything),

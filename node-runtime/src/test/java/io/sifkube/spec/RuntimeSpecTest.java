@@ -59,26 +59,7 @@ class RuntimeSpecTest {
   @Test
   void envComesFromTheImageThenTheOptions() throws Exception {
     JsonNode img = image("{\"Cmd\":[\"x\"],\"Env\":[\"PATH=/opt/bin:/bin\",\"A=1\",\"B=2\"]}");
-    RunOptions o =
-        new RunOptions(
-            false,
-            List.of(),
-            List.of("B=3", "C=x=y"),
-            null,
-            null,
-            null,
-            List.of(),
-            true,
-            null,
-            null,
-            false,
-            List.of(),
-            List.of(),
-            0,
-            0,
-            0,
-            false,
-            RunOptions.Extras.NONE);
+    RunOptions o = RunOptions.builder().env(List.of("B=3", "C=x=y")).build();
     assertThat(texts(RuntimeSpec.build(img, o, PASSWD, GROUP).path("process").path("env")))
         .containsExactly("PATH=/opt/bin:/bin", "A=1", "B=3", "HOME=/root", "C=x=y");
   }
@@ -116,48 +97,11 @@ class RuntimeSpecTest {
   void capabilitiesFollowNoPrivsAddAndDrop() throws Exception {
     JsonNode img = image("{\"Cmd\":[\"x\"]}");
     RunOptions drop =
-        new RunOptions(
-            false,
-            List.of(),
-            List.of(),
-            null,
-            null,
-            null,
-            List.of(),
-            true,
-            null,
-            null,
-            false,
-            List.of("sys_admin"),
-            List.of("CAP_CHOWN"),
-            0,
-            0,
-            0,
-            false,
-            RunOptions.Extras.NONE);
+        RunOptions.builder().addCaps(List.of("sys_admin")).dropCaps(List.of("CAP_CHOWN")).build();
     JsonNode caps =
         RuntimeSpec.build(img, drop, PASSWD, GROUP).path("process").path("capabilities");
     assertThat(texts(caps.path("effective"))).contains("CAP_SYS_ADMIN").doesNotContain("CAP_CHOWN");
-    RunOptions none =
-        new RunOptions(
-            false,
-            List.of(),
-            List.of(),
-            null,
-            null,
-            null,
-            List.of(),
-            true,
-            null,
-            null,
-            true,
-            List.of(),
-            List.of(),
-            0,
-            0,
-            0,
-            false,
-            RunOptions.Extras.NONE);
+    RunOptions none = RunOptions.builder().noPrivs(true).build();
     JsonNode p = RuntimeSpec.build(img, none, PASSWD, GROUP).path("process");
     assertThat(p.path("capabilities").path("bounding")).isEmpty();
     assertThat(p.path("noNewPrivileges").asBoolean()).isTrue();
@@ -168,25 +112,17 @@ class RuntimeSpecTest {
   @Test
   void limitsNamespacesAndMounts() throws Exception {
     RunOptions o =
-        new RunOptions(
-            false,
-            List.of(),
-            List.of(),
-            null,
-            null,
-            "node1",
-            List.of(RunOptions.Bind.parse("/data:/mnt/data:ro")),
-            false,
-            "/root",
-            "/srv",
-            false,
-            List.of(),
-            List.of(),
-            RuntimeSpec.parseSize("512m"),
-            1.5,
-            64,
-            true,
-            RunOptions.Extras.NONE);
+        RunOptions.builder()
+            .hostname("node1")
+            .binds(List.of(RunOptions.Bind.parse("/data:/mnt/data:ro")))
+            .compat(false)
+            .home("/root")
+            .hostCwd("/srv")
+            .memoryBytes(RuntimeSpec.parseSize("512m"))
+            .cpus(1.5)
+            .pidsLimit(64)
+            .network(true)
+            .build();
     JsonNode s = RuntimeSpec.build(image("{\"Cmd\":[\"x\"]}"), o, PASSWD, GROUP);
     assertThat(s.path("hostname").asText()).isEqualTo("node1");
     assertThat(s.path("root").path("readonly").asBoolean()).isTrue();
