@@ -110,14 +110,7 @@ class PullIT {
     Path cache = tmp.resolve("cache");
     Path sif = tmp.resolve("rich.oci.sif");
 
-    Launcher.Result first =
-        Launcher.sifctl(
-                "pull",
-                "--cache-dir",
-                cache.toString(),
-                "docker://" + registry.host() + "/test/rich:v1",
-                sif.toString())
-            .ok();
+    Launcher.Result first = pull(cache, "docker://" + registry.host() + "/test/rich:v1", sif).ok();
     assertThat(first.err())
         .contains("INFO:    Converting OCI image to OCI-SIF format")
         .contains("INFO:    Squashing image to single layer")
@@ -147,13 +140,7 @@ class PullIT {
     long blobGets = registry.blobGets();
     Path again = tmp.resolve("again.oci.sif");
     Launcher.Result second =
-        Launcher.sifctl(
-                "pull",
-                "--cache-dir",
-                cache.toString(),
-                "docker://" + registry.host() + "/test/rich:v1",
-                again.toString())
-            .ok();
+        pull(cache, "docker://" + registry.host() + "/test/rich:v1", again).ok();
     assertThat(second.err())
         .contains("INFO:    Using cached OCI-SIF image")
         .doesNotContain("Copying blob");
@@ -162,13 +149,7 @@ class PullIT {
 
     // The same image from the OCI layout, through a fresh cache, gives the same bytes.
     Path fromLayout = tmp.resolve("layout.oci.sif");
-    Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            tmp.resolve("cache2").toString(),
-            "oci:" + layout + ":v1",
-            fromLayout.toString())
-        .ok();
+    pull(tmp.resolve("cache2"), "oci:" + layout + ":v1", fromLayout).ok();
     assertThat(Files.mismatch(sif, fromLayout)).isEqualTo(-1L);
 
     // Pinned by digest, a cached image needs no request at all: not even the manifest.
@@ -177,12 +158,10 @@ class PullIT {
     long requests = registry.requests();
     assertThat(requests).as("the registry logs requests").isPositive();
     Launcher.Result pinned =
-        Launcher.sifctl(
-                "pull",
-                "--cache-dir",
-                cache.toString(),
+        pull(
+                cache,
                 "docker://" + registry.host() + "/test/rich@" + id.group(1),
-                tmp.resolve("pinned.oci.sif").toString())
+                tmp.resolve("pinned.oci.sif"))
             .ok();
     assertThat(pinned.err()).contains("Using cached OCI-SIF image");
     assertThat(registry.requests())
@@ -209,29 +188,13 @@ class PullIT {
     Path cache = tmp.resolve("cache");
     Path host = tmp.resolve("host.oci.sif");
     Path other = tmp.resolve("arm.oci.sif");
-    Launcher.sifctl("pull", "--cache-dir", cache.toString(), ref, host.toString()).ok();
-    Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            cache.toString(),
-            "--platform",
-            "linux/arm64",
-            ref,
-            other.toString())
-        .ok();
+    pull(cache, ref, host).ok();
+    pull(cache, ref, other, "--platform", "linux/arm64").ok();
     assertThat(Files.readString(unsquash(host, tmp.resolve("h")).resolve("arch")))
         .isEqualTo("amd64");
     assertThat(Files.readString(unsquash(other, tmp.resolve("a")).resolve("arch")))
         .isEqualTo("arm64");
-    Launcher.Result none =
-        Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            cache.toString(),
-            "--platform",
-            "linux/s390x",
-            ref,
-            tmp.resolve("x.oci.sif").toString());
+    Launcher.Result none = pull(cache, ref, tmp.resolve("x.oci.sif"), "--platform", "linux/s390x");
     assertThat(none.status()).isEqualTo(1);
     assertThat(none.err())
         .contains("no image for platform linux/s390x")
@@ -243,13 +206,7 @@ class PullIT {
     Path layout = TestImages.layout(tmp.resolve("layout"), "v1", "amd64", richLayers());
     registry.push(layout, "v1", "test/docker:v1", "--format", "v2s2");
     Path sif = tmp.resolve("d.oci.sif");
-    Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            tmp.resolve("c").toString(),
-            "docker://" + registry.host() + "/test/docker:v1",
-            sif.toString())
-        .ok();
+    pull(tmp.resolve("c"), "docker://" + registry.host() + "/test/docker:v1", sif).ok();
     Path root = unsquash(sif, tmp.resolve("d"));
     Path bundle = tmp.resolve("bundle");
     Launcher.exec(List.of("umoci", "unpack", "--image", layout + ":v1", bundle.toString())).ok();
@@ -280,12 +237,10 @@ class PullIT {
       registry.push(layout, "v1", "hostile/" + c.name + ":v1");
       Path cache = tmp.resolve("cache-" + c.name);
       Launcher.Result r =
-          Launcher.sifctl(
-              "pull",
-              "--cache-dir",
-              cache.toString(),
+          pull(
+              cache,
               "docker://" + registry.host() + "/hostile/" + c.name + ":v1",
-              tmp.resolve(c.name + ".oci.sif").toString());
+              tmp.resolve(c.name + ".oci.sif"));
       assertThat(r.status()).as(c.name).isEqualTo(1);
       assertThat(r.err())
           .as(c.name)
@@ -303,14 +258,12 @@ class PullIT {
     registry.push(layout, "v1", "hostile/bomb:v1");
     Path cache = tmp.resolve("cache");
     Launcher.Result r =
-        Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            cache.toString(),
-            "--max-layer-bytes",
-            "1048576",
+        pull(
+            cache,
             "docker://" + registry.host() + "/hostile/bomb:v1",
-            tmp.resolve("b.oci.sif").toString());
+            tmp.resolve("b.oci.sif"),
+            "--max-layer-bytes",
+            "1048576");
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).contains("expands to more than 1048576 bytes");
     assertNoImageCached(cache);
@@ -328,12 +281,8 @@ class PullIT {
     Files.write(data, bytes);
     Path cache = tmp.resolve("cache");
     Launcher.Result r =
-        Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            cache.toString(),
-            "docker://" + registry.host() + "/hostile/corrupt:v1",
-            tmp.resolve("x.oci.sif").toString());
+        pull(
+            cache, "docker://" + registry.host() + "/hostile/corrupt:v1", tmp.resolve("x.oci.sif"));
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).contains("digest mismatch: expected sha256:" + layerHex + ", got sha256:");
     assertNoImageCached(cache);
@@ -394,9 +343,7 @@ class PullIT {
     registry.push(layout, "v1", "test/archives:v1");
     String ref = "docker://" + registry.host() + "/test/archives:v1";
     Path fromRegistry = tmp.resolve("reg.oci.sif");
-    Launcher.sifctl(
-            "pull", "--cache-dir", tmp.resolve("c1").toString(), ref, fromRegistry.toString())
-        .ok();
+    pull(tmp.resolve("c1"), ref, fromRegistry).ok();
 
     Path ociArchive = tmp.resolve("img-oci.tar");
     Path dockerArchive = tmp.resolve("img-docker.tar");
@@ -422,20 +369,8 @@ class PullIT {
     Path fromOci = tmp.resolve("oa.oci.sif");
     Path fromDocker = tmp.resolve("da.oci.sif");
     Path cache = tmp.resolve("c2");
-    Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            cache.toString(),
-            "oci-archive:" + ociArchive,
-            fromOci.toString())
-        .ok();
-    Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            cache.toString(),
-            "docker-archive:" + dockerArchive,
-            fromDocker.toString())
-        .ok();
+    pull(cache, "oci-archive:" + ociArchive, fromOci).ok();
+    pull(cache, "docker-archive:" + dockerArchive, fromDocker).ok();
 
     // The OCI archive carries the registry's manifest: the very same file.
     assertThat(Files.mismatch(fromRegistry, fromOci)).isEqualTo(-1L);
@@ -473,20 +408,8 @@ class PullIT {
     Path a = tmp.resolve("gz.oci.sif");
     Path b = tmp.resolve("zst.oci.sif");
     Path cache = tmp.resolve("c");
-    Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            cache.toString(),
-            "docker://" + registry.host() + "/test/gz:v1",
-            a.toString())
-        .ok();
-    Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            cache.toString(),
-            "docker://" + registry.host() + "/test/zst:v1",
-            b.toString())
-        .ok();
+    pull(cache, "docker://" + registry.host() + "/test/gz:v1", a).ok();
+    pull(cache, "docker://" + registry.host() + "/test/zst:v1", b).ok();
     try (Stream<Path> blobs = Files.list(zst.resolve("blobs/sha256"))) {
       assertThat(blobs.filter(f -> readSmall(f).contains("tar+zstd")))
           .as("the pushed manifest really has zstd layers")
@@ -543,12 +466,10 @@ class PullIT {
     Files.write(data, Arrays.copyOf(bytes, bytes.length - 10));
     Path cache = tmp.resolve("cache");
     Launcher.Result r =
-        Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            cache.toString(),
+        pull(
+            cache,
             "docker://" + registry.host() + "/hostile/truncated:v1",
-            tmp.resolve("x.oci.sif").toString());
+            tmp.resolve("x.oci.sif"));
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err())
         .contains("blob sha256:" + layerHex)
@@ -559,15 +480,23 @@ class PullIT {
   @Test
   void missingTagsAreNamed() throws Exception {
     Launcher.Result r =
-        Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            tmp.resolve("c").toString(),
+        pull(
+            tmp.resolve("c"),
             "docker://" + registry.host() + "/test/nothing:nope",
-            tmp.resolve("n.oci.sif").toString());
+            tmp.resolve("n.oci.sif"));
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err())
         .contains("docker://" + registry.host() + "/test/nothing:nope: tag nope not found");
+  }
+
+  /** {@code sifctl pull --cache-dir CACHE [OPTIONS] SOURCE OUT}. */
+  private static Launcher.Result pull(Path cache, String source, Path out, String... options)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("pull", "--cache-dir", cache.toString()));
+    args.addAll(List.of(options));
+    args.add(source);
+    args.add(out.toString());
+    return Launcher.sifctl(args.toArray(String[]::new));
   }
 
   private static String layerDigestHex(Path layout) throws Exception {
