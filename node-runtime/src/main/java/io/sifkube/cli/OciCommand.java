@@ -46,12 +46,12 @@ final class OciCommand {
   int mount(
       @Parameters(paramLabel = "SIF") Path sif, @Parameters(paramLabel = "BUNDLE") Path bundle)
       throws Exception {
-    return call(() -> lifecycle().mount(sif, bundle));
+    return done(() -> lifecycle().mount(sif, bundle));
   }
 
   @Command(name = "umount", description = "Unmount a bundle made by oci mount.")
   int umount(@Parameters(paramLabel = "BUNDLE") Path bundle) throws Exception {
-    return call(() -> lifecycle().umount(bundle));
+    return done(() -> lifecycle().umount(bundle));
   }
 
   @Command(name = "create", description = "Create a container from a bundle, under conmon.")
@@ -63,27 +63,24 @@ final class OciCommand {
           Path bundle,
       @Parameters(paramLabel = "ID") String id)
       throws Exception {
-    return call(() -> lifecycle().create(bundle, id));
+    return done(() -> lifecycle().create(bundle, id));
   }
 
   @Command(name = "start", description = "Start a created container.")
   int start(@Parameters(paramLabel = "ID") String id) throws Exception {
-    return call(() -> lifecycle().start(id));
+    return done(() -> lifecycle().start(id));
   }
 
   @Command(name = "state", description = "Print a container's state as JSON.")
   int state(@Parameters(paramLabel = "ID") String id) throws Exception {
-    OciLifecycle l = lifecycle();
-    try {
-      var json = l.state(id);
-      spec.commandLine()
-          .getOut()
-          .println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
-      spec.commandLine().getOut().flush();
-      return 0;
-    } catch (ContainerException e) {
-      throw new CliException(e.getMessage(), e);
-    }
+    return call(
+        () -> {
+          var json = lifecycle().state(id);
+          var out = spec.commandLine().getOut();
+          out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+          out.flush();
+          return 0;
+        });
   }
 
   @Command(name = "kill", description = "Send a signal (default TERM) to a container.")
@@ -92,23 +89,21 @@ final class OciCommand {
       @Parameters(index = "1", arity = "0..1", paramLabel = "SIGNAL", defaultValue = "TERM")
           String signal)
       throws Exception {
-    return call(() -> lifecycle().kill(id, signal));
+    return done(() -> lifecycle().kill(id, signal));
   }
 
   @Command(name = "attach", description = "Follow a running container's output until it exits.")
   int attach(@Parameters(paramLabel = "ID") String id) throws Exception {
-    OciLifecycle l = lifecycle();
-    try {
-      int code = l.attach(id, System.out, System.err);
-      return code < 0 ? 1 : code;
-    } catch (ContainerException | SyscallException e) {
-      throw new CliException(e.getMessage(), e);
-    }
+    return call(
+        () -> {
+          int code = lifecycle().attach(id, System.out, System.err);
+          return code < 0 ? 1 : code;
+        });
   }
 
   @Command(name = "delete", description = "Delete a container (stopping it if it runs).")
   int delete(@Parameters(paramLabel = "ID") String id) throws Exception {
-    return call(() -> lifecycle().delete(id));
+    return done(() -> lifecycle().delete(id));
   }
 
   @Command(
@@ -122,32 +117,43 @@ final class OciCommand {
           Path bundle,
       @Parameters(paramLabel = "ID") String id)
       throws Exception {
-    OciLifecycle l = lifecycle();
-    try {
-      return l.run(
-          bundle,
-          id,
-          line -> {
-            System.out.println(line);
-            System.out.flush();
-          });
-    } catch (ContainerException | SifException e) {
-      throw new CliException(e.getMessage(), e);
-    }
+    return call(
+        () ->
+            lifecycle()
+                .run(
+                    bundle,
+                    id,
+                    line -> {
+                      System.out.println(line);
+                      System.out.flush();
+                    }));
   }
 
-  /** An action that may fail with a runtime or SIF error. */
+  /** A command body that may fail with a runtime, SIF or system-call error. */
   private interface Action {
+    int run() throws Exception;
+  }
+
+  /** A command body with nothing to report but success. */
+  private interface Step {
     void run() throws Exception;
   }
 
+  /** Runs {@code a}, turning the lower layers' errors into one sifctl error line. */
   private static int call(Action a) throws Exception {
     try {
-      a.run();
-      return 0;
-    } catch (ContainerException | SifException e) {
+      return a.run();
+    } catch (ContainerException | SifException | SyscallException e) {
       throw new CliException(e.getMessage(), e);
     }
+  }
+
+  private static int done(Step s) throws Exception {
+    return call(
+        () -> {
+          s.run();
+          return 0;
+        });
   }
 
   static void requireRoot() throws CliException {

@@ -122,37 +122,29 @@ public record SifHeader(
   }
 
   SifHeader withArch(String code) {
-    return new SifHeader(
-        launchScript,
-        magic,
-        version,
-        Text.fixed(code, 3),
-        id,
-        createdAt,
-        modifiedAt,
-        descriptorsFree,
-        descriptorsTotal,
-        descriptorsOffset,
-        descriptorsSize,
-        dataOffset,
-        dataSize);
+    return with(Text.fixed(code, 3), modifiedAt, descriptorsFree, dataSize);
   }
 
   SifHeader withChange(long modifiedAt, long descriptorsFree, long dataSize) {
+    return with(arch, modifiedAt, descriptorsFree, dataSize);
+  }
+
+  /** A copy with the fields that adding, deleting and setprim change. */
+  private SifHeader with(byte[] newArch, long modified, long free, long size) {
     return new SifHeader(
         launchScript,
         magic,
         version,
-        arch,
+        newArch,
         id,
         createdAt,
-        modifiedAt,
-        descriptorsFree,
+        modified,
+        free,
         descriptorsTotal,
         descriptorsOffset,
         descriptorsSize,
         dataOffset,
-        dataSize);
+        size);
   }
 
   private static byte[] take(ByteBuffer in, int n) {
