@@ -87,4 +87,18 @@ final class Launcher {
         .filter(l -> l.startsWith("Uid:"))
         .anyMatch(l -> l.split("\\s+")[1].equals("0"));
   }
+
+  /**
+   * Applies DEVELOPERS.md's fix for hybrid cgroup hosts, which crun 1.8 refuses: the controllers
+   * left in the cgroup v2 hierarchy are attached to v1 hierarchies. Does nothing elsewhere.
+   */
+  static void letCrunRun() throws IOException, InterruptedException {
+    exec(List.of(
+            "sh",
+            "-c",
+            "f=/sys/fs/cgroup/unified/cgroup.controllers; [ -f $f ] || exit 0;"
+                + " for c in $(cat $f); do mkdir -p /sys/fs/cgroup/$c"
+                + " && mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c; done"))
+        .ok();
+  }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.e2e.TestImages.Layer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -126,6 +127,35 @@ class RunIT {
                 .ok()
                 .out())
         .isEqualTo("0\n/tmp\nbaz\n");
+  }
+
+  @Test
+  void squashfuseServesTheLayerWhereLoopDevicesAreNotWanted() throws Exception {
+    // SIFKUBE_SQUASHFUSE=1 takes the path a host without loop devices falls back on.
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            Launcher.repoRoot().resolve("bin/sifctl").toString(),
+            "exec",
+            image.toString(),
+            "/bin/sh",
+            "-c",
+            "id -u; cat /etc/group; sleep 2");
+    pb.environment().put("SIFKUBE_SQUASHFUSE", "1");
+    Process p = pb.redirectErrorStream(true).start();
+    boolean seen = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!seen && p.isAlive() && System.nanoTime() < deadline) {
+      seen =
+          Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+              .anyMatch(l -> l.contains("/run/sifkube/sifctl/") && l.contains("fuse.squashfuse"));
+      Thread.sleep(50);
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(seen).as("a squashfuse mount under the run's state dir").isTrue();
+    assertThat(out).startsWith("1234\nroot:x:0:\napp:x:2345:\n");
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+        .doesNotContain("/run/sifkube/sifctl/");
   }
 
   @Test

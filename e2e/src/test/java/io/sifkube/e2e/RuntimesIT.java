@@ -36,13 +36,7 @@ class RuntimesIT {
       // fix (attach the v2 hierarchy's controller to a v1 one) so crun can be tested here too.
       assertThat(refused.err())
           .contains("cannot use crun: crun refuses this host: cgroups are in hybrid mode");
-      Launcher.exec(
-              List.of(
-                  "sh",
-                  "-c",
-                  "for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do mkdir -p /sys/fs/cgroup/$c"
-                      + " && mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c; done"))
-          .ok();
+      Launcher.letCrunRun();
     }
     Launcher.Result crun =
         Launcher.sifctl("exec", "--runtime", "crun", image.toString(), "/bin/sh", "-c", script);

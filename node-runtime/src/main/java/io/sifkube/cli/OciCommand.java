@@ -1,12 +1,14 @@
 package io.sifkube.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sifkube.mount.Mounter;
+import io.sifkube.mount.KernelMounter;
+import io.sifkube.runtime.Caller;
 import io.sifkube.runtime.ContainerException;
 import io.sifkube.runtime.OciLifecycle;
 import io.sifkube.runtime.OciRuntime;
 import io.sifkube.sif.SifException;
 import io.sifkube.sys.SyscallException;
+import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,7 +38,10 @@ final class OciCommand {
   private OciLifecycle lifecycle() throws CliException {
     requireRoot();
     try {
-      return new OciLifecycle(OciRuntime.choose(runtime, Info::warn), new Mounter(), Info::line);
+      return new OciLifecycle(
+          OciRuntime.choose(runtime, Info::warn),
+          new KernelMounter("1".equals(System.getenv("SIFKUBE_SQUASHFUSE")), Info::line),
+          Info::line);
     } catch (ContainerException e) {
       throw new CliException(e.getMessage(), e);
     }
@@ -157,8 +162,16 @@ final class OciCommand {
   }
 
   static void requireRoot() throws CliException {
-    if (!RunCommand.isRoot()) {
-      throw new CliException("sifctl oci needs root");
+    boolean root;
+    try {
+      root = Caller.current().isRoot();
+    } catch (IOException e) {
+      root = false;
+    }
+    if (!root) {
+      throw new CliException(
+          "sifctl oci needs root (unprivileged users: sifctl run|exec, with --fakeroot for root"
+              + " inside)");
     }
   }
 }

@@ -7,17 +7,21 @@ import io.sifkube.image.pull.ImageSource;
 import io.sifkube.image.squash.LayerLimits;
 import io.sifkube.image.squash.Tar2Sqfs;
 import io.sifkube.image.store.ImageCache;
+import io.sifkube.mount.FuseMounter;
+import io.sifkube.mount.KernelMounter;
 import io.sifkube.mount.Mounter;
+import io.sifkube.runtime.Caller;
 import io.sifkube.runtime.ContainerException;
 import io.sifkube.runtime.ContainerLauncher;
 import io.sifkube.runtime.OciRuntime;
 import io.sifkube.sif.SifException;
 import io.sifkube.spec.RunOptions;
-import java.io.IOException;
+import io.sifkube.spec.UserNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,8 +40,6 @@ import picocli.CommandLine.Spec;
     description = "Run the image's ENTRYPOINT + CMD in a container (ARGS replace CMD).")
 class RunCommand implements Callable<Integer> {
 
-  static final Path STATE = Path.of("/run/sifkube/sifctl");
-
   @Spec CommandSpec spec;
 
   @Mixin RunOptionsMixin options;
@@ -55,17 +57,25 @@ class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     boolean exec =
         spec.commandLine().getParseResult().originalArgs().stream().anyMatch(a -> a.equals("exec"));
-    if (!isRoot()) {
-      throw new CliException(
-          "sifctl "
-              + (exec ? "exec" : "run")
-              + " needs root for now (rootless runs come with --fakeroot)");
-    }
     RunOptions opts = adjust(options.toOptions(exec, args));
     try {
+      Caller caller = Caller.current();
+      Path state = caller.stateRoot();
+      OciRuntime rt = OciRuntime.choose(options.runtime, Info::warn, state.resolve("runtime"));
+      Optional<UserNamespace> userns =
+          caller.userNamespace(options.fakeroot, rt.name().equals("runc"));
+      if (options.fakeroot && opts.user() == null) {
+        opts = opts.toBuilder().user("0:0").build(); // --fakeroot is root, whatever USER says
+      }
+      Mounter mounter =
+          new KernelMounter("1".equals(System.getenv("SIFKUBE_SQUASHFUSE")), Info::line);
+      if (userns.isPresent() && userns.get().rootless()) {
+        opts = rootless(caller, userns.get(), opts);
+        mounter = FuseMounter.forCaller(userns.get(), caller.uid(), caller.gid());
+      }
+      opts = opts.withExtras(opts.extras().toBuilder().userNamespace(userns.orElse(null)).build());
       Path sif = resolveImage();
-      OciRuntime rt = OciRuntime.choose(options.runtime, Info::warn);
-      return new ContainerLauncher(new Mounter(), rt, STATE, Info::line).run(sif, opts);
+      return new ContainerLauncher(mounter, rt, state.resolve("sifctl"), Info::line).run(sif, opts);
     } catch (ContainerException | SifException | ImageException e) {
       throw new CliException(e.getMessage(), e);
     }
@@ -99,12 +109,33 @@ class RunCommand implements Callable<Integer> {
     }
   }
 
-  static boolean isRoot() {
-    try {
-      return Files.readAllLines(Path.of("/proc/self/status")).stream()
-          .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
-    } catch (IOException e) {
-      return false;
+  /**
+   * An unprivileged run is the caller inside, as in SingularityCE: without {@code --fakeroot} no
+   * other user can be mapped, so {@code --user} may only name the caller.
+   */
+  private static RunOptions rootless(Caller caller, UserNamespace userns, RunOptions opts)
+      throws CliException {
+    if (!userns.fakeroot()) {
+      String self = caller.uid() + ":" + caller.gid();
+      if (opts.user() != null
+          && !opts.user().equals(self)
+          && !opts.user().equals(Long.toString(caller.uid()))
+          && !opts.user().equals(caller.name())) {
+        throw new CliException(
+            "--user "
+                + opts.user()
+                + ": an unprivileged run is the caller (uid "
+                + caller.uid()
+                + ") inside; other users need --fakeroot or root");
+      }
+      return opts.toBuilder().user(self).build();
     }
+    if (userns.uids().size() == 1) {
+      Info.warn(
+          "no /etc/subuid and /etc/subgid range for "
+              + caller.name()
+              + ": --fakeroot maps only root (files of other users show as nobody)");
+    }
+    return opts;
   }
 }

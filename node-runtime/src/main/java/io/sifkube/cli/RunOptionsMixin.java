@@ -44,6 +44,13 @@ final class RunOptionsMixin {
       description = "read-only root; bind $HOME, the current directory and /tmp")
   boolean noCompat;
 
+  @Option(
+      names = {"-f", "--fakeroot"},
+      description =
+          "be root inside a user namespace (an unprivileged caller's /etc/subuid range maps"
+              + " the other users)")
+  boolean fakeroot;
+
   @Option(names = "--no-privs", description = "drop all capabilities and set no_new_privs")
   boolean noPrivs;
 
@@ -286,6 +293,7 @@ final class RunOptionsMixin {
                   .devices(devices)
                   .workdir(workdir)
                   .overlays(overlays)
+                  .fakeroot(fakeroot)
                   .build())
           .build();
     } catch (IllegalArgumentException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.image.oci.MediaTypes;
+import io.sifkube.mount.KernelMounter;
 import io.sifkube.mount.Mounter;
 import io.sifkube.sif.SifCodes;
 import io.sifkube.sif.SifDescriptor;
@@ -60,6 +61,11 @@ public final class ContainerLauncher {
     Image image = readImage(sif);
     preflight(image, opts);
     List<OverlaySource> overlays = OverlaySource.parse(opts.extras().overlays());
+    for (OverlaySource ov : overlays) {
+      if (ov.kind() == OverlaySource.Kind.EXT3 && !(mounter instanceof KernelMounter)) {
+        mounter.ext3(ov.path(), null, !ov.writable()); // refuses, saying why, before any mount
+      }
+    }
     sweep();
     t.mark("image");
     String id = "sifctl-" + UUID.randomUUID();
@@ -127,8 +133,9 @@ public final class ContainerLauncher {
       boolean persistent = upper != null;
       if (!persistent) {
         Path tmp = Files.createDirectories(dir.resolve("overlay"));
-        mounter.tmpfs(tmp, "mode=0755,nodev");
-        remember(dir, mounted, tmp);
+        if (mounter.scratch(tmp)) {
+          remember(dir, mounted, tmp);
+        }
         upper = Files.createDirectories(tmp.resolve("upper"));
         work = Files.createDirectories(tmp.resolve("work"));
       }
@@ -153,6 +160,7 @@ public final class ContainerLauncher {
       if (persistent) {
         ((ObjectNode) spec.path("root")).put("readonly", false); // a writable overlay was asked for
       }
+      mounter.checkReachable(spec.path("process").path("user").path("uid").asLong());
       Files.write(dir.resolve("config.json"), new ObjectMapper().writeValueAsBytes(spec));
       t.mark("spec");
       return mounted;

@@ -30,6 +30,12 @@ public record OciRuntime(String name, Path binary, Path root) {
    */
   public static OciRuntime choose(String requested, Consumer<String> warn)
       throws ContainerException {
+    return choose(requested, warn, STATE);
+  }
+
+  /** As {@link #choose(String, Consumer)}, keeping the runtime's state under {@code stateRoot}. */
+  public static OciRuntime choose(String requested, Consumer<String> warn, Path stateRoot)
+      throws ContainerException {
     if (requested != null && !List.of("crun", "runc").contains(requested)) {
       throw new ContainerException("--runtime must be crun or runc, not \"" + requested + "\"");
     }
@@ -38,7 +44,7 @@ public record OciRuntime(String name, Path binary, Path root) {
     Optional<String> crunProblem = crunHostProblem();
     if ("crun".equals(requested) || requested == null) {
       if (crun.isPresent() && crunProblem.isEmpty()) {
-        return new OciRuntime("crun", crun.get(), STATE.resolve("crun"));
+        return new OciRuntime("crun", crun.get(), stateRoot.resolve("crun"));
       }
       String why = crun.isEmpty() ? "crun is not installed" : crunProblem.get();
       if ("crun".equals(requested) || runc.isEmpty()) {
@@ -49,7 +55,7 @@ public record OciRuntime(String name, Path binary, Path root) {
     if (runc.isEmpty()) {
       throw new ContainerException("runc is not installed (apt-get install runc)");
     }
-    return new OciRuntime("runc", runc.get(), STATE.resolve("runc"));
+    return new OciRuntime("runc", runc.get(), stateRoot.resolve("runc"));
   }
 
   /**

@@ -73,6 +73,8 @@ public record RunOptions(
    * @param devices host device nodes to create in the container and allow ({@code --nv}, {@code
    *     --rocm})
    * @param hostBinaries host programs bound into the container's /usr/bin (driver tools)
+   * @param fakeroot {@code --fakeroot}: root inside a user namespace
+   * @param userNamespace the user namespace the launcher planned for the caller, or null for none
    */
   public record Extras(
       List<String> dns,
@@ -93,7 +95,9 @@ public record RunOptions(
       List<String> overlays,
       boolean terminal,
       List<Device> devices,
-      List<String> hostBinaries) {
+      List<String> hostBinaries,
+      boolean fakeroot,
+      UserNamespace userNamespace) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -120,7 +124,9 @@ public record RunOptions(
             List.of(),
             false,
             List.of(),
-            List.of());
+            List.of(),
+            false,
+            null);
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
@@ -144,6 +150,8 @@ public record RunOptions(
       b.terminal = terminal;
       b.devices = devices;
       b.hostBinaries = hostBinaries;
+      b.fakeroot = fakeroot;
+      b.userNamespace = userNamespace;
       return b;
     }
 
@@ -173,6 +181,8 @@ public record RunOptions(
       private boolean terminal;
       private List<Device> devices;
       private List<String> hostBinaries;
+      private boolean fakeroot;
+      private UserNamespace userNamespace;
 
       public Builder dns(List<String> value) {
         this.dns = value;
@@ -269,6 +279,16 @@ public record RunOptions(
         return this;
       }
 
+      public Builder fakeroot(boolean value) {
+        this.fakeroot = value;
+        return this;
+      }
+
+      public Builder userNamespace(UserNamespace value) {
+        this.userNamespace = value;
+        return this;
+      }
+
       public Extras build() {
         return new Extras(
             dns,
@@ -289,7 +309,9 @@ public record RunOptions(
             overlays,
             terminal,
             devices,
-            hostBinaries);
+            hostBinaries,
+            fakeroot,
+            userNamespace);
       }
     }
 

@@ -39,6 +39,19 @@ public final class RuntimeSpec {
     List<String> args = args(cfg, opts);
     String userSpec = opts.user() != null ? opts.user() : cfg.path("User").asText("");
     ImageUsers.User user = ImageUsers.resolve(userSpec, passwd, group);
+    UserNamespace userns = opts.extras().userNamespace();
+    if (userns != null) {
+      checkRootless(opts, userns);
+      if (!userns.maps(user.uid(), user.gid())) {
+        throw new IllegalArgumentException(
+            "user "
+                + user.uid()
+                + ":"
+                + user.gid()
+                + " has no id in the container's user namespace (--fakeroot maps root and the"
+                + " caller's /etc/subuid and /etc/subgid ranges); choose another with --user");
+      }
+    }
     String cwd = cwd(cfg, opts, user);
 
     ObjectNode spec = JSON.createObjectNode();
@@ -187,7 +200,13 @@ public final class RuntimeSpec {
         "shm",
         List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"));
     mount(m, "/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"));
-    if (!skip.contains("sys")) {
+    UserNamespace userns = x.userNamespace();
+    if (skip.contains("sys")) {
+      // no /sys
+    } else if (userns != null && userns.rootless() && !opts.network()) {
+      // sysfs can only be mounted by the owner of the network namespace: bind the host's.
+      bind(m, "/sys", "/sys", true);
+    } else {
       mount(m, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
     }
     if (skip.contains("tmp")) {
@@ -288,7 +307,17 @@ public final class RuntimeSpec {
     if (opts.network()) {
       ns.addObject().put("type", "network");
     }
-    ObjectNode res = linux.putObject("resources");
+    UserNamespace userns = opts.extras().userNamespace();
+    if (userns != null) {
+      ns.addObject().put("type", "user");
+      idMap(linux.putArray("uidMappings"), userns.uids());
+      idMap(linux.putArray("gidMappings"), userns.gids());
+    }
+    // Rootless: no cgroups, so limits (refused above) and device rules go into a detached node.
+    ObjectNode res =
+        userns != null && userns.rootless()
+            ? JSON.createObjectNode()
+            : linux.putObject("resources");
     ArrayNode rules = res.putArray("devices");
     ObjectNode deny = rules.addObject();
     deny.put("allow", false);
@@ -366,6 +395,56 @@ public final class RuntimeSpec {
             "/proc/sys",
             "/proc/sysrq-trigger")) {
       ro.add(p);
+    }
+  }
+
+  private static void idMap(ArrayNode out, List<UserNamespace.IdMapping> map) {
+    for (UserNamespace.IdMapping m : map) {
+      out.addObject()
+          .put("containerID", m.containerId())
+          .put("hostID", m.hostId())
+          .put("size", m.size());
+    }
+  }
+
+  /**
+   * Refuses what an unprivileged caller cannot have: cgroup limits (the runtime cannot create
+   * cgroups for it on a v1 or hybrid host).
+   */
+  private static void checkRootless(RunOptions opts, UserNamespace userns) {
+    if (!userns.rootless()) {
+      return;
+    }
+    RunOptions.Extras x = opts.extras();
+    List<String> asked = new ArrayList<>();
+    if (opts.memoryBytes() > 0) {
+      asked.add("--memory");
+    }
+    if (x.memoryReservation() > 0) {
+      asked.add("--memory-reservation");
+    }
+    if (x.memorySwap() > 0) {
+      asked.add("--memory-swap");
+    }
+    if (opts.cpus() > 0) {
+      asked.add("--cpus");
+    }
+    if (x.cpuShares() > 0) {
+      asked.add("--cpu-shares");
+    }
+    if (x.cpusetCpus() != null) {
+      asked.add("--cpuset-cpus");
+    }
+    if (opts.pidsLimit() > 0) {
+      asked.add("--pids-limit");
+    }
+    if (x.blkioWeight() > 0) {
+      asked.add("--blkio-weight");
+    }
+    if (!asked.isEmpty()) {
+      throw new IllegalArgumentException(
+          String.join(", ", asked)
+              + ": cgroup limits need root; an unprivileged run cannot set them on this host");
     }
   }
 

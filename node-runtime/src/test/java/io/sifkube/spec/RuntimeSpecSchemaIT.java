@@ -10,6 +10,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,8 +74,17 @@ class RuntimeSpecSchemaIT {
             .extras(extras)
             .build();
     RunOptions noPrivs = RunOptions.builder().noPrivs(true).build();
+    Optional<UserNamespace.SubIdRange> sub =
+        Optional.of(new UserNamespace.SubIdRange(1 << 20, 1 << 16));
+    RunOptions fakeroot =
+        plain.withExtras(
+            RunOptions.Extras.builder()
+                .fakeroot(true)
+                .userNamespace(UserNamespace.plan(1000, 1000, sub, sub, true, false).orElseThrow())
+                .build());
     return Stream.of(
         Arguments.of("defaults", plain),
+        Arguments.of("unprivileged --fakeroot", fakeroot),
         Arguments.of("every option", everything),
         Arguments.of("no privileges", noPrivs));
   }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RuntimeSpecTest {
@@ -267,5 +268,65 @@ class RuntimeSpecTest {
         .hasMessageContaining("only type=bind is supported");
     assertThatThrownBy(() -> RunOptions.Bind.parseMount("type=bind,src=/a"))
         .hasMessageContaining("needs src= and dst=");
+  }
+
+  private static RunOptions inUserNamespace(RunOptions base, boolean fakeroot) {
+    UserNamespace ns =
+        UserNamespace.plan(
+                1000,
+                100,
+                Optional.of(new UserNamespace.SubIdRange(200000, 65536)),
+                Optional.of(new UserNamespace.SubIdRange(200000, 65536)),
+                fakeroot,
+                false)
+            .orElseThrow();
+    return base.withExtras(base.extras().toBuilder().fakeroot(fakeroot).userNamespace(ns).build());
+  }
+
+  @Test
+  void rootlessRunsGetAUserNamespaceNoCgroupsAndTheHostSys() throws Exception {
+    JsonNode img = image("{\"Cmd\":[\"sh\"]}");
+    JsonNode spec =
+        RuntimeSpec.build(
+            img,
+            inUserNamespace(run(List.of()).toBuilder().user("1000:100").build(), false),
+            PASSWD,
+            GROUP);
+    assertThat(spec.path("linux").path("namespaces").toString()).contains("\"user\"");
+    assertThat(spec.path("linux").path("uidMappings").toString())
+        .isEqualTo("[{\"containerID\":1000,\"hostID\":1000,\"size\":1}]");
+    assertThat(spec.path("linux").path("gidMappings").toString())
+        .isEqualTo("[{\"containerID\":100,\"hostID\":100,\"size\":1}]");
+    assertThat(spec.path("linux").has("resources")).isFalse();
+    JsonNode sys = null;
+    for (JsonNode m : spec.path("mounts")) {
+      if (m.path("destination").asText().equals("/sys")) {
+        sys = m;
+      }
+    }
+    assertThat(sys).isNotNull();
+    assertThat(sys.path("source").asText()).isEqualTo("/sys");
+    assertThat(texts(sys.path("options"))).contains("rbind", "ro");
+    assertThat(spec.path("process").path("user").path("uid").asLong()).isEqualTo(1000);
+  }
+
+  @Test
+  void rootlessRefusesCgroupLimitsAndUnmappedUsers() throws Exception {
+    JsonNode img = image("{\"Cmd\":[\"sh\"],\"User\":\"alice\"}");
+    RunOptions limited =
+        inUserNamespace(run(List.of()).toBuilder().memoryBytes(1 << 20).pidsLimit(5).build(), true);
+    assertThatThrownBy(() -> RuntimeSpec.build(img, limited, PASSWD, GROUP))
+        .hasMessage(
+            "--memory, --pids-limit: cgroup limits need root; an unprivileged run cannot set"
+                + " them on this host");
+    RunOptions unmapped = inUserNamespace(run(List.of()).toBuilder().user("70000").build(), true);
+    assertThatThrownBy(() -> RuntimeSpec.build(img, unmapped, PASSWD, GROUP))
+        .hasMessageStartingWith("user 70000:0 has no id in the container's user namespace");
+    JsonNode fake = RuntimeSpec.build(img, inUserNamespace(run(List.of()), true), PASSWD, GROUP);
+    assertThat(fake.path("linux").path("uidMappings").toString())
+        .isEqualTo(
+            "[{\"containerID\":0,\"hostID\":1000,\"size\":1},"
+                + "{\"containerID\":1,\"hostID\":200000,\"size\":65536}]");
+    assertThat(fake.path("process").path("user").path("uid").asLong()).isEqualTo(1000);
   }
 }
