@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -149,6 +150,41 @@ class OciIT {
       assertThat(r.status()).isEqualTo(5);
       assertThat(r.out()).isEqualTo("out1\nout2\n");
       assertThat(r.err()).isEqualTo("err1\nerr2\n");
+    } finally {
+      Launcher.sifctl("oci", "delete", id);
+      Launcher.sifctl("oci", "umount", bundle.toString()).ok();
+    }
+  }
+
+  @Test
+  void attachFeedsStdinToAContainerCreatedWithStdin() throws Exception {
+    Path bundle = tmp.resolve("b4");
+    Launcher.sifctl("oci", "mount", image.toString(), bundle.toString()).ok();
+    String id = "oci-stdin-" + System.nanoTime();
+    try {
+      ObjectNode config =
+          (ObjectNode) new ObjectMapper().readTree(bundle.resolve("config.json").toFile());
+      ((ObjectNode) config.path("process"))
+          .putArray("args")
+          .add("/bin/sh")
+          .add("-c")
+          .add("while read line; do echo got:$line; done; echo end-of-input; exit 7");
+      new ObjectMapper().writeValue(bundle.resolve("config.json").toFile(), config);
+      Launcher.sifctl("oci", "create", "--stdin", "-b", bundle.toString(), id).ok();
+      Process attach =
+          new ProcessBuilder(
+                  Launcher.repoRoot().resolve("bin/sifctl").toString(), "oci", "attach", id)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      Thread.sleep(700); // let attach connect before the container starts
+      Launcher.sifctl("oci", "start", id).ok();
+      try (var in = attach.getOutputStream()) {
+        in.write("one\ntwo\n".getBytes(StandardCharsets.UTF_8));
+      } // closing our input must reach the container as end-of-file
+      String out = new String(attach.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(attach.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(out).isEqualTo("got:one\ngot:two\nend-of-input\n");
+      assertThat(attach.exitValue()).isEqualTo(7);
     } finally {
       Launcher.sifctl("oci", "delete", id);
       Launcher.sifctl("oci", "umount", bundle.toString()).ok();

@@ -66,9 +66,13 @@ final class OciCommand {
               required = true,
               description = "the bundle")
           Path bundle,
+      @Option(
+              names = {"-i", "--stdin"},
+              description = "keep the container's stdin open for oci attach to feed")
+          boolean stdin,
       @Parameters(paramLabel = "ID") String id)
       throws Exception {
-    return done(() -> lifecycle().create(bundle, id));
+    return done(() -> lifecycle().create(bundle, id, stdin));
   }
 
   @Command(name = "start", description = "Start a created container.")
@@ -97,11 +101,18 @@ final class OciCommand {
     return done(() -> lifecycle().kill(id, signal));
   }
 
-  @Command(name = "attach", description = "Follow a running container's output until it exits.")
-  int attach(@Parameters(paramLabel = "ID") String id) throws Exception {
+  @Command(
+      name = "attach",
+      description =
+          "Follow a running container's output until it exits; feed it our stdin when it was"
+              + " created with --stdin.")
+  int attach(
+      @Option(names = "--no-stdin", description = "do not send our stdin") boolean noStdin,
+      @Parameters(paramLabel = "ID") String id)
+      throws Exception {
     return call(
         () -> {
-          int code = lifecycle().attach(id, System.out, System.err);
+          int code = lifecycle().attach(id, noStdin ? null : System.in, System.out, System.err);
           return code < 0 ? 1 : code;
         });
   }

@@ -7,6 +7,7 @@ import io.sifkube.mount.Mounter;
 import io.sifkube.spec.RunOptions;
 import io.sifkube.sys.SeqPacketSocket;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,6 +68,14 @@ public final class OciLifecycle {
 
   /** Creates container {@code id} from {@code bundle} under conmon; returns when it exists. */
   public void create(Path bundle, String id) throws IOException {
+    create(bundle, id, false);
+  }
+
+  /**
+   * As {@link #create(Path, String)}; with {@code stdin}, conmon keeps a pipe to the container's
+   * standard input that {@link #attach} feeds (closed when the attached client's input ends).
+   */
+  public void create(Path bundle, String id, boolean stdin) throws IOException {
     checkId(id);
     if (!Files.isRegularFile(bundle.resolve("config.json"))) {
       throw new ContainerException(bundle + " has no config.json (make one with sifctl oci mount)");
@@ -112,6 +121,10 @@ public final class OciLifecycle {
                 "--log",
                 "--runtime-arg",
                 state.resolve("runtime.log").toString()));
+    if (stdin) {
+      cmd.add("--stdin");
+      Files.writeString(state.resolve("stdin"), "open\n");
+    }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     await(p);
@@ -180,9 +193,12 @@ public final class OciLifecycle {
 
   /**
    * Attaches to a container's output through conmon's attach socket until the container exits;
-   * returns its exit code. Each packet's first byte says which stream the rest belongs to.
+   * returns its exit code. Each packet's first byte says which stream the rest belongs to. When the
+   * container was created with stdin and {@code in} is given, {@code in} is sent to it, and its end
+   * closes the container's standard input.
    */
-  public int attach(String id, OutputStream out, OutputStream err) throws IOException {
+  public int attach(String id, InputStream in, OutputStream out, OutputStream err)
+      throws IOException {
     checkId(id);
     Path state = STATE.resolve(id);
     if (!Files.isDirectory(state)) {
@@ -191,6 +207,11 @@ public final class OciLifecycle {
     Path socket = state.resolve("sockets").resolve(id).resolve("attach");
     byte[] buf = new byte[8193]; // conmon's packet size
     try (SeqPacketSocket s = SeqPacketSocket.connect(socket)) {
+      if (in != null && Files.exists(state.resolve("stdin"))) {
+        Thread feeder = new Thread(() -> feed(in, s), "stdin-" + id);
+        feeder.setDaemon(true); // the container may exit before our input ends
+        feeder.start();
+      }
       int n;
       while ((n = s.receive(buf)) > 0) {
         OutputStream target = buf[0] == 3 ? err : out;
@@ -203,6 +224,20 @@ public final class OciLifecycle {
       sleep(10);
     }
     return Files.exists(exit) ? Integer.parseInt(Files.readString(exit).trim()) : -1;
+  }
+
+  /** Copies {@code in} to the attach socket, then half-closes it: conmon closes the stdin pipe. */
+  private static void feed(InputStream in, SeqPacketSocket s) {
+    byte[] chunk = new byte[8192];
+    try {
+      int n;
+      while ((n = in.read(chunk)) > 0) {
+        s.send(chunk, n);
+      }
+      s.shutdownOutput();
+    } catch (IOException e) {
+      // the container went away, or the socket with it: nothing left to feed
+    }
   }
 
   /** create + start, then follows the log until the container exits; returns its exit code. */

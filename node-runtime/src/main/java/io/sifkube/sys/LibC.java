@@ -23,6 +23,10 @@ interface LibC extends Library {
 
   int close(int fd) throws LastErrorException;
 
+  int SHUT_WR = 1;
+
+  int shutdown(int fd, int how) throws LastErrorException;
+
   int O_RDONLY = 0;
   int O_RDWR = 2;
   int O_CLOEXEC = 0x80000;

@@ -62,6 +62,15 @@ public final class SeqPacketSocket implements AutoCloseable {
     }
   }
 
+  /** Tells the peer we will send nothing more (it reads end-of-file); receiving goes on. */
+  public void shutdownOutput() throws SyscallException {
+    try {
+      LibC.INSTANCE.shutdown(fd, LibC.SHUT_WR);
+    } catch (LastErrorException e) {
+      throw new SyscallException("shutdown", path.toString(), e.getErrorCode());
+    }
+  }
+
   @Override
   public void close() {
     try {
