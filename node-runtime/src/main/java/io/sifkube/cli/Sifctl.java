@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,6 +44,16 @@ public final class Sifctl {
 
   /** Runs sifctl with {@code args}; returns the exit status. */
   static int run(String[] args, PrintWriter out, PrintWriter err) {
+    if (args.length > 0 && (args[0].equals("--siflet") || args[0].startsWith("--siflet="))) {
+      boolean inline = args[0].contains("=");
+      if (!inline && args.length < 2) {
+        err.println("sifctl: --siflet needs the daemon's socket: sifctl --siflet SOCKET COMMAND");
+        return EXIT_USAGE;
+      }
+      String socket = inline ? args[0].substring("--siflet=".length()) : args[1];
+      String[] rest = Arrays.copyOfRange(args, inline ? 1 : 2, args.length);
+      return SifletClient.run(Path.of(socket), rest, out, err);
+    }
     CommandLine cli = new CommandLine(new Sifctl());
     cli.setOut(out);
     cli.setErr(err);

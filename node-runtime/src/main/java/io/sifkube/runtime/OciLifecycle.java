@@ -12,8 +12,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -25,30 +27,44 @@ import java.util.function.Consumer;
  */
 public final class OciLifecycle {
 
-  /** Where each container's monitor keeps its pid files, log, exit file and sockets. */
-  static final Path STATE = Path.of("/run/sifkube/oci");
+  /** Where sifctl's containers' monitors keep their pid files, log, exit file and sockets. */
+  static final Path SIFCTL_STATE = Path.of("/run/sifkube/oci");
 
   private final OciRuntime runtime;
   private final Mounter mounter;
+  private final Path root;
   private final Consumer<String> info;
 
   public OciLifecycle(OciRuntime runtime, Mounter mounter, Consumer<String> info) {
+    this(runtime, mounter, SIFCTL_STATE, info);
+  }
+
+  /**
+   * @param stateRoot where each container's monitor state goes, in a directory named by its ID
+   */
+  public OciLifecycle(OciRuntime runtime, Mounter mounter, Path stateRoot, Consumer<String> info) {
     this.runtime = runtime;
     this.mounter = mounter;
+    this.root = stateRoot;
     this.info = info;
   }
 
   /** Mounts {@code sif} into {@code bundle} (rootfs/, overlay/, volumes/, config.json). */
   public void mount(Path sif, Path bundle) throws IOException {
+    mount(sif, bundle, RunOptions.of(false, List.of()));
+  }
+
+  /** As {@link #mount(Path, Path)}, with {@code config.json} made for {@code opts}. */
+  public void mount(Path sif, Path bundle, RunOptions opts) throws IOException {
     if (Files.exists(bundle.resolve("config.json"))) {
       throw new ContainerException(bundle + " already holds a bundle (config.json exists)");
     }
     Files.createDirectories(bundle.resolve("volumes"));
-    ContainerLauncher launcher = new ContainerLauncher(mounter, runtime, STATE, info);
+    ContainerLauncher launcher = new ContainerLauncher(mounter, runtime, root, info);
     ContainerLauncher.Image image = launcher.readImage(sif);
-    RunOptions opts = RunOptions.of(false, List.of());
     ContainerLauncher.preflight(image, opts);
-    launcher.prepareBundle(sif, image, opts, List.of(), bundle, new Timings());
+    List<OverlaySource> overlays = OverlaySource.parse(opts.extras().overlays());
+    launcher.prepareBundle(sif, image, opts, overlays, bundle, new Timings());
   }
 
   /** Unmounts a bundle made by {@link #mount} and removes what mount created. */
@@ -56,7 +72,7 @@ public final class OciLifecycle {
     if (!Files.exists(bundle.resolve(".mounts"))) {
       throw new ContainerException(bundle + " is not a bundle mounted by sifctl oci mount");
     }
-    new ContainerLauncher(mounter, runtime, STATE, info)
+    new ContainerLauncher(mounter, runtime, root, info)
         .releaseMounts(ContainerLauncher.recorded(bundle));
     for (String generated : List.of("rootfs", "overlay", "layers", "overlays")) {
       ContainerLauncher.deleteTree(bundle.resolve(generated));
@@ -80,12 +96,13 @@ public final class OciLifecycle {
     if (!Files.isRegularFile(bundle.resolve("config.json"))) {
       throw new ContainerException(bundle + " has no config.json (make one with sifctl oci mount)");
     }
-    Path state = STATE.resolve(id);
+    Path state = root.resolve(id);
     if (Files.exists(state)) {
       throw new ContainerException("container " + id + " already exists");
     }
     Files.createDirectories(state.resolve("exits"));
     Files.createDirectories(state.resolve("sockets"));
+    Files.createDirectories(state.resolve("persist"));
     Files.writeString(state.resolve("bundle"), bundle.toAbsolutePath().toString());
     List<String> cmd =
         new ArrayList<>(
@@ -113,6 +130,8 @@ public final class OciLifecycle {
                 state.resolve("exits").toString(),
                 "--socket-dir-path",
                 state.resolve("sockets").toString(),
+                "--persist-dir",
+                state.resolve("persist").toString(),
                 "--runtime-arg",
                 "--root",
                 "--runtime-arg",
@@ -166,7 +185,7 @@ public final class OciLifecycle {
   public JsonNode state(String id) throws IOException {
     String json = runtimeVerb(id, "state", id);
     var node = (ObjectNode) new ObjectMapper().readTree(json);
-    Path exit = STATE.resolve(id).resolve("exits").resolve(id);
+    Path exit = root.resolve(id).resolve("exits").resolve(id);
     if (Files.exists(exit)) {
       node.put("exitCode", Integer.parseInt(Files.readString(exit).trim()));
     }
@@ -175,7 +194,7 @@ public final class OciLifecycle {
 
   /** Deletes the runtime's container and the monitor's state. */
   public void delete(String id) throws IOException {
-    Path state = STATE.resolve(id);
+    Path state = root.resolve(id);
     if (!Files.isDirectory(state)) {
       throw new ContainerException("no container " + id);
     }
@@ -200,7 +219,7 @@ public final class OciLifecycle {
   public int attach(String id, InputStream in, OutputStream out, OutputStream err)
       throws IOException {
     checkId(id);
-    Path state = STATE.resolve(id);
+    Path state = root.resolve(id);
     if (!Files.isDirectory(state)) {
       throw new ContainerException("no container " + id);
     }
@@ -244,8 +263,8 @@ public final class OciLifecycle {
   public int run(Path bundle, String id, Consumer<String> out) throws IOException {
     create(bundle, id);
     start(id);
-    Path exit = STATE.resolve(id).resolve("exits").resolve(id);
-    Path log = STATE.resolve(id).resolve("container.log");
+    Path exit = root.resolve(id).resolve("exits").resolve(id);
+    Path log = root.resolve(id).resolve("container.log");
     long shown = 0;
     while (true) {
       boolean done = Files.exists(exit);
@@ -256,6 +275,110 @@ public final class OciLifecycle {
         return code;
       }
       sleep(20);
+    }
+  }
+
+  /** The exit code conmon recorded, once the container has ended. */
+  public Optional<Integer> exitCode(String id) throws IOException {
+    Path exit = root.resolve(id).resolve("exits").resolve(id);
+    if (!Files.exists(exit)) {
+      return Optional.empty();
+    }
+    String text = Files.readString(exit).trim();
+    return text.isEmpty() ? Optional.empty() : Optional.of(Integer.parseInt(text));
+  }
+
+  /** When conmon recorded the exit. */
+  public Optional<Instant> exitTime(String id) throws IOException {
+    Path exit = root.resolve(id).resolve("exits").resolve(id);
+    return Files.exists(exit)
+        ? Optional.of(Files.getLastModifiedTime(exit).toInstant())
+        : Optional.empty();
+  }
+
+  /** True when conmon saw the kernel's OOM killer hit the container. */
+  public boolean oomKilled(String id) {
+    return Files.exists(root.resolve(id).resolve("persist").resolve("oom"));
+  }
+
+  /** The container's process id on the host, or 0 before it exists. */
+  public long pid(String id) throws IOException {
+    Path p = root.resolve(id).resolve("container.pid");
+    String text = Files.exists(p) ? Files.readString(p).trim() : "";
+    return text.isEmpty() ? 0 : Long.parseLong(text);
+  }
+
+  /** True while the container's conmon runs. */
+  public boolean monitorAlive(String id) throws IOException {
+    Path p = root.resolve(id).resolve("conmon.pid");
+    String text = Files.exists(p) ? Files.readString(p).trim() : "";
+    return !text.isEmpty()
+        && ProcessHandle.of(Long.parseLong(text)).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  /** The container's output, in CRI's k8s-file format. */
+  public Path logFile(String id) {
+    return root.resolve(id).resolve("container.log");
+  }
+
+  /**
+   * Releases what an ended container holds — the runtime's record and the bundle's mounts — but
+   * keeps its log and exit code.
+   */
+  public void release(String id, Path bundle) throws IOException {
+    checkId(id);
+    try {
+      runtimeVerb(id, "delete", "--force", id);
+    } catch (ContainerException gone) {
+      // the runtime no longer knows it: nothing to delete
+    }
+    if (Files.exists(bundle.resolve(".mounts"))) {
+      new ContainerLauncher(mounter, runtime, root, info)
+          .releaseMounts(ContainerLauncher.recorded(bundle));
+    }
+    ContainerLauncher.deleteTree(bundle);
+  }
+
+  /** The output and exit status of a command run in a container. */
+  public record ExecResult(byte[] stdout, byte[] stderr, int exitCode) {}
+
+  /**
+   * Runs {@code command} in the running container {@code id} and waits for it.
+   *
+   * @param timeoutSeconds kill it after this long; 0 waits for ever
+   */
+  public ExecResult exec(String id, List<String> command, long timeoutSeconds) throws IOException {
+    checkId(id);
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(runtime.binary().toString(), "--root", runtime.root().toString(), "exec", id));
+    cmd.addAll(command);
+    Process p = new ProcessBuilder(cmd).start();
+    var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+    try {
+      boolean done =
+          timeoutSeconds > 0 ? p.waitFor(timeoutSeconds, TimeUnit.SECONDS) : p.waitFor() >= 0;
+      if (!done) {
+        p.destroyForcibly().waitFor();
+        return new ExecResult(
+            out.join(),
+            ("timed out after " + timeoutSeconds + " s\n").getBytes(StandardCharsets.UTF_8),
+            128 + 9);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new ContainerException("interrupted", e);
+    }
+    return new ExecResult(out.join(), err.join(), p.exitValue());
+  }
+
+  private static byte[] readAll(InputStream in) {
+    try {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      return new byte[0];
     }
   }
 

@@ -1,0 +1,136 @@
+package io.sifkube.siflet;
+
+import io.sifkube.spec.RuntimeSpec;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * siflet's configuration, immutable once read. Each key comes from a command-line flag ({@code
+ * --state-dir}), else the environment ({@code SIFLET_STATE_DIR}), else the optional config file
+ * ({@code state-dir=...}, Java properties syntax), else its default. docs/siflet.md lists the keys.
+ *
+ * @param stateDir images, containers and records ({@code /var/lib/sifkube})
+ * @param socket the Unix socket for local clients ({@code /run/sifkube/siflet.sock}, mode 0660)
+ * @param listen HOST:PORT for remote clients over mutual TLS, or null for none (port 0: any)
+ * @param tlsCa CA that client certificates must be signed by (PEM)
+ * @param tlsCert the server's certificate (PEM)
+ * @param tlsKey the server's private key (PKCS#8 PEM)
+ * @param runtime "crun", "runc", or null to choose (crun where it can run)
+ * @param imageDiskBudget bytes of images to keep before the least recently used go; 0: no limit
+ * @param metricsListen HOST:PORT serving Prometheus metrics at /metrics, or null for none
+ */
+public record SifletConfig(
+    Path stateDir,
+    Path socket,
+    String listen,
+    Path tlsCa,
+    Path tlsCert,
+    Path tlsKey,
+    String runtime,
+    long imageDiskBudget,
+    String metricsListen) {
+
+  /** The keys, in the order docs/siflet.md lists them. */
+  public static final List<String> KEYS =
+      List.of(
+          "state-dir",
+          "socket",
+          "listen",
+          "tls-ca",
+          "tls-cert",
+          "tls-key",
+          "runtime",
+          "image-disk-budget",
+          "metrics-listen");
+
+  /** The environment variable for {@code key}: SIFLET_ and the key in capitals. */
+  public static String envName(String key) {
+    return "SIFLET_" + key.toUpperCase().replace('-', '_');
+  }
+
+  /**
+   * Resolves the configuration.
+   *
+   * @param flags values given on the command line, by key
+   * @param env the process environment
+   * @param file the config file's properties (empty when there is none)
+   * @throws IllegalArgumentException naming the key whose value is wrong
+   */
+  public static SifletConfig resolve(
+      Map<String, String> flags, Map<String, String> env, Properties file) {
+    Map<String, String> v = new LinkedHashMap<>();
+    for (String key : KEYS) {
+      String value = flags.get(key);
+      if (value == null) {
+        value = env.get(envName(key));
+      }
+      if (value == null) {
+        value = file.getProperty(key);
+      }
+      if (value != null && !value.isBlank()) {
+        v.put(key, value.strip());
+      }
+    }
+    for (Object k : file.keySet()) {
+      if (!KEYS.contains(k.toString())) {
+        throw new IllegalArgumentException("config file: unknown key \"" + k + "\"");
+      }
+    }
+    String runtime = v.get("runtime");
+    if (runtime != null && !List.of("crun", "runc").contains(runtime)) {
+      throw new IllegalArgumentException("runtime: must be crun or runc, not \"" + runtime + "\"");
+    }
+    String listen = v.get("listen");
+    if (listen != null) {
+      hostPort("listen", listen);
+      for (String k : List.of("tls-ca", "tls-cert", "tls-key")) {
+        if (!v.containsKey(k)) {
+          throw new IllegalArgumentException(
+              k + ": required with listen (remote clients must use mutual TLS)");
+        }
+      }
+    }
+    if (v.containsKey("metrics-listen")) {
+      hostPort("metrics-listen", v.get("metrics-listen"));
+    }
+    long budget = 0;
+    if (v.containsKey("image-disk-budget")) {
+      try {
+        budget = RuntimeSpec.parseSize(v.get("image-disk-budget"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("image-disk-budget: " + e.getMessage(), e);
+      }
+    }
+    return new SifletConfig(
+        Path.of(v.getOrDefault("state-dir", "/var/lib/sifkube")).toAbsolutePath(),
+        Path.of(v.getOrDefault("socket", "/run/sifkube/siflet.sock")).toAbsolutePath(),
+        listen,
+        path(v.get("tls-ca")),
+        path(v.get("tls-cert")),
+        path(v.get("tls-key")),
+        runtime,
+        budget,
+        v.get("metrics-listen"));
+  }
+
+  private static Path path(String s) {
+    return s == null ? null : Path.of(s).toAbsolutePath();
+  }
+
+  /** Splits HOST:PORT; the host may be a bracketed IPv6 address. */
+  public static String[] hostPort(String key, String value) {
+    int colon = value.lastIndexOf(':');
+    if (colon <= 0 || colon == value.length() - 1) {
+      throw new IllegalArgumentException(key + ": \"" + value + "\" is not HOST:PORT");
+    }
+    String host = value.substring(0, colon).replace("[", "").replace("]", "");
+    String port = value.substring(colon + 1);
+    if (!port.chars().allMatch(Character::isDigit) || Integer.parseInt(port) > 65535) {
+      throw new IllegalArgumentException(key + ": \"" + port + "\" is not a port number");
+    }
+    return new String[] {host, port};
+  }
+}

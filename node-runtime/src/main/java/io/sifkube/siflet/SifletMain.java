@@ -1,0 +1,186 @@
+package io.sifkube.siflet;
+
+import io.grpc.BindableService;
+import io.sifkube.runtime.OciRuntime;
+import io.sifkube.siflet.api.ImageApi;
+import io.sifkube.siflet.api.NodeFacts;
+import io.sifkube.siflet.api.RuntimeApi;
+import io.sifkube.siflet.containers.ConmonBackend;
+import io.sifkube.siflet.containers.Containers;
+import io.sifkube.siflet.images.ImageStore;
+import io.sifkube.siflet.server.Metrics;
+import io.sifkube.siflet.server.SifletServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code siflet}: the node runtime daemon. Reads its configuration, takes its state directory (one
+ * siflet per directory), rebuilds its view of containers that ran on, and serves the image and
+ * runtime services until SIGTERM — which stops serving but leaves containers running.
+ */
+@Command(
+    name = "siflet",
+    mixinStandardHelpOptions = true,
+    versionProvider = SifletMain.Version.class,
+    description = "Sifkube node runtime daemon: pulls OCI-SIF images and runs containers.")
+public final class SifletMain implements Callable<Integer> {
+
+  @Option(names = "--config", description = "properties file with any of the keys below")
+  Path configFile;
+
+  @Option(names = "--state-dir", description = "images, containers, records (/var/lib/sifkube)")
+  String stateDir;
+
+  @Option(names = "--socket", description = "Unix socket (/run/sifkube/siflet.sock)")
+  String socket;
+
+  @Option(names = "--listen", description = "HOST:PORT for mutual-TLS clients")
+  String listen;
+
+  @Option(names = "--tls-ca", description = "CA for client certificates (PEM)")
+  String tlsCa;
+
+  @Option(names = "--tls-cert", description = "server certificate (PEM)")
+  String tlsCert;
+
+  @Option(names = "--tls-key", description = "server key (PKCS#8 PEM)")
+  String tlsKey;
+
+  @Option(names = "--runtime", description = "crun or runc (default: crun where it can run)")
+  String runtime;
+
+  @Option(names = "--image-disk-budget", description = "e.g. 20g; LRU images beyond it go")
+  String imageDiskBudget;
+
+  @Option(names = "--metrics-listen", description = "HOST:PORT for Prometheus /metrics")
+  String metricsListen;
+
+  /** Netty warns that Unix sockets have no SO_KEEPALIVE, which gRPC sets everywhere. */
+  private static final java.util.logging.Logger NETTY_BOOTSTRAP =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
+  static {
+    NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
+  }
+
+  private static final Consumer<String> LOG =
+      m -> System.err.println(Instant.now() + " siflet: " + m);
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new SifletMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SifletConfig config;
+    try {
+      config = SifletConfig.resolve(flags(), System.getenv(), fileProperties());
+    } catch (IllegalArgumentException e) {
+      System.err.println("siflet: configuration: " + e.getMessage());
+      return 2;
+    }
+    Files.createDirectories(config.stateDir());
+    try (FileChannel ch =
+            FileChannel.open(
+                config.stateDir().resolve("siflet.lock"),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock = ch.tryLock()) {
+      if (lock == null) {
+        System.err.println("siflet: " + config.stateDir() + " is used by another siflet");
+        return 1;
+      }
+      return serve(config);
+    }
+  }
+
+  private int serve(SifletConfig config) throws Exception {
+    OciRuntime rt = OciRuntime.choose(config.runtime(), LOG, config.stateDir().resolve("runtime"));
+    Containers containers =
+        new Containers(config.stateDir(), new ConmonBackend(config.stateDir(), rt, LOG), LOG);
+    ImageStore images =
+        new ImageStore(
+            config.stateDir(), config.imageDiskBudget(), d -> containers.uses(d.toString()));
+    containers.recover();
+    containers.startWatching();
+    Metrics metrics = new Metrics(containers::list);
+    NodeFacts node = new NodeFacts(rt, new Version().getVersion()[0]);
+    List<BindableService> services =
+        List.of(
+            new ImageApi(images, containers, metrics, LOG),
+            new RuntimeApi(containers, images, node, metrics, LOG));
+    CountDownLatch stopped = new CountDownLatch(1);
+    SifletServer server = new SifletServer(config, services, metrics, LOG);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.accept("stopping (containers keep running)");
+                  server.close();
+                  containers.close();
+                  stopped.countDown();
+                }));
+    LOG.accept("ready (" + rt.name() + ", state in " + config.stateDir() + ")");
+    stopped.await();
+    return 0;
+  }
+
+  private Map<String, String> flags() {
+    Map<String, String> m = new LinkedHashMap<>();
+    String[] values = {
+      stateDir, socket, listen, tlsCa, tlsCert, tlsKey, runtime, imageDiskBudget, metricsListen
+    };
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] != null) {
+        m.put(SifletConfig.KEYS.get(i), values[i]);
+      }
+    }
+    return m;
+  }
+
+  private Properties fileProperties() throws IOException {
+    Properties p = new Properties();
+    if (configFile != null) {
+      if (!Files.isRegularFile(configFile)) {
+        throw new IllegalArgumentException("--config " + configFile + ": no such file");
+      }
+      try (InputStream in = Files.newInputStream(configFile)) {
+        p.load(in);
+      }
+    }
+    return p;
+  }
+
+  /** Reads the version Maven wrote into the jar. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      Properties p = new Properties();
+      try (InputStream in =
+          SifletMain.class.getResourceAsStream("/io/sifkube/version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException e) {
+        // unknown version
+      }
+      return new String[] {p.getProperty("version", "unknown")};
+    }
+  }
+}

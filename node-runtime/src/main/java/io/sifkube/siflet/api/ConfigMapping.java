@@ -1,0 +1,209 @@
+package io.sifkube.siflet.api;
+
+import io.sifkube.node.v1.Bind;
+import io.sifkube.node.v1.ContainerConfig;
+import io.sifkube.node.v1.Resources;
+import io.sifkube.runtime.HostGpu;
+import io.sifkube.siflet.SifletException;
+import io.sifkube.spec.Capabilities;
+import io.sifkube.spec.GpuSupport;
+import io.sifkube.spec.RunOptions;
+import io.sifkube.spec.UserNamespace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Turns a {@link ContainerConfig} into {@link RunOptions}, checking every field first and naming
+ * the field that is wrong ({@code config.binds[1].source: /x does not exist}), so a bad request is
+ * refused before anything is mounted.
+ */
+final class ConfigMapping {
+
+  private static final String ID = "[A-Za-z0-9][A-Za-z0-9_.-]{0,127}";
+
+  private ConfigMapping() {}
+
+  static void checkId(String id) throws SifletException {
+    if (id.isEmpty()) {
+      throw SifletException.invalid("id: required");
+    }
+    if (!id.matches(ID)) {
+      throw SifletException.invalid(
+          "id: \"" + id + "\" is not 1-128 letters, digits, '_', '.' or '-' (first alphanumeric)");
+    }
+  }
+
+  /**
+   * The run options for {@code c}, as root runs them on this node.
+   *
+   * @param warn hears what is dropped (a GPU driver that is not there)
+   */
+  static RunOptions toRunOptions(ContainerConfig c, Consumer<String> warn) throws IOException {
+    if (c.getImage().isEmpty()) {
+      throw SifletException.invalid("config.image: required");
+    }
+    if (c.getDevicesCount() > 0) {
+      throw SifletException.invalid(
+          "config.devices: CDI devices are not supported by this siflet yet");
+    }
+    List<String> env = new ArrayList<>();
+    for (int i = 0; i < c.getEnvCount(); i++) {
+      String e = c.getEnv(i);
+      if (!e.contains("=") || e.startsWith("=")) {
+        throw SifletException.invalid("config.env[" + i + "]: \"" + e + "\" is not KEY=VALUE");
+      }
+      env.add(e);
+    }
+    absoluteOrEmpty("config.working_dir", c.getWorkingDir());
+    List<RunOptions.Bind> binds = new ArrayList<>();
+    for (int i = 0; i < c.getBindsCount(); i++) {
+      binds.add(bind("config.binds[" + i + "]", c.getBinds(i)));
+    }
+    for (int i = 0; i < c.getDnsCount(); i++) {
+      if (!c.getDns(i).matches("[0-9a-fA-F.:]+")) {
+        throw SifletException.invalid(
+            "config.dns[" + i + "]: \"" + c.getDns(i) + "\" is not an IP address");
+      }
+    }
+    caps("config.add_caps", c.getAddCapsList());
+    caps("config.drop_caps", c.getDropCapsList());
+    for (int i = 0; i < c.getScratchCount(); i++) {
+      absoluteOrEmpty("config.scratch[" + i + "]", c.getScratch(i));
+    }
+    for (int i = 0; i < c.getNoMountCount(); i++) {
+      if (!RunOptions.Extras.OPTIONAL_MOUNTS.contains(c.getNoMount(i))) {
+        throw SifletException.invalid(
+            "config.no_mount["
+                + i
+                + "]: \""
+                + c.getNoMount(i)
+                + "\" is not one of "
+                + String.join(", ", RunOptions.Extras.OPTIONAL_MOUNTS));
+      }
+    }
+    Resources r = c.getResources();
+    checkResources(r);
+    boolean exec = c.getCommandCount() > 0;
+    List<String> command = new ArrayList<>(c.getCommandList());
+    command.addAll(c.getArgsList());
+    String user = c.getUser().isEmpty() ? null : c.getUser();
+    if (c.getFakeroot() && user == null) {
+      user = "0:0"; // --fakeroot is root, whatever USER says
+    }
+    RunOptions.Extras.Builder x =
+        RunOptions.Extras.builder()
+            .dns(c.getDnsList())
+            .home(c.getHome().isEmpty() ? null : c.getHome())
+            .noHome(c.getNoHome())
+            .scratch(c.getScratchList())
+            .uts(c.getUts())
+            .keepPrivs(c.getKeepPrivs())
+            .memoryReservation(r.getMemoryReservationBytes())
+            .memorySwap(r.getMemorySwapBytes())
+            .cpuShares(r.getCpuShares())
+            .cpusetCpus(r.getCpusetCpus().isEmpty() ? null : r.getCpusetCpus())
+            .blkioWeight(r.getBlkioWeight())
+            .noMount(c.getNoMountList())
+            .overlays(c.getOverlaysList())
+            .fakeroot(c.getFakeroot());
+    if (c.getFakeroot()) {
+      x.userNamespace(
+          UserNamespace.plan(0, 0, Optional.empty(), Optional.empty(), true, false).orElseThrow());
+    }
+    gpus(c, x, warn);
+    return RunOptions.builder()
+        .exec(exec)
+        .command(command)
+        .env(env)
+        .cwd(c.getWorkingDir().isEmpty() ? null : c.getWorkingDir())
+        .user(user)
+        .hostname(c.getHostname().isEmpty() ? null : c.getHostname())
+        .binds(binds)
+        .compat(!c.getNoCompat())
+        .noPrivs(c.getNoPrivs())
+        .addCaps(c.getAddCapsList())
+        .dropCaps(c.getDropCapsList())
+        .memoryBytes(r.getMemoryBytes())
+        .cpus(r.getCpus())
+        .pidsLimit(r.getPidsLimit())
+        .network(c.getNetwork())
+        .extras(x.build())
+        .build();
+  }
+
+  private static RunOptions.Bind bind(String field, Bind b) throws SifletException {
+    if (!b.getSource().startsWith("/")) {
+      throw SifletException.invalid(
+          field + ".source: \"" + b.getSource() + "\" is not an absolute path");
+    }
+    if (!Files.exists(Path.of(b.getSource()))) {
+      throw SifletException.invalid(field + ".source: " + b.getSource() + " does not exist");
+    }
+    String dst = b.getDestination().isEmpty() ? b.getSource() : b.getDestination();
+    if (!dst.startsWith("/")) {
+      throw SifletException.invalid(field + ".destination: \"" + dst + "\" is not absolute");
+    }
+    return new RunOptions.Bind(b.getSource(), dst, b.getReadOnly());
+  }
+
+  private static void caps(String field, List<String> caps) throws SifletException {
+    for (int i = 0; i < caps.size(); i++) {
+      try {
+        Capabilities.normalize(caps.get(i));
+      } catch (IllegalArgumentException e) {
+        throw SifletException.invalid(field + "[" + i + "]: " + e.getMessage());
+      }
+    }
+  }
+
+  private static void absoluteOrEmpty(String field, String path) throws SifletException {
+    if (!path.isEmpty() && (!path.startsWith("/") || path.contains("/../"))) {
+      throw SifletException.invalid(field + ": \"" + path + "\" is not a clean absolute path");
+    }
+  }
+
+  private static void checkResources(Resources r) throws SifletException {
+    if (r.getCpus() < 0
+        || r.getCpuShares() < 0
+        || r.getMemoryBytes() < 0
+        || r.getMemoryReservationBytes() < 0
+        || r.getMemorySwapBytes() < 0
+        || r.getPidsLimit() < 0) {
+      throw SifletException.invalid("config.resources: limits must not be negative");
+    }
+    if (r.getBlkioWeight() != 0 && (r.getBlkioWeight() < 10 || r.getBlkioWeight() > 1000)) {
+      throw SifletException.invalid(
+          "config.resources.blkio_weight: " + r.getBlkioWeight() + " is not in 10..1000");
+    }
+    String set = r.getCpusetCpus();
+    if (!set.isEmpty() && !set.matches("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*")) {
+      throw SifletException.invalid(
+          "config.resources.cpuset_cpus: \"" + set + "\" is not a CPU list like 0-3,6");
+    }
+  }
+
+  private static void gpus(ContainerConfig c, RunOptions.Extras.Builder x, Consumer<String> warn)
+      throws IOException {
+    List<String> libs = new ArrayList<>();
+    List<String> bins = new ArrayList<>();
+    List<RunOptions.Device> devices = new ArrayList<>();
+    for (boolean amd : new boolean[] {false, true}) {
+      if (amd ? !c.getRocm() : !c.getNv()) {
+        continue;
+      }
+      GpuSupport.Plan plan = HostGpu.discover(amd);
+      if (plan.isEmpty()) {
+        warn.accept("config." + (amd ? "rocm" : "nv") + ": no driver on this node; no GPU");
+      }
+      libs.addAll(plan.libraries());
+      bins.addAll(plan.binaries());
+      devices.addAll(plan.devices());
+    }
+    x.containLibs(libs).hostBinaries(bins).devices(devices);
+  }
+}

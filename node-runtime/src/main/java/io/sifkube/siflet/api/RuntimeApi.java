@@ -1,0 +1,359 @@
+package io.sifkube.siflet.api;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.sifkube.node.v1.ContainerEvent;
+import io.sifkube.node.v1.ContainerEventType;
+import io.sifkube.node.v1.ContainerLogsRequest;
+import io.sifkube.node.v1.ContainerState;
+import io.sifkube.node.v1.ContainerStatus;
+import io.sifkube.node.v1.ContainerStatusRequest;
+import io.sifkube.node.v1.ContainerStatusResponse;
+import io.sifkube.node.v1.CreateContainerRequest;
+import io.sifkube.node.v1.CreateContainerResponse;
+import io.sifkube.node.v1.ExecSyncRequest;
+import io.sifkube.node.v1.ExecSyncResponse;
+import io.sifkube.node.v1.GetContainerEventsRequest;
+import io.sifkube.node.v1.ListContainersRequest;
+import io.sifkube.node.v1.ListContainersResponse;
+import io.sifkube.node.v1.LogEntry;
+import io.sifkube.node.v1.LogStream;
+import io.sifkube.node.v1.NodeInfoRequest;
+import io.sifkube.node.v1.NodeInfoResponse;
+import io.sifkube.node.v1.RemoveContainerRequest;
+import io.sifkube.node.v1.RemoveContainerResponse;
+import io.sifkube.node.v1.StartContainerRequest;
+import io.sifkube.node.v1.StartContainerResponse;
+import io.sifkube.node.v1.StopContainerRequest;
+import io.sifkube.node.v1.StopContainerResponse;
+import io.sifkube.node.v1.VersionRequest;
+import io.sifkube.node.v1.VersionResponse;
+import io.sifkube.node.v1.grpc.RuntimeServiceApi;
+import io.sifkube.runtime.OciLifecycle;
+import io.sifkube.siflet.SifletException;
+import io.sifkube.siflet.containers.ContainerRecord;
+import io.sifkube.siflet.containers.Containers;
+import io.sifkube.siflet.containers.LogReader;
+import io.sifkube.siflet.images.ImageStore;
+import io.sifkube.siflet.server.Metrics;
+import io.sifkube.spec.RunOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** The RuntimeService of runtime.proto, over {@link Containers} and {@link ImageStore}. */
+public final class RuntimeApi extends RuntimeServiceApi.Service {
+
+  private final Containers containers;
+  private final ImageStore images;
+  private final NodeFacts node;
+  private final Metrics metrics;
+  private final Consumer<String> log;
+
+  public RuntimeApi(
+      Containers containers,
+      ImageStore images,
+      NodeFacts node,
+      Metrics metrics,
+      Consumer<String> log) {
+    this.containers = containers;
+    this.images = images;
+    this.node = node;
+    this.metrics = metrics;
+    this.log = log;
+  }
+
+  private <R> void answer(StreamObserver<R> out, ImageApi.Body<R> body) {
+    R r;
+    try {
+      r = body.run();
+    } catch (Exception e) {
+      out.onError(Statuses.toStatus(e, log));
+      return;
+    }
+    out.onNext(r);
+    out.onCompleted();
+  }
+
+  @Override
+  public void version(VersionRequest req, StreamObserver<VersionResponse> out) {
+    answer(out, node::version);
+  }
+
+  @Override
+  public void nodeInfo(NodeInfoRequest req, StreamObserver<NodeInfoResponse> out) {
+    answer(out, node::info);
+  }
+
+  @Override
+  public void createContainer(
+      CreateContainerRequest req, StreamObserver<CreateContainerResponse> out) {
+    answer(
+        out,
+        () -> {
+          ConfigMapping.checkId(req.getId());
+          Optional<ContainerRecord> existing = containers.get(req.getId());
+          if (existing.isPresent()) {
+            return CreateContainerResponse.newBuilder()
+                .setStatus(toProto(existing.get()))
+                .setCreated(false)
+                .build();
+          }
+          RunOptions opts = ConfigMapping.toRunOptions(req.getConfig(), log);
+          String name = req.getConfig().getImage();
+          Optional<ImageStore.Image> img = images.status(name);
+          Path sif;
+          String image;
+          if (img.isPresent()) {
+            sif = img.get().file();
+            image = img.get().manifest().toString();
+            images.touch(img.get().manifest());
+          } else if (name.startsWith("/") && Files.isRegularFile(Path.of(name))) {
+            sif = Path.of(name);
+            image = name;
+          } else {
+            throw SifletException.notFound(
+                "config.image: " + name + " is not pulled on this node (PullImage it first)");
+          }
+          Containers.Created c =
+              containers.create(req.getId(), image, sif, opts, req.getLabelsMap());
+          return CreateContainerResponse.newBuilder()
+              .setStatus(toProto(c.record()))
+              .setCreated(c.created())
+              .build();
+        });
+  }
+
+  @Override
+  public void startContainer(
+      StartContainerRequest req, StreamObserver<StartContainerResponse> out) {
+    answer(
+        out,
+        () -> {
+          long t0 = System.nanoTime();
+          containers.start(req.getId());
+          metrics.started(System.nanoTime() - t0);
+          return StartContainerResponse.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void stopContainer(StopContainerRequest req, StreamObserver<StopContainerResponse> out) {
+    answer(
+        out,
+        () -> {
+          if (req.getTimeoutSeconds() < 0) {
+            throw SifletException.invalid("timeout_seconds: must not be negative");
+          }
+          containers.stop(req.getId(), req.getTimeoutSeconds());
+          return StopContainerResponse.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void removeContainer(
+      RemoveContainerRequest req, StreamObserver<RemoveContainerResponse> out) {
+    answer(
+        out,
+        () -> {
+          ConfigMapping.checkId(req.getId());
+          containers.remove(req.getId());
+          return RemoveContainerResponse.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void containerStatus(
+      ContainerStatusRequest req, StreamObserver<ContainerStatusResponse> out) {
+    answer(
+        out,
+        () ->
+            ContainerStatusResponse.newBuilder().setStatus(toProto(require(req.getId()))).build());
+  }
+
+  @Override
+  public void listContainers(
+      ListContainersRequest req, StreamObserver<ListContainersResponse> out) {
+    answer(
+        out,
+        () -> {
+          ListContainersResponse.Builder b = ListContainersResponse.newBuilder();
+          for (ContainerRecord r : containers.list()) {
+            ContainerStatus s = toProto(r);
+            boolean labels =
+                req.getLabelSelectorMap().entrySet().stream()
+                    .allMatch(e -> e.getValue().equals(r.labels().get(e.getKey())));
+            boolean state =
+                req.getState() == ContainerState.CONTAINER_STATE_UNSPECIFIED
+                    || req.getState() == s.getState();
+            if (labels && state) {
+              b.addContainers(s);
+            }
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void containerLogs(ContainerLogsRequest req, StreamObserver<LogEntry> out) {
+    try {
+      require(req.getId());
+      ContainerLogs.stream(containers, req, (ServerCallStreamObserver<LogEntry>) out);
+      out.onCompleted();
+    } catch (Exception e) {
+      out.onError(Statuses.toStatus(e, log));
+    }
+  }
+
+  @Override
+  public void getContainerEvents(
+      GetContainerEventsRequest req, StreamObserver<ContainerEvent> out) {
+    ServerCallStreamObserver<ContainerEvent> server =
+        (ServerCallStreamObserver<ContainerEvent>) out;
+    Consumer<Containers.Event> listener =
+        e -> {
+          if (!req.getId().isEmpty() && !req.getId().equals(e.record().id())) {
+            return;
+          }
+          ContainerEvent ev =
+              ContainerEvent.newBuilder()
+                  .setId(e.record().id())
+                  .setType(eventType(e.type()))
+                  .setTime(timestamp(System.currentTimeMillis()))
+                  .setStatus(toProto(e.record()))
+                  .build();
+          synchronized (server) {
+            if (!server.isCancelled()) {
+              server.onNext(ev);
+            }
+          }
+        };
+    server.setOnCancelHandler(() -> containers.unsubscribe(listener));
+    containers.subscribe(listener);
+  }
+
+  @Override
+  public void execSync(ExecSyncRequest req, StreamObserver<ExecSyncResponse> out) {
+    answer(
+        out,
+        () -> {
+          if (req.getCommandCount() == 0) {
+            throw SifletException.invalid("command: required");
+          }
+          if (req.getTimeoutSeconds() < 0) {
+            throw SifletException.invalid("timeout_seconds: must not be negative");
+          }
+          OciLifecycle.ExecResult r =
+              containers.exec(req.getId(), req.getCommandList(), req.getTimeoutSeconds());
+          return ExecSyncResponse.newBuilder()
+              .setStdout(ByteString.copyFrom(r.stdout()))
+              .setStderr(ByteString.copyFrom(r.stderr()))
+              .setExitCode(r.exitCode())
+              .build();
+        });
+  }
+
+  private ContainerRecord require(String id) throws SifletException {
+    ConfigMapping.checkId(id);
+    return containers.get(id).orElseThrow(() -> SifletException.notFound("no container " + id));
+  }
+
+  private static ContainerEventType eventType(String type) {
+    return switch (type) {
+      case Containers.Event.CREATED -> ContainerEventType.CONTAINER_CREATED_EVENT;
+      case Containers.Event.STARTED -> ContainerEventType.CONTAINER_STARTED_EVENT;
+      case Containers.Event.STOPPED -> ContainerEventType.CONTAINER_STOPPED_EVENT;
+      case Containers.Event.DELETED -> ContainerEventType.CONTAINER_DELETED_EVENT;
+      default -> ContainerEventType.CONTAINER_EVENT_UNSPECIFIED;
+    };
+  }
+
+  ContainerStatus toProto(ContainerRecord r) {
+    ContainerStatus.Builder b =
+        ContainerStatus.newBuilder()
+            .setId(r.id())
+            .setState(state(r.state()))
+            .setExitCode(r.exitCode())
+            .setReason(r.reason())
+            .setMessage(r.message())
+            .setImageDigest(r.image())
+            .putAllLabels(r.labels());
+    try {
+      b.setPid(containers.pid(r.id()));
+    } catch (java.io.IOException e) {
+      // no pid to show
+    }
+    if (r.createdAt() > 0) {
+      b.setCreatedAt(timestamp(r.createdAt()));
+    }
+    if (r.startedAt() > 0) {
+      b.setStartedAt(timestamp(r.startedAt()));
+    }
+    if (r.finishedAt() > 0) {
+      b.setFinishedAt(timestamp(r.finishedAt()));
+    }
+    return b.build();
+  }
+
+  private static ContainerState state(String s) {
+    return switch (s) {
+      case ContainerRecord.CREATED, ContainerRecord.CREATING -> ContainerState.CONTAINER_CREATED;
+      case ContainerRecord.RUNNING -> ContainerState.CONTAINER_RUNNING;
+      case ContainerRecord.EXITED -> ContainerState.CONTAINER_EXITED;
+      default -> ContainerState.CONTAINER_UNKNOWN;
+    };
+  }
+
+  static Timestamp timestamp(long millis) {
+    return Timestamp.newBuilder()
+        .setSeconds(Math.floorDiv(millis, 1000))
+        .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000)
+        .build();
+  }
+
+  /** Streams a container's log: what is there, then, with follow, what comes until it ends. */
+  static final class ContainerLogs {
+    private ContainerLogs() {}
+
+    static void stream(
+        Containers containers, ContainerLogsRequest req, ServerCallStreamObserver<LogEntry> out)
+        throws java.io.IOException, InterruptedException {
+      Path file = containers.logFile(req.getId());
+      Instant since =
+          req.hasSince()
+              ? Instant.ofEpochSecond(req.getSince().getSeconds(), req.getSince().getNanos())
+              : null;
+      LogReader.Chunk c = LogReader.read(file, 0, since, req.getTailLines());
+      send(c, out);
+      while (req.getFollow() && !out.isCancelled()) {
+        Optional<ContainerRecord> r = containers.get(req.getId());
+        boolean ended = r.isEmpty() || r.get().ended();
+        Thread.sleep(100);
+        c = LogReader.read(file, c.next(), since, 0);
+        send(c, out);
+        if (ended && c.lines().isEmpty()) {
+          return; // it had ended before this read, and the read found nothing new
+        }
+      }
+    }
+
+    private static void send(LogReader.Chunk c, StreamObserver<LogEntry> out) {
+      for (LogReader.Line l : c.lines()) {
+        out.onNext(
+            LogEntry.newBuilder()
+                .setTime(
+                    Timestamp.newBuilder()
+                        .setSeconds(l.time().getEpochSecond())
+                        .setNanos(l.time().getNano()))
+                .setStream(l.stderr() ? LogStream.STDERR : LogStream.STDOUT)
+                .setLine(ByteString.copyFrom(l.text()))
+                .setPartial(l.partial())
+                .build());
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.sifkube.siflet.api;
+
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.sifkube.image.ImageException;
+import io.sifkube.runtime.ContainerException;
+import io.sifkube.sif.SifException;
+import io.sifkube.siflet.SifletException;
+import java.util.function.Consumer;
+
+/**
+ * The one place where siflet's failures become gRPC statuses. Refusals of the request keep their
+ * message (it names the object and field); anything unexpected is logged and answered INTERNAL.
+ */
+final class Statuses {
+
+  private Statuses() {}
+
+  static StatusException toStatus(Throwable t, Consumer<String> log) {
+    Status s = status(t);
+    if (s.getCode() == Status.Code.INTERNAL) {
+      log.accept("internal error: " + t);
+    }
+    return s.withDescription(t.getMessage() == null ? t.toString() : t.getMessage()).asException();
+  }
+
+  private static Status status(Throwable t) {
+    if (t instanceof SifletException e) {
+      return switch (e.kind()) {
+        case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+        case NOT_FOUND -> Status.NOT_FOUND;
+        case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      };
+    }
+    if (t instanceof ImageException e) {
+      return switch (e.reason()) {
+        case INVALID -> Status.INVALID_ARGUMENT;
+        case NOT_FOUND -> Status.NOT_FOUND;
+        case UNAUTHORIZED -> Status.UNAUTHENTICATED;
+        case DIGEST_MISMATCH, UNSAFE_LAYER -> Status.DATA_LOSS;
+        case TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
+        case UNSUPPORTED -> Status.FAILED_PRECONDITION;
+        case UNAVAILABLE -> Status.UNAVAILABLE;
+        case IO -> Status.INTERNAL;
+      };
+    }
+    if (t instanceof SifException) {
+      return Status.DATA_LOSS; // a cached OCI-SIF that does not read back
+    }
+    if (t instanceof ContainerException && t.getCause() instanceof IllegalArgumentException) {
+      return Status.INVALID_ARGUMENT; // the spec refused the options against the image
+    }
+    if (t instanceof IllegalArgumentException) {
+      return Status.INVALID_ARGUMENT;
+    }
+    return Status.INTERNAL;
+  }
+}

@@ -1,0 +1,129 @@
+package io.sifkube.siflet.containers;
+
+import io.sifkube.mount.KernelMounter;
+import io.sifkube.runtime.ContainerException;
+import io.sifkube.runtime.ContainerLauncher;
+import io.sifkube.runtime.OciLifecycle;
+import io.sifkube.runtime.OciRuntime;
+import io.sifkube.spec.RunOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The real backend: bundles under {@code stateDir/bundles/ID} (the image mounted in place, as
+ * {@code sifctl run} does) and containers under conmon with their monitor state, log and exit file
+ * in {@code stateDir/containers/ID}, so that they outlive siflet.
+ */
+public final class ConmonBackend implements Backend {
+
+  private final OciLifecycle lifecycle;
+  private final Path bundles;
+  private final Path monitors;
+
+  public ConmonBackend(Path stateDir, OciRuntime runtime, Consumer<String> info) {
+    this.bundles = stateDir.resolve("bundles");
+    this.monitors = stateDir.resolve("containers");
+    this.lifecycle = new OciLifecycle(runtime, new KernelMounter(info), monitors, info);
+  }
+
+  private Path bundle(String id) {
+    return bundles.resolve(id);
+  }
+
+  @Override
+  public void create(String id, Path sif, RunOptions opts) throws IOException {
+    Files.createDirectories(monitors);
+    lifecycle.mount(sif, bundle(id), opts);
+    try {
+      lifecycle.create(bundle(id), id, false);
+    } catch (IOException | RuntimeException e) {
+      lifecycle.release(id, bundle(id));
+      throw e;
+    }
+  }
+
+  @Override
+  public void start(String id) throws IOException {
+    lifecycle.start(id);
+  }
+
+  @Override
+  public void kill(String id, String signal) throws IOException {
+    lifecycle.kill(id, signal);
+  }
+
+  @Override
+  public Optional<Integer> exitCode(String id) throws IOException {
+    return lifecycle.exitCode(id);
+  }
+
+  @Override
+  public Optional<Instant> exitTime(String id) throws IOException {
+    return lifecycle.exitTime(id);
+  }
+
+  @Override
+  public boolean oomKilled(String id) {
+    return lifecycle.oomKilled(id);
+  }
+
+  @Override
+  public long pid(String id) throws IOException {
+    return lifecycle.pid(id);
+  }
+
+  @Override
+  public boolean monitorAlive(String id) throws IOException {
+    return lifecycle.monitorAlive(id);
+  }
+
+  @Override
+  public void release(String id) throws IOException {
+    lifecycle.release(id, bundle(id));
+  }
+
+  @Override
+  public void delete(String id) throws IOException {
+    if (Files.isDirectory(monitors.resolve(id))) {
+      try {
+        lifecycle.delete(id);
+      } catch (ContainerException e) {
+        // the runtime did not know it; the monitor state goes below with the bundle
+      }
+    }
+    lifecycle.release(id, bundle(id));
+    ContainerLauncher.deleteTree(monitors.resolve(id));
+  }
+
+  @Override
+  public Path logFile(String id) {
+    return lifecycle.logFile(id);
+  }
+
+  @Override
+  public OciLifecycle.ExecResult exec(String id, List<String> command, long timeoutSeconds)
+      throws IOException {
+    return lifecycle.exec(id, command, timeoutSeconds);
+  }
+
+  @Override
+  public Set<String> leftovers() throws IOException {
+    Set<String> ids = new TreeSet<>();
+    for (Path dir : List.of(bundles, monitors)) {
+      if (Files.isDirectory(dir)) {
+        try (Stream<Path> s = Files.list(dir)) {
+          s.forEach(p -> ids.add(p.getFileName().toString()));
+        }
+      }
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,274 @@
+package io.sifkube.siflet.images;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.image.ImageException;
+import io.sifkube.image.oci.Digest;
+import io.sifkube.image.oci.Platform;
+import io.sifkube.image.pull.ImagePuller;
+import io.sifkube.image.pull.ImageSource;
+import io.sifkube.image.pull.ImageSources;
+import io.sifkube.image.pull.PullListener;
+import io.sifkube.image.pull.PullResult;
+import io.sifkube.image.registry.Credentials;
+import io.sifkube.image.squash.LayerLimits;
+import io.sifkube.image.squash.Tar2Sqfs;
+import io.sifkube.image.store.ImageCache;
+import io.sifkube.sif.SifFile;
+import io.sifkube.sif.oci.OciSifReader;
+import io.sifkube.siflet.AtomicFiles;
+import io.sifkube.siflet.SifletException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * siflet's images: the content-addressed {@link ImageCache} plus an index of which sources each
+ * image was pulled from and when it was last used, kept in {@code images.json} beside the cache.
+ * Images beyond the disk budget are removed least recently used first, never one in use.
+ */
+public final class ImageStore {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ImageCache cache;
+  private final Path indexFile;
+  private final long budgetBytes;
+  private final Predicate<Digest> inUse;
+  private final Map<Digest, Entry> index = new TreeMap<>(Comparator.comparing(Digest::toString));
+
+  /** What siflet knows of one cached image besides its file. */
+  private static final class Entry {
+    final TreeSet<String> sources = new TreeSet<>();
+    long lastUsed;
+  }
+
+  /** A cached image as the API shows it. */
+  public record Image(
+      Digest manifest,
+      Path file,
+      long size,
+      List<String> sources,
+      long lastUsedMillis,
+      JsonNode config) {}
+
+  /**
+   * @param stateDir siflet's state directory; the cache is {@code stateDir/cache}
+   * @param budgetBytes most bytes of images to keep; 0 for no limit
+   * @param inUse whether a container uses an image
+   */
+  public ImageStore(Path stateDir, long budgetBytes, Predicate<Digest> inUse) throws IOException {
+    this.cache = new ImageCache(stateDir.resolve("cache"));
+    this.indexFile = stateDir.resolve("images.json");
+    this.budgetBytes = budgetBytes;
+    this.inUse = inUse;
+    load();
+  }
+
+  public Path cacheRoot() {
+    return cache.root();
+  }
+
+  public long budgetBytes() {
+    return budgetBytes;
+  }
+
+  /**
+   * Pulls {@code source} into the cache and records it.
+   *
+   * @param credentials for the image's registry only
+   * @param platform OS/ARCH[/VARIANT], or empty for the node's
+   */
+  public Image pull(
+      String source,
+      Credentials credentials,
+      String platform,
+      boolean insecure,
+      PullListener listener)
+      throws IOException {
+    Platform p;
+    try {
+      p = platform.isEmpty() ? Platform.host() : Platform.parse(platform);
+    } catch (IllegalArgumentException e) {
+      throw new ImageException(ImageException.Reason.INVALID, "platform: " + e.getMessage(), e);
+    }
+    Files.createDirectories(cache.root().resolve("tmp"));
+    PullResult r;
+    try (ImageSource src =
+        ImageSources.open(source, credentials, insecure, cache.root().resolve("tmp"))) {
+      r = new ImagePuller(cache, listener, LayerLimits.DEFAULT, Tar2Sqfs.fromPath()).pull(src, p);
+    }
+    synchronized (this) {
+      Entry e = index.computeIfAbsent(r.manifestDigest(), d -> new Entry());
+      e.sources.add(source);
+      e.lastUsed = System.currentTimeMillis();
+      save();
+    }
+    collectGarbage();
+    return status(r.manifestDigest().toString()).orElseThrow();
+  }
+
+  /** The image named by a manifest digest or a source pulled before. */
+  public synchronized Optional<Image> status(String name) throws IOException {
+    Optional<Digest> d = resolve(name);
+    if (d.isEmpty()) {
+      return Optional.empty();
+    }
+    Path file = cache.sifPath(d.get());
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    Entry e = index.getOrDefault(d.get(), new Entry());
+    return Optional.of(
+        new Image(
+            d.get(), file, Files.size(file), List.copyOf(e.sources), e.lastUsed, config(file)));
+  }
+
+  /** Every cached image. */
+  public synchronized List<Image> list() throws IOException {
+    List<Image> out = new ArrayList<>();
+    for (ImageCache.Entry c : cache.list()) {
+      status(c.manifest().toString()).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** Marks an image used now (a container was created from it). */
+  public synchronized void touch(Digest d) throws IOException {
+    index.computeIfAbsent(d, x -> new Entry()).lastUsed = System.currentTimeMillis();
+    save();
+  }
+
+  /**
+   * Removes an image; false when it was not cached.
+   *
+   * @throws SifletException FAILED_PRECONDITION while a container uses it
+   */
+  public synchronized boolean remove(String name) throws IOException {
+    Optional<Digest> d = resolve(name);
+    if (d.isEmpty() || !Files.exists(cache.sifPath(d.get()))) {
+      return false;
+    }
+    if (inUse.test(d.get())) {
+      throw SifletException.precondition(
+          "image " + d.get() + " is used by a container; remove the container first");
+    }
+    Files.deleteIfExists(cache.sifPath(d.get()));
+    index.remove(d.get());
+    save();
+    return true;
+  }
+
+  /** Bytes and inodes the cache uses. */
+  public long[] usage() throws IOException {
+    long bytes = 0;
+    long inodes = 0;
+    if (Files.exists(cache.root())) {
+      try (Stream<Path> s = Files.walk(cache.root())) {
+        for (Path p : s.toList()) {
+          inodes++;
+          if (Files.isRegularFile(p)) {
+            bytes += Files.size(p);
+          }
+        }
+      }
+    }
+    return new long[] {bytes, inodes};
+  }
+
+  /**
+   * Removes least recently used images not in use until the images fit the budget. Layer blobs go
+   * first: the OCI-SIF files are what runs, the blobs only speed up a later conversion.
+   */
+  public synchronized void collectGarbage() throws IOException {
+    if (budgetBytes <= 0 || usage()[0] <= budgetBytes) {
+      return;
+    }
+    Path blobs = cache.root().resolve("blobs");
+    if (Files.exists(blobs)) {
+      try (Stream<Path> s = Files.walk(blobs)) {
+        for (Path p : s.filter(Files::isRegularFile).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+    List<ImageCache.Entry> lru = new ArrayList<>(cache.list());
+    lru.sort(Comparator.comparingLong(c -> index.getOrDefault(c.manifest(), new Entry()).lastUsed));
+    for (ImageCache.Entry c : lru) {
+      if (usage()[0] <= budgetBytes) {
+        break;
+      }
+      if (!inUse.test(c.manifest())) {
+        Files.deleteIfExists(c.file());
+        index.remove(c.manifest());
+      }
+    }
+    save();
+  }
+
+  private Optional<Digest> resolve(String name) {
+    if (name.startsWith("sha256:")) {
+      try {
+        return Optional.of(Digest.parse(name));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+    }
+    return index.entrySet().stream()
+        .filter(e -> e.getValue().sources.contains(name))
+        .max(Comparator.comparingLong(e -> e.getValue().lastUsed))
+        .map(Map.Entry::getKey);
+  }
+
+  private static JsonNode config(Path sif) throws IOException {
+    try (SifFile f = SifFile.open(sif)) {
+      return OciSifReader.isOciSif(f) ? OciSifReader.read(f).config() : JSON.createObjectNode();
+    }
+  }
+
+  private void load() throws IOException {
+    if (!Files.exists(indexFile)) {
+      return;
+    }
+    JsonNode root = JSON.readTree(indexFile.toFile());
+    for (var it = root.path("images").fields(); it.hasNext(); ) {
+      var f = it.next();
+      try {
+        Entry e = new Entry();
+        f.getValue().path("sources").forEach(s -> e.sources.add(s.asText()));
+        e.lastUsed = f.getValue().path("lastUsed").asLong();
+        index.put(Digest.parse(f.getKey()), e);
+      } catch (IllegalArgumentException ignored) {
+        // an entry we did not write: the cache is the truth, the index only adds names
+      }
+    }
+  }
+
+  /** Writes the index atomically. */
+  private void save() throws IOException {
+    ObjectNode root = JSON.createObjectNode();
+    ObjectNode images = root.putObject("images");
+    Map<String, Entry> sorted = new LinkedHashMap<>();
+    index.forEach((d, e) -> sorted.put(d.toString(), e));
+    sorted.forEach(
+        (d, e) -> {
+          ObjectNode n = images.putObject(d);
+          ArrayNode s = n.putArray("sources");
+          e.sources.forEach(s::add);
+          n.put("lastUsed", e.lastUsed);
+        });
+    AtomicFiles.write(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+  }
+}

@@ -1,0 +1,151 @@
+package io.sifkube.siflet.server;
+
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.sifkube.siflet.SifletConfig;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * siflet's listeners: gRPC on a Unix socket (mode 0660, for local clients such as {@code sifctl
+ * --siflet}) and, when configured, on TCP with mutual TLS (a client certificate signed by the
+ * configured CA is required); the gRPC health service on both; Prometheus metrics over HTTP.
+ */
+public final class SifletServer implements AutoCloseable {
+
+  private final List<Server> servers = new ArrayList<>();
+  private final List<EventLoopGroup> groups = new ArrayList<>();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private HttpServer metricsServer;
+  private int tcpPort = -1;
+  private int metricsPort = -1;
+
+  /** Starts listening; {@code services} are served on every listener. */
+  public SifletServer(
+      SifletConfig config, List<BindableService> services, Metrics metrics, Consumer<String> log)
+      throws IOException {
+    try {
+      startUnix(config.socket(), services);
+      log.accept("serving on unix://" + config.socket());
+      if (config.listen() != null) {
+        String[] hp = SifletConfig.hostPort("listen", config.listen());
+        NettyServerBuilder b =
+            NettyServerBuilder.forAddress(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))
+                .sslContext(
+                    GrpcSslContexts.forServer(config.tlsCert().toFile(), config.tlsKey().toFile())
+                        .trustManager(config.tlsCa().toFile())
+                        .clientAuth(ClientAuth.REQUIRE)
+                        .build());
+        Server s = add(b, services).build().start();
+        servers.add(s);
+        tcpPort = ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
+        log.accept("serving on " + hp[0] + ":" + tcpPort + " (mutual TLS)");
+      }
+      if (config.metricsListen() != null) {
+        String[] hp = SifletConfig.hostPort("metrics-listen", config.metricsListen());
+        metricsServer =
+            HttpServer.create(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 16);
+        metricsServer.createContext(
+            "/metrics",
+            ex -> {
+              byte[] body = metrics.render().getBytes(StandardCharsets.UTF_8);
+              ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+              ex.sendResponseHeaders(200, body.length);
+              try (OutputStream o = ex.getResponseBody()) {
+                o.write(body);
+              }
+            });
+        metricsServer.start();
+        metricsPort = metricsServer.getAddress().getPort();
+        log.accept("metrics on http://" + hp[0] + ":" + metricsPort + "/metrics");
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  private void startUnix(Path socket, List<BindableService> services) throws IOException {
+    Files.createDirectories(socket.getParent());
+    if (Files.exists(socket)) {
+      try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        c.connect(UnixDomainSocketAddress.of(socket));
+        throw new IOException(socket + " is in use by another process (another siflet?)");
+      } catch (ConnectException stale) {
+        Files.delete(socket); // left by a siflet that is gone
+      }
+    }
+    EventLoopGroup boss = new EpollEventLoopGroup(1);
+    EventLoopGroup workers = new EpollEventLoopGroup(2);
+    groups.add(boss);
+    groups.add(workers);
+    NettyServerBuilder b =
+        NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+            .channelType(EpollServerDomainSocketChannel.class)
+            .bossEventLoopGroup(boss)
+            .workerEventLoopGroup(workers);
+    servers.add(add(b, services).build().start());
+    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+  }
+
+  private NettyServerBuilder add(NettyServerBuilder b, List<BindableService> services) {
+    services.forEach(b::addService);
+    b.addService(health.getHealthService());
+    return b;
+  }
+
+  /** The TCP port actually bound (the configured one, or the one chosen for port 0); -1: none. */
+  public int tcpPort() {
+    return tcpPort;
+  }
+
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  /** Stops serving: no new calls; running calls get a few seconds to finish. */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    for (Server s : servers) {
+      s.shutdown();
+    }
+    for (Server s : servers) {
+      try {
+        if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+          s.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        s.shutdownNow();
+      }
+    }
+    if (metricsServer != null) {
+      metricsServer.stop(0);
+    }
+    groups.forEach(EventLoopGroup::shutdownGracefully);
+  }
+}
