@@ -1,0 +1,57 @@
+package io.sifkube.siflet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class SifletConfigTest {
+
+  @Test
+  void defaultsThenFileThenEnvironmentThenFlags() {
+    SifletConfig d = SifletConfig.resolve(Map.of(), Map.of(), new Properties());
+    assertThat(d.stateDir()).isEqualTo(Path.of("/var/lib/sifkube"));
+    assertThat(d.socket()).isEqualTo(Path.of("/run/sifkube/siflet.sock"));
+    assertThat(d.listen()).isNull();
+    assertThat(d.imageDiskBudget()).isZero();
+
+    Properties file = new Properties();
+    file.setProperty("state-dir", "/from/file");
+    file.setProperty("socket", "/file.sock");
+    file.setProperty("image-disk-budget", "2g");
+    SifletConfig c =
+        SifletConfig.resolve(
+            Map.of("state-dir", "/from/flag"),
+            Map.of("SIFLET_STATE_DIR", "/from/env", "SIFLET_SOCKET", "/env.sock"),
+            file);
+    assertThat(c.stateDir()).isEqualTo(Path.of("/from/flag"));
+    assertThat(c.socket()).isEqualTo(Path.of("/env.sock"));
+    assertThat(c.imageDiskBudget()).isEqualTo(2L << 30);
+  }
+
+  @Test
+  void badValuesNameTheirKey() {
+    assertThatThrownBy(
+            () -> SifletConfig.resolve(Map.of("runtime", "kata"), Map.of(), new Properties()))
+        .hasMessage("runtime: must be crun or runc, not \"kata\"");
+    assertThatThrownBy(
+            () ->
+                SifletConfig.resolve(Map.of("listen", "0.0.0.0:7443"), Map.of(), new Properties()))
+        .hasMessage("tls-ca: required with listen (remote clients must use mutual TLS)");
+    assertThatThrownBy(
+            () -> SifletConfig.resolve(Map.of("listen", "nohost"), Map.of(), new Properties()))
+        .hasMessage("listen: \"nohost\" is not HOST:PORT");
+    assertThatThrownBy(
+            () ->
+                SifletConfig.resolve(
+                    Map.of("image-disk-budget", "lots"), Map.of(), new Properties()))
+        .hasMessageStartingWith("image-disk-budget: invalid size \"lots\"");
+    Properties typo = new Properties();
+    typo.setProperty("statedir", "/x");
+    assertThatThrownBy(() -> SifletConfig.resolve(Map.of(), Map.of(), typo))
+        .hasMessage("config file: unknown key \"statedir\"");
+  }
+}
