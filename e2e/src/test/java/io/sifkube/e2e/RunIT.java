@@ -42,6 +42,23 @@ class RunIT {
    * built as an OCI layout and pulled through sifctl.
    */
   static Path busyboxImage(Path dir) throws Exception {
+    Path layout = busyboxLayout(dir);
+    Path sif = dir.resolve("app.oci.sif");
+    Launcher.sifctl(
+            "pull",
+            "--cache-dir",
+            dir.resolve("cache").toString(),
+            "oci:" + layout + ":v1",
+            sif.toString())
+        .ok();
+    return sif;
+  }
+
+  /**
+   * An OCI layout (tag v1) of a busybox image: USER app (1234:2345), WORKDIR /work, ENTRYPOINT sh
+   * -c, CMD "echo default $FOO".
+   */
+  static Path busyboxLayout(Path dir) throws Exception {
     byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
     Layer l =
         new Layer()
@@ -84,17 +101,7 @@ class RunIT {
     config.putArray("Env").add("PATH=/bin").add("FOO=bar");
     config.put("WorkingDir", "/work");
     config.put("User", "app");
-    Path layout =
-        TestImages.layout(dir.resolve("layout"), "v1", "amd64", List.of(l), false, config);
-    Path sif = dir.resolve("app.oci.sif");
-    Launcher.sifctl(
-            "pull",
-            "--cache-dir",
-            dir.resolve("cache").toString(),
-            "oci:" + layout + ":v1",
-            sif.toString())
-        .ok();
-    return sif;
+    return TestImages.layout(dir.resolve("layout"), "v1", "amd64", List.of(l), false, config);
   }
 
   @AfterAll

@@ -1,0 +1,423 @@
+package io.sifkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.sifkube.node.v1.ContainerConfig;
+import io.sifkube.node.v1.ContainerLogsRequest;
+import io.sifkube.node.v1.ContainerState;
+import io.sifkube.node.v1.ContainerStatus;
+import io.sifkube.node.v1.ContainerStatusRequest;
+import io.sifkube.node.v1.CreateContainerRequest;
+import io.sifkube.node.v1.ExecSyncRequest;
+import io.sifkube.node.v1.ExecSyncResponse;
+import io.sifkube.node.v1.Image;
+import io.sifkube.node.v1.ImageFsInfoRequest;
+import io.sifkube.node.v1.ImageStatusRequest;
+import io.sifkube.node.v1.ListContainersRequest;
+import io.sifkube.node.v1.ListImagesRequest;
+import io.sifkube.node.v1.LogEntry;
+import io.sifkube.node.v1.LogStream;
+import io.sifkube.node.v1.NodeInfoRequest;
+import io.sifkube.node.v1.PullImageEvent;
+import io.sifkube.node.v1.PullImageRequest;
+import io.sifkube.node.v1.RemoveContainerRequest;
+import io.sifkube.node.v1.RemoveImageRequest;
+import io.sifkube.node.v1.StartContainerRequest;
+import io.sifkube.node.v1.StopContainerRequest;
+import io.sifkube.node.v1.VersionRequest;
+import io.sifkube.node.v1.grpc.RuntimeServiceApi;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real siflet daemon (bin/siflet) with real conmon and crun, images pulled from Debian's
+ * docker-registry: the container lifecycle over gRPC, restarts and kills of siflet, many containers
+ * at once, the CLI, and mutual TLS.
+ */
+class SifletIT {
+
+  @TempDir static Path dir;
+  private static RegistryHarness registry;
+  private static SifletDaemon siflet;
+  private static String source;
+  private static String digest;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    assertThat(Launcher.isRoot()).as("siflet runs containers as root").isTrue();
+    Launcher.letCrunRun();
+    registry = RegistryHarness.start(Files.createDirectories(dir.resolve("registry")));
+    registry.push(RunIT.busyboxLayout(dir.resolve("image")), "v1", "tools/busybox:1");
+    source = "docker://" + registry.host() + "/tools/busybox:1";
+    siflet =
+        new SifletDaemon(
+                Files.createDirectories(dir.resolve("main")), "--metrics-listen", "127.0.0.1:0")
+            .start();
+    digest = pull(siflet, source);
+  }
+
+  /** A process that ends with 143 on SIGTERM (a PID 1 without a handler would ignore it). */
+  static final String SLEEPER = "trap 'exit 143' TERM; sleep 600 & wait";
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (siflet != null) {
+      removeAll(siflet);
+      siflet.close();
+    }
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  /** Pulls over gRPC; returns the manifest digest of the last event, checking the stream. */
+  static String pull(SifletDaemon d, String src) {
+    List<PullImageEvent> events = new ArrayList<>();
+    d.images()
+        .pullImage(PullImageRequest.newBuilder().setSource(src).setInsecure(true).build())
+        .forEachRemaining(events::add);
+    assertThat(events).isNotEmpty();
+    assertThat(events.subList(0, events.size() - 1)).allMatch(PullImageEvent::hasProgress);
+    Image img = events.get(events.size() - 1).getImage();
+    assertThat(img.getManifestDigest()).startsWith("sha256:");
+    assertThat(Path.of(img.getPath())).isRegularFile();
+    return img.getManifestDigest();
+  }
+
+  static CreateContainerRequest.Builder container(String id, String image, String script) {
+    return CreateContainerRequest.newBuilder()
+        .setId(id)
+        .setConfig(ContainerConfig.newBuilder().setImage(image).addArgs(script));
+  }
+
+  static ContainerStatus status(RuntimeServiceApi.Client rt, String id) {
+    return rt.containerStatus(ContainerStatusRequest.newBuilder().setId(id).build()).getStatus();
+  }
+
+  static ContainerStatus awaitExit(RuntimeServiceApi.Client rt, String id) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      ContainerStatus s = status(rt, id);
+      if (s.getState() == ContainerState.CONTAINER_EXITED) {
+        return s;
+      }
+      assertThat(System.nanoTime()).as("%s exits", id).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  static void start(RuntimeServiceApi.Client rt, String id) {
+    rt.startContainer(StartContainerRequest.newBuilder().setId(id).build());
+  }
+
+  /** Removes every container of {@code d} (siflet leaves them running when it stops). */
+  static void removeAll(SifletDaemon d) {
+    RuntimeServiceApi.Client rt = d.runtime();
+    for (ContainerStatus c :
+        rt.listContainers(ListContainersRequest.getDefaultInstance()).getContainersList()) {
+      rt.removeContainer(RemoveContainerRequest.newBuilder().setId(c.getId()).build());
+    }
+  }
+
+  /** Nothing of the daemon's containers is left: mounts, loop devices, monitors, bundles. */
+  static void assertNothingLeft(SifletDaemon d) throws Exception {
+    String state = d.stateDir.toString();
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(state + "/");
+    assertThat(Launcher.exec(List.of("losetup", "-a")).ok().out()).doesNotContain(state + "/");
+    assertThat(Launcher.exec(List.of("pgrep", "-f", "conmon.*" + state)).out()).isEmpty();
+    for (String sub : List.of("bundles", "containers", "records")) {
+      Path p = d.stateDir.resolve(sub);
+      if (Files.isDirectory(p)) {
+        try (var s = Files.list(p)) {
+          assertThat(s).as(sub).isEmpty();
+        }
+      }
+    }
+  }
+
+  @Test
+  void pullCreateStartLogsExitAndRemove() throws Exception {
+    RuntimeServiceApi.Client rt = siflet.runtime();
+    assertThat(pull(siflet, source)).as("a second pull finds the same image").isEqualTo(digest);
+    Image img =
+        siflet
+            .images()
+            .imageStatus(ImageStatusRequest.newBuilder().setImage(source).build())
+            .getImage();
+    assertThat(img.getManifestDigest()).isEqualTo(digest);
+    assertThat(img.getConfig().getUser()).isEqualTo("app");
+    assertThat(img.getConfig().getEntrypointList()).containsExactly("/bin/sh", "-c");
+    assertThat(img.getSourcesList()).containsExactly(source);
+
+    rt.createContainer(
+        container("lifecycle", digest, "echo out; echo err >&2; id -u; exit 3")
+            .putLabels("suite", "siflet-it")
+            .build());
+    assertThat(status(rt, "lifecycle").getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+    assertThat(
+            siflet
+                .images()
+                .listImages(ListImagesRequest.getDefaultInstance())
+                .getImages(0)
+                .getInUse())
+        .isTrue();
+    assertThatThrownBy(
+            () ->
+                siflet
+                    .images()
+                    .removeImage(RemoveImageRequest.newBuilder().setImage(digest).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+    start(rt, "lifecycle");
+    ContainerStatus s = awaitExit(rt, "lifecycle");
+    assertThat(s.getExitCode()).isEqualTo(3);
+    assertThat(s.getReason()).isEqualTo("Error");
+    assertThat(s.getLabelsMap()).containsEntry("suite", "siflet-it");
+    assertThat(s.hasStartedAt() && s.hasFinishedAt()).isTrue();
+
+    List<String> lines = new ArrayList<>();
+    rt.containerLogs(ContainerLogsRequest.newBuilder().setId("lifecycle").build())
+        .forEachRemaining(
+            (LogEntry e) ->
+                lines.add(
+                    (e.getStream() == LogStream.STDERR ? "E " : "O ")
+                        + e.getLine().toStringUtf8()));
+    assertThat(lines).containsExactlyInAnyOrder("O out", "E err", "O 1234");
+
+    rt.removeContainer(RemoveContainerRequest.newBuilder().setId("lifecycle").build());
+    assertThat(
+            rt.listContainers(
+                    ListContainersRequest.newBuilder()
+                        .putLabelSelector("suite", "siflet-it")
+                        .build())
+                .getContainersCount())
+        .isZero();
+    assertThat(siflet.images().imageFsInfo(ImageFsInfoRequest.getDefaultInstance()).getUsedBytes())
+        .isGreaterThan(img.getSize() - 1);
+    assertThat(rt.version(VersionRequest.getDefaultInstance()).getRuntimeVersion())
+        .startsWith("crun version");
+    assertThat(rt.nodeInfo(NodeInfoRequest.getDefaultInstance()).getCpus()).isPositive();
+    String metrics;
+    try (InputStream in =
+        URI.create("http://127.0.0.1:" + siflet.metricsPort + "/metrics").toURL().openStream()) {
+      metrics = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertThat(metrics)
+        .contains("sifkube_siflet_pulls_total{result=\"ok\"} 2")
+        .contains("sifkube_siflet_container_start_duration_seconds_count ");
+    assertNothingLeft(siflet);
+  }
+
+  @Test
+  void execSyncRunsInARunningContainer() throws Exception {
+    RuntimeServiceApi.Client rt = siflet.runtime();
+    rt.createContainer(container("exec", digest, SLEEPER).build());
+    start(rt, "exec");
+    ExecSyncResponse r =
+        rt.execSync(
+            ExecSyncRequest.newBuilder()
+                .setId("exec")
+                .addCommand("/bin/sh")
+                .addCommand("-c")
+                .addCommand("echo $((6*7)); exit 4")
+                .setTimeoutSeconds(30)
+                .build());
+    assertThat(r.getStdout().toStringUtf8()).isEqualTo("42\n");
+    assertThat(r.getExitCode()).isEqualTo(4);
+    rt.stopContainer(StopContainerRequest.newBuilder().setId("exec").setTimeoutSeconds(2).build());
+    assertThat(status(rt, "exec").getExitCode()).isEqualTo(128 + 15);
+    rt.removeContainer(RemoveContainerRequest.newBuilder().setId("exec").build());
+    assertNothingLeft(siflet);
+  }
+
+  @Test
+  void theCliTalksToTheDaemon() throws Exception {
+    String sock = siflet.socket.toString();
+    String id =
+        Launcher.sifctl("--siflet", sock, "run", "-d", source, "echo from-cli; exit 5")
+            .ok()
+            .out()
+            .strip();
+    assertThat(id).startsWith("sifctl-");
+    awaitExit(siflet.runtime(), id);
+    String ps = Launcher.sifctl("--siflet", sock, "ps", "-a").ok().out();
+    assertThat(ps.lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow())
+        .contains("exited")
+        .contains(" 5 ");
+    assertThat(Launcher.sifctl("--siflet", sock, "logs", id).ok().out()).isEqualTo("from-cli\n");
+    assertThat(Launcher.sifctl("--siflet", sock, "images").ok().out()).contains(source);
+    Launcher.sifctl("--siflet", sock, "stop", id).ok();
+    Launcher.sifctl("--siflet", sock, "rm", id).ok();
+    Launcher.Result gone = Launcher.sifctl("--siflet", sock, "logs", id);
+    assertThat(gone.status()).isNotZero();
+    assertThat(gone.err()).contains("NOT_FOUND: no container " + id);
+    assertNothingLeft(siflet);
+  }
+
+  @Test
+  void fiftyConcurrentContainersLeaveNothingBehind() throws Exception {
+    RuntimeServiceApi.Client rt = siflet.runtime();
+    ExecutorService pool = Executors.newFixedThreadPool(10);
+    List<Future<Integer>> runs = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      String id = "many-" + i;
+      runs.add(
+          pool.submit(
+              () -> {
+                rt.createContainer(container(id, digest, SLEEPER).build());
+                start(rt, id);
+                rt.stopContainer(
+                    StopContainerRequest.newBuilder().setId(id).setTimeoutSeconds(5).build());
+                int code = status(rt, id).getExitCode();
+                rt.removeContainer(RemoveContainerRequest.newBuilder().setId(id).build());
+                return code;
+              }));
+    }
+    for (Future<Integer> f : runs) {
+      assertThat(f.get(5, TimeUnit.MINUTES)).isEqualTo(128 + 15);
+    }
+    pool.shutdown();
+    assertNothingLeft(siflet);
+  }
+
+  @Test
+  void containersOutliveSifletAndARestartRebuildsTheView() throws Exception {
+    Path d = Files.createDirectories(dir.resolve("restart"));
+    SifletDaemon s = new SifletDaemon(d).start();
+    try {
+      restartMatrix(s);
+    } finally {
+      s.start(); // (if it is not running) to remove what the test left
+      removeAll(s);
+      s.close();
+    }
+    assertNothingLeft(s);
+  }
+
+  private static void restartMatrix(SifletDaemon s) throws Exception {
+    String img = pull(s, source);
+    RuntimeServiceApi.Client rt = s.runtime();
+    rt.createContainer(container("created", img, "exit 0").build());
+    rt.createContainer(container("running", img, SLEEPER).build());
+    rt.createContainer(container("exitsWhileDown", img, "sleep 4; exit 7").build());
+    rt.createContainer(container("exitedBefore", img, "exit 9").build());
+    start(rt, "running");
+    start(rt, "exitedBefore");
+    ContainerStatus before = awaitExit(rt, "exitedBefore");
+    long runningPid = status(rt, "running").getPid();
+    assertThat(runningPid).isPositive();
+
+    // SIGTERM: siflet stops serving, the container keeps running.
+    assertThat(s.term()).isNotEqualTo(137);
+    assertThat(ProcessHandle.of(runningPid).map(ProcessHandle::isAlive)).contains(true);
+    s.start();
+    rt = s.runtime();
+    start(rt, "exitsWhileDown");
+    s.kill9();
+    assertThat(ProcessHandle.of(runningPid).map(ProcessHandle::isAlive)).contains(true);
+    Thread.sleep(6000); // exitsWhileDown ends while no siflet runs
+
+    s.start();
+    rt = s.runtime();
+    assertThat(status(rt, "created").getState()).isEqualTo(ContainerState.CONTAINER_CREATED);
+    ContainerStatus running = status(rt, "running");
+    assertThat(running.getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(running.getPid()).isEqualTo(runningPid);
+    ContainerStatus down = status(rt, "exitsWhileDown");
+    assertThat(down.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(down.getExitCode()).isEqualTo(7);
+    assertThat(status(rt, "exitedBefore")).isEqualTo(before);
+    assertThat(s.logText()).contains("container exitsWhileDown exited while siflet was down");
+
+    // Stop and remove still work on what was adopted.
+    rt.stopContainer(
+        StopContainerRequest.newBuilder().setId("running").setTimeoutSeconds(5).build());
+    assertThat(status(rt, "running").getExitCode()).isEqualTo(128 + 15);
+    start(rt, "created");
+    assertThat(awaitExit(rt, "created").getExitCode()).isZero();
+    s.term();
+  }
+
+  @Test
+  void mutualTlsRefusesClientsWithoutACertificateOfTheCa() throws Exception {
+    Path pki = Files.createDirectories(dir.resolve("pki"));
+    Launcher.exec(
+            List.of(
+                "sh",
+                "-c",
+                "set -e; cd "
+                    + pki
+                    + "; for ca in ca other; do openssl req -x509 -newkey ec -pkeyopt"
+                    + " ec_paramgen_curve:P-256 -nodes -keyout $ca.key -out $ca.crt -subj /CN=$ca"
+                    + " -days 2 2>/dev/null; done;"
+                    + " for c in server:ca client:ca stranger:other; do n=${c%:*}; ca=${c#*:};"
+                    + " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout"
+                    + " $n.key -out $n.csr -subj /CN=$n 2>/dev/null; printf"
+                    + " 'subjectAltName=IP:127.0.0.1' >san.ext; openssl x509 -req -in $n.csr -CA"
+                    + " $ca.crt -CAkey $ca.key -CAcreateserial -out $n.crt -days 2 -extfile san.ext"
+                    + " 2>/dev/null; done"))
+        .ok();
+    Path d = Files.createDirectories(dir.resolve("tls"));
+    try (SifletDaemon s =
+        new SifletDaemon(
+                d,
+                "--listen",
+                "127.0.0.1:0",
+                "--tls-ca",
+                pki.resolve("ca.crt").toString(),
+                "--tls-cert",
+                pki.resolve("server.crt").toString(),
+                "--tls-key",
+                pki.resolve("server.key").toString())
+            .start()) {
+      assertThat(s.tcpPort).isPositive();
+      assertThat(version(s, pki, "client")).isEqualTo("v1");
+      for (String bad : new String[] {null, "stranger"}) {
+        assertThatThrownBy(() -> version(s, pki, bad))
+            .as("client certificate %s", bad)
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+      }
+    }
+  }
+
+  private static String version(SifletDaemon s, Path pki, String client) throws Exception {
+    SslContextBuilder ssl =
+        GrpcSslContexts.forClient().trustManager(pki.resolve("ca.crt").toFile());
+    if (client != null) {
+      ssl.keyManager(pki.resolve(client + ".crt").toFile(), pki.resolve(client + ".key").toFile());
+    }
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", s.tcpPort).sslContext(ssl.build()).build();
+    try {
+      return new RuntimeServiceApi.Client(ch)
+          .withDeadline(20, TimeUnit.SECONDS)
+          .version(VersionRequest.getDefaultInstance())
+          .getApiVersion();
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+}
