@@ -360,6 +360,46 @@ class SifletIT {
   }
 
   @Test
+  void imagesBeyondTheBudgetGoLeastRecentlyUsedFirstButNeverOneInUse() throws Exception {
+    byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
+    for (String name : List.of("gc-a", "gc-b")) {
+      TestImages.Layer l =
+          new TestImages.Layer()
+              .dir("bin", 0755, 0, 0)
+              .file("bin/busybox", busybox, 0755)
+              .symlink("bin/sh", "busybox")
+              .file("which", name, 0644);
+      com.fasterxml.jackson.databind.node.ObjectNode config =
+          new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+      config.putArray("Cmd").add("/bin/sh");
+      Path layout = TestImages.layout(dir.resolve(name), "v1", "amd64", List.of(l), false, config);
+      registry.push(layout, "v1", "tools/" + name + ":1");
+    }
+    String a = "docker://" + registry.host() + "/tools/gc-a:1";
+    String b = "docker://" + registry.host() + "/tools/gc-b:1";
+    // A budget of one byte: every image is beyond it, so each pull collects garbage.
+    try (SifletDaemon s =
+        new SifletDaemon(Files.createDirectories(dir.resolve("gc")), "--image-disk-budget", "1")
+            .start()) {
+      String da = pull(s, a);
+      assertThat(images(s)).containsExactly(da);
+      String db = pull(s, b);
+      assertThat(images(s)).as("a was least recently used and not in use").containsExactly(db);
+      s.runtime().createContainer(container("user-of-b", db, "/bin/sh").build());
+      pull(s, a);
+      assertThat(images(s)).as("b is in use").containsExactlyInAnyOrder(da, db);
+      removeAll(s);
+      assertNothingLeft(s);
+    }
+  }
+
+  private static List<String> images(SifletDaemon s) {
+    return s.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList().stream()
+        .map(Image::getManifestDigest)
+        .toList();
+  }
+
+  @Test
   void mutualTlsRefusesClientsWithoutACertificateOfTheCa() throws Exception {
     Path pki = Files.createDirectories(dir.resolve("pki"));
     Launcher.exec(

@@ -116,7 +116,7 @@ public final class ImageStore {
       e.lastUsed = System.currentTimeMillis();
       save();
     }
-    collectGarbage();
+    collectGarbage(r.manifestDigest());
     return status(r.manifestDigest().toString()).orElseThrow();
   }
 
@@ -191,8 +191,10 @@ public final class ImageStore {
   /**
    * Removes least recently used images not in use until the images fit the budget. Layer blobs go
    * first: the OCI-SIF files are what runs, the blobs only speed up a later conversion.
+   *
+   * @param keep the image just pulled, which its caller is about to use
    */
-  public synchronized void collectGarbage() throws IOException {
+  public synchronized void collectGarbage(Digest keep) throws IOException {
     if (budgetBytes <= 0 || usage()[0] <= budgetBytes) {
       return;
     }
@@ -210,7 +212,7 @@ public final class ImageStore {
       if (usage()[0] <= budgetBytes) {
         break;
       }
-      if (!inUse.test(c.manifest())) {
+      if (!inUse.test(c.manifest()) && !c.manifest().equals(keep)) {
         Files.deleteIfExists(c.file());
         index.remove(c.manifest());
       }
