@@ -11,8 +11,8 @@ import java.util.function.Consumer;
 /**
  * Mounts for root, with the kernel's file systems: a squashfs layer in place inside an OCI-SIF and
  * ext3 overlay images through loop devices set up with ioctls (an offset and size limit, so no copy
- * or extraction); tmpfs and overlayfs with util-linux's {@code mount}, whose option parsing we do
- * not want to redo.
+ * or extraction); tmpfs and overlayfs with mount(2) as well: a daemon starting many containers
+ * should not fork util-linux for each.
  */
 public final class KernelMounter implements Mounter {
 
@@ -81,15 +81,7 @@ public final class KernelMounter implements Mounter {
   /** A tmpfs, so that the changes of a compat run live in memory and vanish with it. */
   @Override
   public boolean scratch(Path target) throws IOException {
-    HostTools.run(
-        "mounting a tmpfs at " + target,
-        "mount",
-        "-t",
-        "tmpfs",
-        "-o",
-        "mode=0755,nodev",
-        "tmpfs",
-        target.toString());
+    mount("tmpfs", target, "tmpfs", Syscalls.MS_NODEV, "mode=0755", "a tmpfs");
     return true;
   }
 
@@ -102,15 +94,19 @@ public final class KernelMounter implements Mounter {
       }
       lowers.append(l);
     }
-    HostTools.run(
-        "mounting the overlay root file system at " + target,
-        "mount",
-        "-t",
-        "overlay",
-        "-o",
-        "lowerdir=" + lowers + ",upperdir=" + upper + ",workdir=" + work,
-        "overlay",
-        target.toString());
+    String data = "lowerdir=" + lowers + ",upperdir=" + upper + ",workdir=" + work;
+    mount("overlay", target, "overlay", 0, data, "the overlay root file system");
+  }
+
+  private static void mount(
+      String source, Path target, String type, long flags, String data, String what)
+      throws ContainerException {
+    try {
+      Syscalls.mount(source, target, type, flags, data);
+    } catch (SyscallException e) {
+      throw new ContainerException(
+          "mounting " + what + " at " + target + " failed: " + e.getMessage(), e);
+    }
   }
 
   /** Unmounts {@code target} if it is mounted; a loop device under it is freed by the kernel. */

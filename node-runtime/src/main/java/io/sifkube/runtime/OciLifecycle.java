@@ -156,7 +156,7 @@ public final class OciLifecycle {
         throw new ContainerException(
             "creating container " + id + " failed: " + (out + " " + log).strip());
       }
-      sleep(20);
+      sleep(2);
     }
   }
 

@@ -92,14 +92,18 @@ public final class ConmonBackend implements Backend {
 
   @Override
   public void delete(String id) throws IOException {
-    if (Files.isDirectory(monitors.resolve(id))) {
+    if (lifecycle.exitCode(id).isEmpty() && Files.isDirectory(monitors.resolve(id))) {
       try {
-        lifecycle.delete(id);
+        lifecycle.delete(id); // still there: stop it and drop the runtime's record
       } catch (ContainerException e) {
         // the runtime did not know it; the monitor state goes below with the bundle
       }
     }
-    lifecycle.release(id, bundle(id));
+    if (Files.exists(bundle(id).resolve(".mounts"))) {
+      lifecycle.release(id, bundle(id));
+    }
+    // An ended container was released when its exit was seen: only files are left.
+    ContainerLauncher.deleteTree(bundle(id));
     ContainerLauncher.deleteTree(monitors.resolve(id));
   }
 
