@@ -109,6 +109,11 @@ final class SifletDaemon implements AutoCloseable {
     return channel;
   }
 
+  /** The Unix-socket channel, for other services (health). */
+  ManagedChannel channelForTests() {
+    return channel();
+  }
+
   RuntimeServiceApi.Client runtime() {
     return new RuntimeServiceApi.Client(channel()).withDeadline(120, TimeUnit.SECONDS);
   }

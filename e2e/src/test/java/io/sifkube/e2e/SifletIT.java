@@ -230,6 +230,39 @@ class SifletIT {
   }
 
   @Test
+  void oomKilledAndHealthAndTheSocketMode() throws Exception {
+    RuntimeServiceApi.Client rt = siflet.runtime();
+    rt.createContainer(
+        CreateContainerRequest.newBuilder()
+            .setId("oom")
+            .setConfig(
+                ContainerConfig.newBuilder()
+                    .setImage(digest)
+                    .setUser("root")
+                    .addArgs("x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived")
+                    .setResources(
+                        io.sifkube.node.v1.Resources.newBuilder().setMemoryBytes(32L << 20)))
+            .build());
+    start(rt, "oom");
+    ContainerStatus s = awaitExit(rt, "oom");
+    assertThat(s.getReason()).as("exit %d", s.getExitCode()).isEqualTo("OOMKilled");
+    rt.removeContainer(RemoveContainerRequest.newBuilder().setId("oom").build());
+
+    assertThat(
+            Files.getPosixFilePermissions(siflet.socket).stream()
+                .map(Object::toString)
+                .sorted()
+                .toList())
+        .containsExactly("GROUP_READ", "GROUP_WRITE", "OWNER_READ", "OWNER_WRITE");
+    io.grpc.health.v1.HealthCheckResponse health =
+        io.grpc.health.v1.HealthGrpc.newBlockingStub(siflet.channelForTests())
+            .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance());
+    assertThat(health.getStatus())
+        .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    assertNothingLeft(siflet);
+  }
+
+  @Test
   void execSyncRunsInARunningContainer() throws Exception {
     RuntimeServiceApi.Client rt = siflet.runtime();
     rt.createContainer(container("exec", digest, SLEEPER).build());
