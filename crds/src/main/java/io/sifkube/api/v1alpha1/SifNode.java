@@ -1,0 +1,28 @@
+package io.sifkube.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A node runtime (siflet) that registered itself, as kubelet registers a Node. Cluster-scoped; its
+ * heartbeat is a {@code coordination.k8s.io} Lease of the same name in the operator's namespace,
+ * and its {@code Ready} condition turns False when the lease expires.
+ */
+@Group(SifImage.GROUP)
+@Version(SifImage.VERSION)
+@ShortNames("sn")
+@AdditionalPrinterColumn(
+    name = "READY",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "ADDRESS", jsonPath = ".spec.address")
+@AdditionalPrinterColumn(name = "RUNTIME", jsonPath = ".status.runtime", priority = 1)
+@AdditionalPrinterColumn(
+    name = "AGE",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+@JsonClassDescription("A node runtime (siflet) registered with the cluster.")
+public class SifNode extends CustomResource<SifNodeSpec, SifNodeStatus> {}

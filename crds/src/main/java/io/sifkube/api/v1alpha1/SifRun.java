@@ -1,0 +1,34 @@
+package io.sifkube.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * One containerised run with Job-like semantics: scheduled onto a SifNode, pulled, run through the
+ * node's siflet, retried up to {@code backoffLimit}, bounded by {@code activeDeadlineSeconds},
+ * suspendable, and cleaned up after {@code ttlSecondsAfterFinished}.
+ */
+@Group(SifImage.GROUP)
+@Version(SifImage.VERSION)
+@ShortNames("sr")
+@AdditionalPrinterColumn(name = "PHASE", jsonPath = ".status.phase")
+@AdditionalPrinterColumn(name = "NODE", jsonPath = ".status.node")
+@AdditionalPrinterColumn(
+    name = "EXIT",
+    jsonPath = ".status.exitCode",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "ATTEMPTS",
+    jsonPath = ".status.attempts",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "AGE",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+@JsonClassDescription("One containerised run from an OCI-SIF image, with Job-like semantics.")
+public class SifRun extends CustomResource<SifRunSpec, SifRunStatus> implements Namespaced {}

@@ -1,0 +1,151 @@
+package io.sifkube.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a {@link SifRun} runs and how: the options of {@code sifctl run}, as Kubernetes fields.
+ * Exactly one of {@code image} and {@code source} must be set (the operator checks it, since a 1.20
+ * API server has no CEL rules).
+ */
+@JsonClassDescription(
+    "What the run executes and how: image or source, command and args, env, binds, overlays, namespaces, capabilities, fakeroot, resources, devices, node placement and Job-like limits (backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished, suspend).")
+public class SifRunSpec {
+
+  @JsonPropertyDescription("The name of a SifImage in this namespace to run.")
+  public String image;
+
+  @Pattern("^(docker://|oci:|oci-archive:|docker-archive:|https?://).+")
+  @JsonPropertyDescription("An image source to run directly, instead of a SifImage.")
+  public String source;
+
+  @JsonPropertyDescription("Replaces the image's ENTRYPOINT and CMD when set.")
+  public List<String> command;
+
+  @JsonPropertyDescription("Replaces the image's CMD (after ENTRYPOINT, or after command).")
+  public List<String> args;
+
+  @JsonPropertyDescription("Environment variables; they override the image's.")
+  public List<EnvVar> env;
+
+  @JsonPropertyDescription("Working directory in the container; empty for the image's WORKDIR.")
+  public String workingDir;
+
+  @JsonPropertyDescription("Host directories bound into the container.")
+  public List<Bind> binds;
+
+  @JsonPropertyDescription(
+      "Overlays (PATH[:ro]) on the node: directories, squashfs or ext3 images; at most one"
+          + " writable.")
+  public List<String> overlay;
+
+  @JsonPropertyDescription(
+      "true (default): a writable root on a throw-away overlay; false: a read-only root.")
+  public Boolean compat;
+
+  @JsonPropertyDescription("Host name in the container (implies a UTS namespace).")
+  public String hostname;
+
+  @JsonPropertyDescription("Namespaces beyond the default PID, IPC and mount ones.")
+  public Namespaces namespaces;
+
+  @JsonPropertyDescription("Capabilities of the container's process.")
+  public Capabilities capabilities;
+
+  @JsonPropertyDescription("Run as root inside a user namespace.")
+  public Boolean fakeroot;
+
+  @JsonPropertyDescription("Limits; also what scheduling reserves on the node.")
+  public Resources resources;
+
+  @JsonPropertyDescription("CDI device names to inject (e.g. nvidia.com/gpu=0).")
+  public List<String> devices;
+
+  @JsonPropertyDescription("Labels a SifNode must carry to run this.")
+  public Map<String, String> nodeSelector;
+
+  @JsonPropertyDescription("Run on this SifNode, bypassing the selector.")
+  public String nodeName;
+
+  @Min(0)
+  @JsonPropertyDescription("Failed attempts to retry before the run is Failed (default 6).")
+  public Integer backoffLimit;
+
+  @Min(1)
+  @JsonPropertyDescription("Seconds a run may be active before it is stopped and Failed.")
+  public Long activeDeadlineSeconds;
+
+  @Min(0)
+  @JsonPropertyDescription("Delete the run this many seconds after it finished.")
+  public Integer ttlSecondsAfterFinished;
+
+  @JsonPropertyDescription(
+      "true stops a running attempt and starts none; false resumes with a new attempt.")
+  public Boolean suspend;
+
+  /** An environment variable. */
+  public static class EnvVar {
+    @Required
+    @Pattern("^[^=]+$")
+    @JsonPropertyDescription("Its name.")
+    public String name;
+
+    @JsonPropertyDescription("Its value.")
+    public String value;
+  }
+
+  /** A host directory bound into the container. */
+  public static class Bind {
+    @Required
+    @Pattern("^/.*")
+    @JsonPropertyDescription("Absolute path on the node.")
+    public String hostPath;
+
+    @Pattern("^/.*")
+    @JsonPropertyDescription("Absolute path in the container; empty for hostPath.")
+    public String mountPath;
+
+    @JsonPropertyDescription("Mount read-only.")
+    public Boolean readOnly;
+  }
+
+  /** Namespaces to add. */
+  public static class Namespaces {
+    @JsonPropertyDescription("A new, empty network namespace (the node's network otherwise).")
+    public Boolean network;
+
+    @JsonPropertyDescription("A new UTS namespace.")
+    public Boolean uts;
+  }
+
+  /** Capability changes. */
+  public static class Capabilities {
+    @JsonPropertyDescription("Capabilities to add (CAP_...).")
+    public List<String> add;
+
+    @JsonPropertyDescription("Capabilities to drop (CAP_...).")
+    public List<String> drop;
+
+    @JsonPropertyDescription("Drop every capability and set no_new_privs.")
+    public Boolean noPrivs;
+  }
+
+  /** Resource limits. */
+  public static class Resources {
+    @JsonPropertyDescription("CPU limit (e.g. 500m, 2).")
+    public Quantity cpu;
+
+    @JsonPropertyDescription("Memory limit (e.g. 512Mi).")
+    public Quantity memory;
+
+    @Min(1)
+    @JsonPropertyDescription("The most processes.")
+    public Long pids;
+  }
+}

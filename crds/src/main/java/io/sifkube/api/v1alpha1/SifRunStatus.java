@@ -1,0 +1,64 @@
+package io.sifkube.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where a {@link SifRun} stands. Conditions follow batch/v1 Jobs: {@code Complete}, {@code Failed}
+ * (reasons BackoffLimitExceeded, DeadlineExceeded, NodeLost, InvalidSpec, ...) and {@code
+ * Suspended}, plus {@code Scheduled} while it waits for a node.
+ */
+@JsonClassDescription(
+    "Where the run stands: phase, node, container, attempts, times, exit code, reason, output tail and batch/v1-style conditions (Complete, Failed, Suspended, Scheduled).")
+public class SifRunStatus {
+
+  @JsonPropertyDescription("Pending, Scheduled, Pulling, Running, Succeeded or Failed.")
+  public Phase phase;
+
+  @JsonPropertyDescription("The SifNode running (or last ran) it.")
+  public String node;
+
+  @JsonPropertyDescription("The container of the current or last attempt on that node.")
+  public String containerID;
+
+  @JsonPropertyDescription("Attempts started so far.")
+  public Integer attempts;
+
+  @JsonPropertyDescription("When the first attempt started (RFC 3339).")
+  public String startTime;
+
+  @JsonPropertyDescription("When the run finished (RFC 3339).")
+  public String completionTime;
+
+  @JsonPropertyDescription("Exit code of the last attempt's process (128+N: killed by signal N).")
+  public Integer exitCode;
+
+  @JsonPropertyDescription("Why the run is in its phase (CamelCase).")
+  public String reason;
+
+  @JsonPropertyDescription("More about the reason, for people.")
+  public String message;
+
+  @JsonPropertyDescription("The last lines of the output, at most 4 KiB.")
+  public String outputTail;
+
+  @JsonPropertyDescription("The metadata.generation this status describes.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Complete, Failed, Suspended and Scheduled, after Kubernetes conventions.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  /** The life of a run. */
+  public enum Phase {
+    Pending,
+    Scheduled,
+    Pulling,
+    Running,
+    Succeeded,
+    Failed
+  }
+}
