@@ -8,12 +8,14 @@ PACKAGES=(
   openjdk-17-jdk-headless maven
   # SIF / OCI-SIF: squashfs layers are made and checked with the real tools
   squashfs-tools squashfs-tools-ng squashfuse fuse-overlayfs
+  # unprivileged runs: fusermount3, and newuidmap/newgidmap for --fakeroot's subuid ranges
+  fuse3 uidmap
   # OCI runtimes and the per-container monitor
   crun runc conmon
   # registries and image tools used by the pull tests and benchmarks
   docker-registry skopeo umoci
   # control plane for operator tests; go builds kube-apiserver from Debian's source package
-  etcd-server golang-go rsync
+  etcd-server golang-go rsync dpkg-dev make golang-github-modern-go-reflect2-dev
   # a static shell for test images
   busybox-static
   # the OCI runtime-spec JSON schema, to validate generated config.json files

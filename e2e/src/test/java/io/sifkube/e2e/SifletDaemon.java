@@ -21,6 +21,14 @@ import java.util.regex.Pattern;
 /** A real siflet process (bin/siflet) for tests, and clients on its Unix socket. */
 final class SifletDaemon implements AutoCloseable {
 
+  /** Netty warns that Unix sockets have no SO_KEEPALIVE, which gRPC sets everywhere. */
+  private static final java.util.logging.Logger NETTY_BOOTSTRAP =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
+  static {
+    NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
+  }
+
   final Path stateDir;
   final Path socket;
   final Path log;

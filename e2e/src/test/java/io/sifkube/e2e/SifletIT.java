@@ -328,7 +328,9 @@ class SifletIT {
               }));
     }
     for (Future<Integer> f : runs) {
-      assertThat(f.get(5, TimeUnit.MINUTES)).isEqualTo(128 + 15);
+      // 143 by the trap; 137 when SIGTERM came before the shell set its trap (PID 1 ignores
+      // signals it has no handler for) and SIGKILL followed after the timeout.
+      assertThat(f.get(5, TimeUnit.MINUTES)).isIn(128 + 15, 128 + 9);
     }
     pool.shutdown();
     assertNothingLeft(siflet);
