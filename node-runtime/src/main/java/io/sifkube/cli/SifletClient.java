@@ -271,7 +271,7 @@ final class SifletClient {
         spec.commandLine().getOut().println(id);
         return 0;
       }
-      parent.followLogs(id, 0, spec.commandLine().getOut(), spec.commandLine().getErr());
+      parent.printLogs(id, true, 0, spec.commandLine().getOut(), spec.commandLine().getErr());
       for (int i = 0; i < 100; i++) {
         ContainerStatus s =
             rt.containerStatus(ContainerStatusRequest.newBuilder().setId(id).build()).getStatus();
@@ -284,14 +284,14 @@ final class SifletClient {
     }
   }
 
-  /** Prints a container's log until it ends (or, without follow, what is there). */
-  void followLogs(String id, long tail, PrintWriter out, PrintWriter err) {
+  /** Prints a container's log: what is there, and with {@code follow} until it ends. */
+  void printLogs(String id, boolean follow, long tail, PrintWriter out, PrintWriter err) {
     Iterator<LogEntry> lines =
         runtime()
             .containerLogs(
                 ContainerLogsRequest.newBuilder()
                     .setId(id)
-                    .setFollow(true)
+                    .setFollow(follow)
                     .setTailLines(tail)
                     .build());
     while (lines.hasNext()) {
@@ -324,27 +324,7 @@ final class SifletClient {
 
     @Override
     public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      if (follow) {
-        parent.followLogs(id, tail, out, err);
-        return 0;
-      }
-      Iterator<LogEntry> lines =
-          parent
-              .runtime()
-              .containerLogs(
-                  ContainerLogsRequest.newBuilder().setId(id).setTailLines(tail).build());
-      while (lines.hasNext()) {
-        LogEntry l = lines.next();
-        PrintWriter w = l.getStream() == LogStream.STDERR ? err : out;
-        w.print(l.getLine().toStringUtf8());
-        if (!l.getPartial()) {
-          w.println();
-        }
-      }
-      out.flush();
-      err.flush();
+      parent.printLogs(id, follow, tail, spec.commandLine().getOut(), spec.commandLine().getErr());
       return 0;
     }
   }

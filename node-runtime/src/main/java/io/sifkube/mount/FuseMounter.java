@@ -1,6 +1,7 @@
 package io.sifkube.mount;
 
 import io.sifkube.runtime.ContainerException;
+import io.sifkube.runtime.Executables;
 import io.sifkube.spec.UserNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ public final class FuseMounter implements Mounter {
               + " does (chmod 0666 /dev/fuse), or run as root");
     }
     for (String tool : List.of("squashfuse", "fuse-overlayfs", "fusermount3")) {
-      if (HostTools.find(tool).isEmpty()) {
+      if (Executables.find(tool).isEmpty()) {
         throw new ContainerException(
             "an unprivileged run needs " + tool + " (apt-get install squashfuse fuse-overlayfs)");
       }

@@ -3,28 +3,13 @@ package io.sifkube.mount;
 import io.sifkube.runtime.ContainerException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a host mount tool and turns its failure into an error that says what was being done. */
 final class HostTools {
 
   private HostTools() {}
-
-  /** The executable {@code tool} on PATH, if any. */
-  static Optional<Path> find(String tool) {
-    for (String dir :
-        System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-      Path p = Path.of(dir, tool);
-      if (Files.isExecutable(p)) {
-        return Optional.of(p);
-      }
-    }
-    return Optional.empty();
-  }
 
   static void run(String doing, String... cmd) throws IOException {
     Process p;

@@ -1,6 +1,7 @@
 package io.sifkube.mount;
 
 import io.sifkube.runtime.ContainerException;
+import io.sifkube.runtime.Executables;
 import io.sifkube.sys.SyscallException;
 import io.sifkube.sys.Syscalls;
 import java.io.IOException;
@@ -45,7 +46,7 @@ public final class KernelMounter implements Mounter {
     } catch (SyscallException e) {
       // No loop devices (a container without /dev/loop*), no squashfs module, ...: squashfuse
       // reads the same bytes in user space, if it is installed.
-      if (HostTools.find("squashfuse").isEmpty()) {
+      if (Executables.find("squashfuse").isEmpty()) {
         throw new ContainerException(
             "mounting the squashfs layer of "
                 + file

@@ -39,8 +39,8 @@ public record OciRuntime(String name, Path binary, Path root) {
     if (requested != null && !List.of("crun", "runc").contains(requested)) {
       throw new ContainerException("--runtime must be crun or runc, not \"" + requested + "\"");
     }
-    Optional<Path> crun = onPath("crun");
-    Optional<Path> runc = onPath("runc");
+    Optional<Path> crun = Executables.find("crun");
+    Optional<Path> runc = Executables.find("runc");
     Optional<String> crunProblem = crunHostProblem();
     if ("crun".equals(requested) || requested == null) {
       if (crun.isPresent() && crunProblem.isEmpty()) {
@@ -105,17 +105,6 @@ public record OciRuntime(String name, Path binary, Path root) {
                 + " cgroup /sys/fs/cgroup/"
                 + first
                 + ")");
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static Optional<Path> onPath(String tool) {
-    for (String dir :
-        System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-      Path p = Path.of(dir, tool);
-      if (Files.isExecutable(p)) {
-        return Optional.of(p);
       }
     }
     return Optional.empty();

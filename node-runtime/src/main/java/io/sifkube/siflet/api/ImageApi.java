@@ -42,23 +42,6 @@ public final class ImageApi extends ImageServiceApi.Service {
     this.log = log;
   }
 
-  /** A call body that may fail with any of our exceptions. */
-  interface Body<R> {
-    R run() throws Exception;
-  }
-
-  private <R> void answer(StreamObserver<R> out, Body<R> body) {
-    R r;
-    try {
-      r = body.run();
-    } catch (Exception e) {
-      out.onError(Statuses.toStatus(e, log));
-      return;
-    }
-    out.onNext(r);
-    out.onCompleted();
-  }
-
   @Override
   public void pullImage(PullImageRequest req, StreamObserver<PullImageEvent> out) {
     long t0 = System.nanoTime();
@@ -109,8 +92,9 @@ public final class ImageApi extends ImageServiceApi.Service {
 
   @Override
   public void imageStatus(ImageStatusRequest req, StreamObserver<ImageStatusResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () ->
             ImageStatusResponse.newBuilder()
                 .setImage(
@@ -126,8 +110,9 @@ public final class ImageApi extends ImageServiceApi.Service {
 
   @Override
   public void listImages(ListImagesRequest req, StreamObserver<ListImagesResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () -> {
           ListImagesResponse.Builder b = ListImagesResponse.newBuilder();
           for (ImageStore.Image i : images.list()) {
@@ -139,8 +124,9 @@ public final class ImageApi extends ImageServiceApi.Service {
 
   @Override
   public void removeImage(RemoveImageRequest req, StreamObserver<RemoveImageResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () -> {
           if (req.getImage().isEmpty()) {
             throw SifletException.invalid("image: required");
@@ -152,8 +138,9 @@ public final class ImageApi extends ImageServiceApi.Service {
 
   @Override
   public void imageFsInfo(ImageFsInfoRequest req, StreamObserver<ImageFsInfoResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () -> {
           long[] u = images.usage();
           return ImageFsInfoResponse.newBuilder()

@@ -67,33 +67,22 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
     this.log = log;
   }
 
-  private <R> void answer(StreamObserver<R> out, ImageApi.Body<R> body) {
-    R r;
-    try {
-      r = body.run();
-    } catch (Exception e) {
-      out.onError(Statuses.toStatus(e, log));
-      return;
-    }
-    out.onNext(r);
-    out.onCompleted();
-  }
-
   @Override
   public void version(VersionRequest req, StreamObserver<VersionResponse> out) {
-    answer(out, node::version);
+    Statuses.answer(out, log, node::version);
   }
 
   @Override
   public void nodeInfo(NodeInfoRequest req, StreamObserver<NodeInfoResponse> out) {
-    answer(out, node::info);
+    Statuses.answer(out, log, node::info);
   }
 
   @Override
   public void createContainer(
       CreateContainerRequest req, StreamObserver<CreateContainerResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () -> {
           ConfigMapping.checkId(req.getId());
           Optional<ContainerRecord> existing = containers.get(req.getId());
@@ -131,8 +120,9 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   @Override
   public void startContainer(
       StartContainerRequest req, StreamObserver<StartContainerResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () -> {
           long t0 = System.nanoTime();
           containers.start(req.getId());
@@ -143,8 +133,9 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
 
   @Override
   public void stopContainer(StopContainerRequest req, StreamObserver<StopContainerResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () -> {
           if (req.getTimeoutSeconds() < 0) {
             throw SifletException.invalid("timeout_seconds: must not be negative");
@@ -157,8 +148,9 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   @Override
   public void removeContainer(
       RemoveContainerRequest req, StreamObserver<RemoveContainerResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () -> {
           ConfigMapping.checkId(req.getId());
           containers.remove(req.getId());
@@ -169,8 +161,9 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   @Override
   public void containerStatus(
       ContainerStatusRequest req, StreamObserver<ContainerStatusResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () ->
             ContainerStatusResponse.newBuilder().setStatus(toProto(require(req.getId()))).build());
   }
@@ -178,8 +171,9 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   @Override
   public void listContainers(
       ListContainersRequest req, StreamObserver<ListContainersResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () -> {
           ListContainersResponse.Builder b = ListContainersResponse.newBuilder();
           for (ContainerRecord r : containers.list()) {
@@ -238,8 +232,9 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
 
   @Override
   public void execSync(ExecSyncRequest req, StreamObserver<ExecSyncResponse> out) {
-    answer(
+    Statuses.answer(
         out,
+        log,
         () -> {
           if (req.getCommandCount() == 0) {
             throw SifletException.invalid("command: required");

@@ -2,6 +2,7 @@ package io.sifkube.siflet.api;
 
 import io.grpc.Status;
 import io.grpc.StatusException;
+import io.grpc.stub.StreamObserver;
 import io.sifkube.image.ImageException;
 import io.sifkube.runtime.ContainerException;
 import io.sifkube.sif.SifException;
@@ -15,6 +16,24 @@ import java.util.function.Consumer;
 final class Statuses {
 
   private Statuses() {}
+
+  /** A call body that may fail with any of our exceptions. */
+  interface Body<R> {
+    R run() throws Exception;
+  }
+
+  /** Runs a unary call: its one answer, or the status its failure maps to. */
+  static <R> void answer(StreamObserver<R> out, Consumer<String> log, Body<R> body) {
+    R r;
+    try {
+      r = body.run();
+    } catch (Exception e) {
+      out.onError(toStatus(e, log));
+      return;
+    }
+    out.onNext(r);
+    out.onCompleted();
+  }
 
   static StatusException toStatus(Throwable t, Consumer<String> log) {
     Status s = status(t);
