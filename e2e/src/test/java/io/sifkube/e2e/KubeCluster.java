@@ -1,0 +1,84 @@
+package io.sifkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The local control plane of hack/local-cluster.sh (etcd, kube-apiserver, kube-controller-manager
+ * on loopback, token auth, RBAC) for tests, with kubectl and fabric8 clients per user.
+ */
+final class KubeCluster implements AutoCloseable {
+
+  final Path dir;
+  private final Properties env = new Properties();
+
+  private KubeCluster(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Starts a control plane in {@code dir} with tokens for {@code users} (and admin). */
+  static KubeCluster up(Path dir, String... users) throws Exception {
+    KubeCluster c = new KubeCluster(dir);
+    Launcher.Result r =
+        Launcher.exec(
+            List.of(
+                Launcher.repoRoot().resolve("hack/local-cluster.sh").toString(),
+                "up",
+                dir.toString()),
+            Map.of("CLUSTER_USERS", String.join(" ", users)));
+    assertThat(r.status()).as("local-cluster up: %s %s", r.out(), r.err()).isZero();
+    try (var in = Files.newInputStream(dir.resolve("cluster.env"))) {
+      c.env.load(in);
+    }
+    return c;
+  }
+
+  Path kubeconfig(String user) {
+    return dir.resolve(user + ".kubeconfig");
+  }
+
+  /** A fabric8 client acting as {@code user}. */
+  KubernetesClient client(String user) throws IOException {
+    Config config = Config.fromKubeconfig(Files.readString(kubeconfig(user)));
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** Runs kubectl (built from the same source as the server) as {@code user}. */
+  Launcher.Result kubectl(String user, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(env.getProperty("KUBECTL"));
+    cmd.add("--kubeconfig");
+    cmd.add(kubeconfig(user).toString());
+    cmd.addAll(List.of(args));
+    return Launcher.exec(cmd);
+  }
+
+  /** kubectl as admin, with a manifest on stdin ({@code apply -f -}, {@code create -f -}). */
+  Launcher.Result kubectlStdin(String yaml, String... args) throws Exception {
+    Path f = Files.createTempFile(dir, "manifest", ".yaml");
+    Files.writeString(f, yaml);
+    List<String> a = new ArrayList<>(List.of(args));
+    a.add("-f");
+    a.add(f.toString());
+    return kubectl("admin", a.toArray(String[]::new));
+  }
+
+  @Override
+  public void close() throws Exception {
+    Launcher.exec(
+        List.of(
+            Launcher.repoRoot().resolve("hack/local-cluster.sh").toString(),
+            "down",
+            dir.toString()));
+  }
+}

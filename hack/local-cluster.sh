@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# A real Kubernetes control plane without nodes, on loopback: etcd + kube-apiserver +
+# kube-controller-manager (garbage collection, namespace deletion), with token authentication and
+# RBAC, on free ports. The binaries come from hack/kube-control-plane.sh (built once, cached).
+#
+#   hack/local-cluster.sh up DIR     start; writes DIR/cluster.env and one kubeconfig per user:
+#                                    DIR/admin.kubeconfig (system:masters), DIR/<user>.kubeconfig
+#                                    for each name in $CLUSTER_USERS (no rights until RBAC grants)
+#   hack/local-cluster.sh down DIR   stop everything started by `up DIR`
+#
+# Run as root or not; nothing outside DIR is touched.
+set -euo pipefail
+
+cmd=${1:-}
+dir=${2:-}
+[[ -n $cmd && -n $dir ]] || { echo "usage: $0 up|down DIR" >&2; exit 2; }
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+stop() {
+  for c in kube-controller-manager kube-apiserver etcd; do
+    if [[ -f "$dir/$c.pid" ]]; then
+      kill "$(cat "$dir/$c.pid")" 2>/dev/null || true
+      for _ in $(seq 100); do kill -0 "$(cat "$dir/$c.pid")" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$(cat "$dir/$c.pid")" 2>/dev/null || true
+      rm -f "$dir/$c.pid"
+    fi
+  done
+}
+
+if [[ $cmd == down ]]; then
+  stop
+  exit 0
+fi
+[[ $cmd == up ]] || { echo "usage: $0 up|down DIR" >&2; exit 2; }
+
+bash "$root/hack/kube-control-plane.sh" build >/dev/null
+bin="$(bash "$root/hack/kube-control-plane.sh" path)"
+command -v etcd >/dev/null || { echo "needs etcd (apt-get install etcd-server)" >&2; exit 1; }
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+stop
+
+free_port() {
+  local p
+  while :; do
+    p=$(shuf -i 20000-60000 -n 1)
+    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+# PKI: a CA for serving and client certificates, the API server's certificate, the service
+# account signing key.
+pki="$dir/pki"
+mkdir -p "$pki"
+if [[ ! -f "$pki/apiserver.crt" ]]; then
+  (
+    cd "$pki"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 \
+      -subj /CN=sifkube-local-ca 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr \
+      -subj /CN=kube-apiserver 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n' >san.ext
+    openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -out apiserver.crt -days 30 -extfile san.ext 2>/dev/null
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+  )
+fi
+
+# Static tokens: admin in system:masters; the others only what RBAC gives them.
+users=(admin ${CLUSTER_USERS:-})
+: >"$dir/tokens.csv"
+for u in "${users[@]}"; do
+  t=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  if [[ $u == admin ]]; then
+    echo "$t,admin,admin,system:masters" >>"$dir/tokens.csv"
+  else
+    echo "$t,$u,$u" >>"$dir/tokens.csv"
+  fi
+done
+
+etcd_port=$(free_port)
+peer_port=$(free_port)
+api_port=$(free_port)
+
+setsid etcd --name local --data-dir "$dir/etcd" \
+  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-cluster "local=http://127.0.0.1:$peer_port" >"$dir/etcd.log" 2>&1 &
+echo $! >"$dir/etcd.pid"
+
+setsid "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
+  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" --insecure-port 0 \
+  --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+  --client-ca-file "$pki/ca.crt" --token-auth-file "$dir/tokens.csv" --anonymous-auth=false \
+  --authorization-mode RBAC \
+  --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+  --service-account-issuer https://kubernetes.default.svc --service-cluster-ip-range 10.96.0.0/24 \
+  >"$dir/kube-apiserver.log" 2>&1 &
+echo $! >"$dir/kube-apiserver.pid"
+
+kubeconfig() { # USER TOKEN FILE
+  cat >"$3" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority: $pki/ca.crt
+users:
+- name: $1
+  user:
+    token: $2
+contexts:
+- name: $1@local
+  context:
+    cluster: local
+    user: $1
+current-context: $1@local
+EOF
+  chmod 600 "$3"
+}
+while IFS=, read -r token user _; do
+  kubeconfig "$user" "$token" "$dir/$user.kubeconfig"
+done <"$dir/tokens.csv"
+
+admin_token=$(grep ',admin,' "$dir/tokens.csv" | cut -d, -f1)
+ready=
+for _ in $(seq 600); do
+  if curl -fsk -H "Authorization: Bearer $admin_token" "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; then
+    ready=yes
+    break
+  fi
+  kill -0 "$(cat "$dir/kube-apiserver.pid")" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ -z $ready ]]; then
+  echo "local-cluster: kube-apiserver did not become ready; last lines of $dir/kube-apiserver.log:" >&2
+  tail -20 "$dir/kube-apiserver.log" >&2
+  stop
+  exit 1
+fi
+
+setsid "$bin/kube-controller-manager" --kubeconfig "$dir/admin.kubeconfig" \
+  --bind-address 127.0.0.1 --secure-port 0 --port 0 --leader-elect=false \
+  --controllers namespace,garbagecollector,serviceaccount,serviceaccount-token \
+  --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+  >"$dir/kube-controller-manager.log" 2>&1 &
+echo $! >"$dir/kube-controller-manager.pid"
+
+cat >"$dir/cluster.env" <<EOF
+API_SERVER=https://127.0.0.1:$api_port
+KUBECONFIG=$dir/admin.kubeconfig
+KUBECTL=$bin/kubectl
+ETCD_PORT=$etcd_port
+EOF
+echo "local-cluster: up at https://127.0.0.1:$api_port (KUBECONFIG=$dir/admin.kubeconfig, kubectl: $bin/kubectl)"
