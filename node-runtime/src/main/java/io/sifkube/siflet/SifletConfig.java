@@ -21,6 +21,12 @@ import java.util.Properties;
  * @param runtime "crun", "runc", or null to choose (crun where it can run)
  * @param imageDiskBudget bytes of images to keep before the least recently used go; 0: no limit
  * @param metricsListen HOST:PORT serving Prometheus metrics at /metrics, or null for none
+ * @param kubeconfig where to register the node (a SifNode and its Lease), or null for no cluster
+ * @param nodeName the SifNode's name (default: the host name)
+ * @param advertiseAddress HOST:PORT the operator dials (default: the listen address)
+ * @param nodeLabels labels of the SifNode ({@code k=v,k2=v2})
+ * @param leaseNamespace where the node Lease lives ({@code sifkube-system})
+ * @param leaseSeconds the Lease's duration; it is renewed every quarter of it
  */
 public record SifletConfig(
     Path stateDir,
@@ -31,7 +37,13 @@ public record SifletConfig(
     Path tlsKey,
     String runtime,
     long imageDiskBudget,
-    String metricsListen) {
+    String metricsListen,
+    Path kubeconfig,
+    String nodeName,
+    String advertiseAddress,
+    Map<String, String> nodeLabels,
+    String leaseNamespace,
+    int leaseSeconds) {
 
   /** The keys, in the order docs/siflet.md lists them. */
   public static final List<String> KEYS =
@@ -44,7 +56,13 @@ public record SifletConfig(
           "tls-key",
           "runtime",
           "image-disk-budget",
-          "metrics-listen");
+          "metrics-listen",
+          "kubeconfig",
+          "node-name",
+          "advertise-address",
+          "node-labels",
+          "lease-namespace",
+          "lease-seconds");
 
   /** The environment variable for {@code key}: SIFLET_ and the key in capitals. */
   public static String envName(String key) {
@@ -104,6 +122,29 @@ public record SifletConfig(
         throw new IllegalArgumentException("image-disk-budget: " + e.getMessage(), e);
       }
     }
+    if (v.containsKey("advertise-address")) {
+      hostPort("advertise-address", v.get("advertise-address"));
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (String kv : v.getOrDefault("node-labels", "").split(",")) {
+      if (kv.isBlank()) {
+        continue;
+      }
+      String[] p = kv.split("=", 2);
+      if (p.length != 2 || p[0].isBlank()) {
+        throw new IllegalArgumentException("node-labels: \"" + kv + "\" is not KEY=VALUE");
+      }
+      labels.put(p[0].strip(), p[1].strip());
+    }
+    int leaseSeconds;
+    try {
+      leaseSeconds = Integer.parseInt(v.getOrDefault("lease-seconds", "40"));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("lease-seconds: not a number", e);
+    }
+    if (leaseSeconds < 4) {
+      throw new IllegalArgumentException("lease-seconds: must be at least 4");
+    }
     return new SifletConfig(
         Path.of(v.getOrDefault("state-dir", "/var/lib/sifkube")).toAbsolutePath(),
         Path.of(v.getOrDefault("socket", "/run/sifkube/siflet.sock")).toAbsolutePath(),
@@ -113,7 +154,13 @@ public record SifletConfig(
         path(v.get("tls-key")),
         runtime,
         budget,
-        v.get("metrics-listen"));
+        v.get("metrics-listen"),
+        path(v.get("kubeconfig")),
+        v.get("node-name"),
+        v.get("advertise-address"),
+        Map.copyOf(labels),
+        v.getOrDefault("lease-namespace", "sifkube-system"),
+        leaseSeconds);
   }
 
   private static Path path(String s) {

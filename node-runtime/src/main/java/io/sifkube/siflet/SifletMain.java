@@ -1,5 +1,8 @@
 package io.sifkube.siflet;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.BindableService;
 import io.sifkube.runtime.OciRuntime;
 import io.sifkube.siflet.api.ImageApi;
@@ -8,6 +11,7 @@ import io.sifkube.siflet.api.RuntimeApi;
 import io.sifkube.siflet.containers.ConmonBackend;
 import io.sifkube.siflet.containers.Containers;
 import io.sifkube.siflet.images.ImageStore;
+import io.sifkube.siflet.kube.NodeRegistration;
 import io.sifkube.siflet.server.Metrics;
 import io.sifkube.siflet.server.SifletServer;
 import java.io.IOException;
@@ -71,6 +75,24 @@ public final class SifletMain implements Callable<Integer> {
   @Option(names = "--metrics-listen", description = "HOST:PORT for Prometheus /metrics")
   String metricsListen;
 
+  @Option(names = "--kubeconfig", description = "register a SifNode in this cluster")
+  String kubeconfig;
+
+  @Option(names = "--node-name", description = "the SifNode's name (default: host name)")
+  String nodeName;
+
+  @Option(names = "--advertise-address", description = "HOST:PORT the operator dials")
+  String advertiseAddress;
+
+  @Option(names = "--node-labels", description = "k=v,k2=v2 labels of the SifNode")
+  String nodeLabels;
+
+  @Option(names = "--lease-namespace", description = "namespace of the node Lease")
+  String leaseNamespace;
+
+  @Option(names = "--lease-seconds", description = "node Lease duration (default 40)")
+  String leaseSeconds;
+
   /** Netty warns that Unix sockets have no SO_KEEPALIVE, which gRPC sets everywhere. */
   private static final java.util.logging.Logger NETTY_BOOTSTRAP =
       java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
@@ -127,11 +149,15 @@ public final class SifletMain implements Callable<Integer> {
             new RuntimeApi(containers, images, node, metrics, LOG));
     CountDownLatch stopped = new CountDownLatch(1);
     SifletServer server = new SifletServer(config, services, metrics, LOG);
+    NodeRegistration registration = register(config, server, node, images);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   LOG.accept("stopping (containers keep running)");
+                  if (registration != null) {
+                    registration.close();
+                  }
                   server.close();
                   containers.close();
                   stopped.countDown();
@@ -141,10 +167,66 @@ public final class SifletMain implements Callable<Integer> {
     return 0;
   }
 
+  /** With a kubeconfig: registers the SifNode and keeps its Lease; otherwise null. */
+  private static NodeRegistration register(
+      SifletConfig config, SifletServer server, NodeFacts node, ImageStore images)
+      throws IOException {
+    if (config.kubeconfig() == null) {
+      return null;
+    }
+    String address = config.advertiseAddress();
+    if (address == null) {
+      if (server.tcpPort() < 0) {
+        throw new IllegalArgumentException(
+            "kubeconfig: registering a node needs listen (the operator dials siflet over TLS)");
+      }
+      String host = SifletConfig.hostPort("listen", config.listen())[0];
+      address = (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.tcpPort();
+    }
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(Config.fromKubeconfig(Files.readString(config.kubeconfig())))
+            .build();
+    String name = config.nodeName() != null ? config.nodeName() : node.info().getHostname();
+    NodeRegistration r =
+        new NodeRegistration(
+            client,
+            name,
+            address,
+            config.nodeLabels(),
+            config.leaseNamespace(),
+            config.leaseSeconds(),
+            () -> {
+              try {
+                return images.list().stream().map(i -> i.manifest().toString()).toList();
+              } catch (IOException e) {
+                return List.of();
+              }
+            },
+            LOG);
+    r.start(node.version(), node.info());
+    return r;
+  }
+
   private Map<String, String> flags() {
     Map<String, String> m = new LinkedHashMap<>();
+    // In SifletConfig.KEYS order.
     String[] values = {
-      stateDir, socket, listen, tlsCa, tlsCert, tlsKey, runtime, imageDiskBudget, metricsListen
+      stateDir,
+      socket,
+      listen,
+      tlsCa,
+      tlsCert,
+      tlsKey,
+      runtime,
+      imageDiskBudget,
+      metricsListen,
+      kubeconfig,
+      nodeName,
+      advertiseAddress,
+      nodeLabels,
+      leaseNamespace,
+      leaseSeconds
     };
     for (int i = 0; i < values.length; i++) {
       if (values[i] != null) {

@@ -1,0 +1,298 @@
+package io.sifkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sifkube.api.v1alpha1.SifNode;
+import io.sifkube.api.v1alpha1.SifRun;
+import io.sifkube.api.v1alpha1.SifRunStatus;
+import io.sifkube.node.v1.ListContainersRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator and two siflets on a real control plane, each under its own RBAC role (not
+ * cluster-admin), siflets reached over mutual TLS, images from the local registry.
+ */
+class OperatorIT {
+
+  @TempDir static Path dir;
+  private static KubeCluster cluster;
+  private static RegistryHarness registry;
+  private static SifletDaemon nodeA;
+  private static SifletDaemon nodeB;
+  private static Process operator;
+  private static String source;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    assertThat(Launcher.isRoot()).as("siflet runs containers as root").isTrue();
+    Launcher.letCrunRun();
+    Path pki = Files.createDirectories(dir.resolve("pki"));
+    Launcher.exec(
+            List.of(
+                "sh",
+                "-c",
+                "set -e; cd "
+                    + pki
+                    + "; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+                    + " -keyout ca.key -out ca.crt -subj /CN=sifkube-ca -days 2 2>/dev/null;"
+                    + " printf 'subjectAltName=IP:127.0.0.1' >san.ext;"
+                    + " for n in siflet operator; do openssl req -newkey ec -pkeyopt"
+                    + " ec_paramgen_curve:P-256 -nodes -keyout $n.key -out $n.csr -subj /CN=$n"
+                    + " 2>/dev/null; openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key"
+                    + " -CAcreateserial -out $n.crt -days 2 -extfile san.ext 2>/dev/null; done"))
+        .ok();
+    cluster = KubeCluster.up(dir.resolve("cluster"), "sifkube-operator", "siflet-a", "siflet-b");
+    Path crds = Launcher.repoRoot().resolve("crds");
+    for (String f :
+        List.of(
+            "sifimages.sifkube.io-v1.yml",
+            "sifruns.sifkube.io-v1.yml",
+            "sifnodes.sifkube.io-v1.yml")) {
+      cluster.kubectl("admin", "apply", "-f", crds.resolve(f).toString()).ok();
+    }
+    cluster
+        .kubectl("admin", "apply", "-f", Launcher.repoRoot().resolve("deploy/rbac.yaml").toString())
+        .ok();
+    cluster.kubectl("admin", "create", "namespace", "sifkube-system").ok();
+    cluster
+        .kubectl(
+            "admin",
+            "create",
+            "clusterrolebinding",
+            "sifkube-operator",
+            "--clusterrole=sifkube-operator",
+            "--user=sifkube-operator")
+        .ok();
+    cluster
+        .kubectl(
+            "admin",
+            "create",
+            "clusterrolebinding",
+            "sifkube-siflet",
+            "--clusterrole=sifkube-siflet",
+            "--user=siflet-a",
+            "--user=siflet-b")
+        .ok();
+    cluster
+        .kubectl(
+            "admin",
+            "wait",
+            "--for",
+            "condition=established",
+            "--timeout",
+            "60s",
+            "crd/sifruns.sifkube.io")
+        .ok();
+
+    registry = RegistryHarness.start(Files.createDirectories(dir.resolve("registry")));
+    registry.push(RunIT.busyboxLayout(dir.resolve("image")), "v1", "tools/busybox:1");
+    source = "docker://" + registry.host() + "/tools/busybox:1";
+
+    nodeA = siflet("a", pki);
+    nodeB = siflet("b", pki);
+    operator =
+        new ProcessBuilder(
+                Launcher.repoRoot().resolve("bin/sifkube-operator").toString(),
+                "--kubeconfig",
+                cluster.kubeconfig("sifkube-operator").toString(),
+                "--tls-ca",
+                pki.resolve("ca.crt").toString(),
+                "--tls-cert",
+                pki.resolve("operator.crt").toString(),
+                "--tls-key",
+                pki.resolve("operator.key").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("operator.log").toFile())
+            .start();
+    try (KubernetesClient k = cluster.client("admin")) {
+      await(
+          "both SifNodes Ready",
+          () ->
+              k.resources(SifNode.class).list().getItems().stream()
+                      .filter(io.sifkube.operator.run.Scheduler::isReady)
+                      .count()
+                  == 2);
+    }
+  }
+
+  private static SifletDaemon siflet(String n, Path pki) throws Exception {
+    return new SifletDaemon(
+            Files.createDirectories(dir.resolve("node-" + n)),
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-ca",
+            pki.resolve("ca.crt").toString(),
+            "--tls-cert",
+            pki.resolve("siflet.crt").toString(),
+            "--tls-key",
+            pki.resolve("siflet.key").toString(),
+            "--kubeconfig",
+            cluster.kubeconfig("siflet-" + n).toString(),
+            "--node-name",
+            "node-" + n,
+            "--node-labels",
+            "zone=" + n,
+            "--lease-namespace",
+            "sifkube-system",
+            "--lease-seconds",
+            "8")
+        .start();
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (operator != null) {
+      operator.destroy();
+      assertThat(operator.waitFor(30, TimeUnit.SECONDS))
+          .as("the operator stops on SIGTERM")
+          .isTrue();
+    }
+    for (SifletDaemon d : new SifletDaemon[] {nodeA, nodeB}) {
+      if (d != null) {
+        SifletIT.removeAll(d);
+        d.close();
+      }
+    }
+    if (registry != null) {
+      registry.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  static void await(String what, Check check) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!check.ok()) {
+      assertThat(System.nanoTime())
+          .as("%s within 120 s; operator log:\n%s", what, operatorLog())
+          .isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  private static String operatorLog() throws Exception {
+    Path log = dir.resolve("operator.log");
+    if (!Files.exists(log)) {
+      return "";
+    }
+    List<String> lines = Files.readAllLines(log);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+
+  private static SifRun apply(String name, String specYaml) throws Exception {
+    cluster
+        .kubectlStdin(
+            "apiVersion: sifkube.io/v1alpha1\nkind: SifRun\nmetadata: {name: "
+                + name
+                + "}\nspec:\n"
+                + specYaml,
+            "apply")
+        .ok();
+    try (KubernetesClient k = cluster.client("admin")) {
+      return k.resources(SifRun.class).inNamespace("default").withName(name).get();
+    }
+  }
+
+  private static SifRun awaitRun(String name, Predicate<SifRun> done, String what)
+      throws Exception {
+    try (KubernetesClient k = cluster.client("admin")) {
+      SifRun[] last = new SifRun[1];
+      await(
+          name + " " + what,
+          () -> {
+            last[0] = k.resources(SifRun.class).inNamespace("default").withName(name).get();
+            return last[0] != null && last[0].getStatus() != null && done.test(last[0]);
+          });
+      return last[0];
+    }
+  }
+
+  private static int containersOf(SifletDaemon node, String runUid) {
+    return node.runtime()
+        .listContainers(
+            ListContainersRequest.newBuilder()
+                .putLabelSelector("sifkube.io/run-uid", runUid)
+                .build())
+        .getContainersCount();
+  }
+
+  @Test
+  void aRunSucceedsWithItsOutputInStatusAndNothingLeftOnTheNode() throws Exception {
+    SifRun created =
+        apply("hello", "  source: " + source + "\n  args: ['echo hello-from-sifrun']\n");
+    SifRun r =
+        awaitRun("hello", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    assertThat(r.getStatus().exitCode).isZero();
+    assertThat(r.getStatus().attempts).isEqualTo(1);
+    assertThat(r.getStatus().outputTail).isEqualTo("hello-from-sifrun\n");
+    assertThat(r.getStatus().node).isIn("node-a", "node-b");
+    assertThat(r.getStatus().conditions)
+        .anyMatch(c -> c.getType().equals("Complete") && c.getStatus().equals("True"));
+    String uid = created.getMetadata().getUid();
+    assertThat(containersOf(nodeA, uid) + containersOf(nodeB, uid)).isZero();
+    String table = cluster.kubectl("admin", "get", "sifruns", "hello").ok().out();
+    assertThat(table).containsPattern("hello\\s+Succeeded\\s+node-[ab]\\s+0\\s+1\\s+");
+  }
+
+  @Test
+  void aFailingRunIsRetriedUpToItsBackoffLimit() throws Exception {
+    apply("fails", "  source: " + source + "\n  args: ['echo try; exit 3']\n  backoffLimit: 2\n");
+    SifRun r = awaitRun("fails", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
+    assertThat(r.getStatus().attempts).isEqualTo(3);
+    assertThat(r.getStatus().exitCode).isEqualTo(3);
+    assertThat(r.getStatus().reason).isEqualTo("BackoffLimitExceeded");
+    assertThat(r.getStatus().outputTail).isEqualTo("try\n");
+  }
+
+  @Test
+  void deletingARunningRunStopsAndRemovesItsContainer() throws Exception {
+    SifRun created = apply("long", "  source: " + source + "\n  args: ['sleep 600']\n");
+    SifRun r = awaitRun("long", x -> x.getStatus().phase == SifRunStatus.Phase.Running, "Running");
+    SifletDaemon node = r.getStatus().node.equals("node-a") ? nodeA : nodeB;
+    String uid = created.getMetadata().getUid();
+    assertThat(containersOf(node, uid)).isEqualTo(1);
+    cluster.kubectl("admin", "delete", "sifrun", "long", "--timeout=90s").ok();
+    assertThat(containersOf(node, uid)).isZero();
+  }
+
+  @Test
+  void aRunNoNodeMatchesStaysPendingAndSaysWhy() throws Exception {
+    apply(
+        "nowhere", "  source: " + source + "\n  args: ['true']\n  nodeSelector: {zone: nowhere}\n");
+    SifRun r =
+        awaitRun(
+            "nowhere",
+            x -> x.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Scheduled")),
+            "has a Scheduled condition");
+    assertThat(r.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pending);
+    assertThat(r.getStatus().conditions)
+        .anyMatch(
+            c ->
+                c.getType().equals("Scheduled")
+                    && c.getStatus().equals("False")
+                    && c.getReason().equals("Unschedulable")
+                    && c.getMessage().contains("no SifNode matches nodeSelector {zone=nowhere}"));
+  }
+
+  @Test
+  void anInvalidSpecFailsWithTheFieldNamed() throws Exception {
+    apply("both", "  source: " + source + "\n  image: also-this\n");
+    SifRun r = awaitRun("both", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
+    assertThat(r.getStatus().reason).isEqualTo("InvalidSpec");
+    assertThat(r.getStatus().message).contains("spec.image and spec.source");
+  }
+}

@@ -1,0 +1,173 @@
+package io.sifkube.siflet.kube;
+
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.sifkube.api.v1alpha1.SifNode;
+import io.sifkube.api.v1alpha1.SifNodeSpec;
+import io.sifkube.api.v1alpha1.SifNodeStatus;
+import io.sifkube.node.v1.NodeInfoResponse;
+import io.sifkube.node.v1.VersionResponse;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Registers this siflet with the cluster as kubelet registers a Node: a cluster-scoped SifNode
+ * (address, labels, versions, capacity, cached images, {@code Ready}) and a {@code
+ * coordination.k8s.io} Lease {@code sifnode-NAME} renewed every quarter of its duration. The
+ * operator turns Ready False when the Lease expires; each renewal turns it True again.
+ */
+public final class NodeRegistration implements AutoCloseable {
+
+  private final KubernetesClient client;
+  private final String name;
+  private final String address;
+  private final Map<String, String> labels;
+  private final String leaseNamespace;
+  private final int leaseSeconds;
+  private final Supplier<List<String>> images;
+  private final Consumer<String> log;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "node-lease");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public NodeRegistration(
+      KubernetesClient client,
+      String name,
+      String address,
+      Map<String, String> labels,
+      String leaseNamespace,
+      int leaseSeconds,
+      Supplier<List<String>> images,
+      Consumer<String> log) {
+    this.client = client;
+    this.name = name;
+    this.address = address;
+    this.labels = labels;
+    this.leaseNamespace = leaseNamespace;
+    this.leaseSeconds = leaseSeconds;
+    this.images = images;
+    this.log = log;
+  }
+
+  /** Creates or updates the SifNode, then renews the Lease until closed. */
+  public void start(VersionResponse version, NodeInfoResponse info) {
+    SifNode node = client.resources(SifNode.class).withName(name).get();
+    if (node == null) {
+      node = new SifNode();
+      node.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    }
+    node.getMetadata().setLabels(labels);
+    node.setSpec(new SifNodeSpec());
+    node.getSpec().address = address;
+    node.setStatus(null);
+    node = client.resource(node).createOr(n -> n.update());
+    SifNodeStatus s = new SifNodeStatus();
+    s.sifletVersion = version.getSifletVersion();
+    s.runtime = version.getRuntimeName();
+    s.runtimeVersion = version.getRuntimeVersion();
+    s.arch = info.getArch();
+    Map<String, Quantity> capacity =
+        Map.of(
+            "cpu", new Quantity(Integer.toString(info.getCpus())),
+            "memory", new Quantity(Long.toString(info.getMemoryBytes())));
+    s.capacity = capacity;
+    s.allocatable = capacity;
+    s.devices = info.getDevicesList();
+    s.images = images.get();
+    node.setStatus(s);
+    setReady(node);
+    renew();
+    long every = Math.max(1000, leaseSeconds * 1000L / 4);
+    timer.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    log.accept("registered SifNode " + name + " at " + address);
+  }
+
+  private void heartbeat() {
+    try {
+      renew();
+      SifNode node = client.resources(SifNode.class).withName(name).get();
+      if (node != null && !ready(node)) {
+        node.getStatus().images = images.get();
+        setReady(node);
+        log.accept("SifNode " + name + " is Ready again");
+      }
+    } catch (KubernetesClientException e) {
+      log.accept("node heartbeat failed: " + e.getMessage());
+    }
+  }
+
+  private static boolean ready(SifNode n) {
+    return n.getStatus() != null
+        && n.getStatus().conditions.stream()
+            .anyMatch(c -> c.getType().equals("Ready") && "True".equals(c.getStatus()));
+  }
+
+  private void setReady(SifNode node) {
+    node.getStatus().conditions.removeIf(c -> c.getType().equals("Ready"));
+    node.getStatus()
+        .conditions
+        .add(
+            new ConditionBuilder()
+                .withType("Ready")
+                .withStatus("True")
+                .withReason("SifletReady")
+                .withMessage("siflet is serving and renewing its lease")
+                .withLastTransitionTime(Instant.now().toString())
+                .withObservedGeneration(node.getMetadata().getGeneration())
+                .build());
+    client.resource(node).updateStatus();
+  }
+
+  private void renew() {
+    ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+    String leaseName = "sifnode-" + name;
+    Lease lease = client.leases().inNamespace(leaseNamespace).withName(leaseName).get();
+    if (lease == null) {
+      client
+          .leases()
+          .inNamespace(leaseNamespace)
+          .resource(
+              new LeaseBuilder()
+                  .withNewMetadata()
+                  .withName(leaseName)
+                  .withNamespace(leaseNamespace)
+                  .endMetadata()
+                  .withNewSpec()
+                  .withHolderIdentity(name)
+                  .withLeaseDurationSeconds(leaseSeconds)
+                  .withAcquireTime(now)
+                  .withRenewTime(now)
+                  .endSpec()
+                  .build())
+          .create();
+      return;
+    }
+    lease.getSpec().setHolderIdentity(name);
+    lease.getSpec().setLeaseDurationSeconds(leaseSeconds);
+    lease.getSpec().setRenewTime(now);
+    client.leases().inNamespace(leaseNamespace).resource(lease).update();
+  }
+
+  /** Stops renewing (the Lease then expires and the operator marks the node NotReady). */
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}

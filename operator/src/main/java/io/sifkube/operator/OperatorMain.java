@@ -1,0 +1,95 @@
+package io.sifkube.operator;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.sifkube.operator.nodes.SifNodeReconciler;
+import io.sifkube.operator.nodes.SifletClients;
+import io.sifkube.operator.run.SifRunReconciler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sifkube-operator}: reconciles SifRuns and SifNodes (and, later, SifImages) against the
+ * cluster, driving the nodes' siflets over mutual TLS. Two replicas can run; a Lease elects the one
+ * that acts.
+ */
+@Command(
+    name = "sifkube-operator",
+    mixinStandardHelpOptions = true,
+    description = "Sifkube operator: runs SifRuns on SifNodes through their siflets.")
+public final class OperatorMain implements Callable<Integer> {
+
+  @Option(names = "--kubeconfig", description = "kubeconfig file (default: in-cluster or ~/.kube)")
+  Path kubeconfig;
+
+  @Option(names = "--tls-ca", required = true, description = "CA of the siflets' certificates")
+  Path tlsCa;
+
+  @Option(names = "--tls-cert", required = true, description = "the operator's client certificate")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", required = true, description = "its PKCS#8 key")
+  Path tlsKey;
+
+  @Option(
+      names = "--namespace",
+      defaultValue = "sifkube-system",
+      description = "where the siflets' node Leases and the leader-election Lease live")
+  String namespace;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new OperatorMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Config config =
+        kubeconfig != null
+            ? Config.fromKubeconfig(Files.readString(kubeconfig))
+            : Config.autoConfigure(null);
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    SifletClients siflets = new SifletClients(tlsCa, tlsCert, tlsKey);
+    Operator operator =
+        new Operator(
+            o ->
+                o.withKubernetesClient(client)
+                    .checkingCRDAndValidateLocalModel(false) // no CRD read rights needed
+                    // JSON merge patches: server-side apply of status is beta on 1.20 servers.
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withLeaderElectionConfiguration(
+                        new LeaderElectionConfiguration(
+                            "sifkube-operator",
+                            namespace,
+                            Duration.ofSeconds(15),
+                            Duration.ofSeconds(10),
+                            Duration.ofSeconds(2),
+                            null,
+                            null,
+                            // Not System.exit on losing the lease: stop() releases it from the
+                            // shutdown hook, where exit would deadlock.
+                            false)));
+    operator.register(new SifRunReconciler(client, siflets));
+    operator.register(new SifNodeReconciler(client, namespace));
+    operator.start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  operator.stop();
+                  siflets.close();
+                  stopped.countDown();
+                }));
+    stopped.await();
+    return 0;
+  }
+}

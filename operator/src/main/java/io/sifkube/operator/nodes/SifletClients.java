@@ -1,0 +1,63 @@
+package io.sifkube.operator.nodes;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.sifkube.node.v1.grpc.ImageServiceApi;
+import io.sifkube.node.v1.grpc.RuntimeServiceApi;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * gRPC connections to the siflets, one per address, over mutual TLS: the operator presents its
+ * certificate and trusts only siflets whose certificate the configured CA signed.
+ */
+public final class SifletClients implements AutoCloseable {
+
+  private final SslContext ssl;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  /**
+   * @param ca the CA that signed the siflets' (and our) certificates
+   * @param cert our client certificate
+   * @param key its PKCS#8 key
+   */
+  public SifletClients(Path ca, Path cert, Path key) throws IOException {
+    this.ssl =
+        GrpcSslContexts.forClient()
+            .trustManager(ca.toFile())
+            .keyManager(cert.toFile(), key.toFile())
+            .build();
+  }
+
+  private ManagedChannel channel(String address) {
+    return channels.computeIfAbsent(
+        address,
+        a -> {
+          int colon = a.lastIndexOf(':');
+          return NettyChannelBuilder.forAddress(
+                  a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
+              .sslContext(ssl)
+              .build();
+        });
+  }
+
+  /** The runtime service of the siflet at {@code address}, calls bounded by {@code seconds}. */
+  public RuntimeServiceApi.Client runtime(String address, long seconds) {
+    return new RuntimeServiceApi.Client(channel(address)).withDeadline(seconds, TimeUnit.SECONDS);
+  }
+
+  /** The image service of the siflet at {@code address}, calls bounded by {@code seconds}. */
+  public ImageServiceApi.Client images(String address, long seconds) {
+    return new ImageServiceApi.Client(channel(address)).withDeadline(seconds, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(ManagedChannel::shutdownNow);
+  }
+}

@@ -1,0 +1,98 @@
+package io.sifkube.operator.run;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.sifkube.api.v1alpha1.SifRunSpec;
+import io.sifkube.node.v1.Bind;
+import io.sifkube.node.v1.ContainerConfig;
+import io.sifkube.node.v1.Resources;
+import java.util.Optional;
+
+/** Turns a SifRun's spec into the ContainerConfig siflet runs. Pure. */
+public final class ContainerConfigs {
+
+  private ContainerConfigs() {}
+
+  /** The config for {@code spec}, running {@code image} (a manifest digest the node has pulled). */
+  public static ContainerConfig of(SifRunSpec spec, String image) {
+    ContainerConfig.Builder c = ContainerConfig.newBuilder().setImage(image);
+    if (spec.command != null) {
+      c.addAllCommand(spec.command);
+    }
+    if (spec.args != null) {
+      c.addAllArgs(spec.args);
+    }
+    if (spec.env != null) {
+      spec.env.forEach(e -> c.addEnv(e.name + "=" + (e.value == null ? "" : e.value)));
+    }
+    Optional.ofNullable(spec.workingDir).ifPresent(c::setWorkingDir);
+    Optional.ofNullable(spec.hostname).ifPresent(c::setHostname);
+    if (spec.binds != null) {
+      for (SifRunSpec.Bind b : spec.binds) {
+        c.addBinds(
+            Bind.newBuilder()
+                .setSource(b.hostPath)
+                .setDestination(b.mountPath == null ? "" : b.mountPath)
+                .setReadOnly(Boolean.TRUE.equals(b.readOnly)));
+      }
+    }
+    if (spec.overlay != null) {
+      c.addAllOverlays(spec.overlay);
+    }
+    c.setNoCompat(Boolean.FALSE.equals(spec.compat));
+    if (spec.namespaces != null) {
+      c.setNetwork(Boolean.TRUE.equals(spec.namespaces.network));
+      c.setUts(Boolean.TRUE.equals(spec.namespaces.uts));
+    }
+    if (spec.capabilities != null) {
+      if (spec.capabilities.add != null) {
+        c.addAllAddCaps(spec.capabilities.add);
+      }
+      if (spec.capabilities.drop != null) {
+        c.addAllDropCaps(spec.capabilities.drop);
+      }
+      c.setNoPrivs(Boolean.TRUE.equals(spec.capabilities.noPrivs));
+    }
+    c.setFakeroot(Boolean.TRUE.equals(spec.fakeroot));
+    if (spec.resources != null) {
+      Resources.Builder r = Resources.newBuilder();
+      if (spec.resources.cpu != null) {
+        r.setCpus(amount(spec.resources.cpu));
+      }
+      if (spec.resources.memory != null) {
+        r.setMemoryBytes((long) amount(spec.resources.memory));
+      }
+      if (spec.resources.pids != null) {
+        r.setPidsLimit(spec.resources.pids);
+      }
+      c.setResources(r);
+    }
+    if (spec.devices != null) {
+      c.addAllDevices(spec.devices);
+    }
+    return c.build();
+  }
+
+  /** A quantity in its base unit: cores for cpu ("500m" is 0.5), bytes for memory. */
+  static double amount(Quantity q) {
+    return Quantity.getAmountInBytes(q).doubleValue();
+  }
+
+  /**
+   * Why a spec cannot run, or null. The API server's schema checks the rest; this is what a 1.20
+   * schema cannot say.
+   */
+  public static String invalid(SifRunSpec spec) {
+    if (spec == null) {
+      return "spec: required";
+    }
+    boolean image = spec.image != null && !spec.image.isEmpty();
+    boolean source = spec.source != null && !spec.source.isEmpty();
+    if (image == source) {
+      return "spec.image and spec.source: exactly one must be set";
+    }
+    if (spec.resources != null && spec.resources.cpu != null && amount(spec.resources.cpu) <= 0) {
+      return "spec.resources.cpu: must be positive";
+    }
+    return null;
+  }
+}

@@ -1,0 +1,127 @@
+package io.sifkube.operator.run;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.sifkube.node.v1.AuthConfig;
+import io.sifkube.node.v1.ContainerConfig;
+import io.sifkube.node.v1.ContainerLogsRequest;
+import io.sifkube.node.v1.ContainerStatus;
+import io.sifkube.node.v1.ContainerStatusRequest;
+import io.sifkube.node.v1.CreateContainerRequest;
+import io.sifkube.node.v1.LogEntry;
+import io.sifkube.node.v1.PullImageEvent;
+import io.sifkube.node.v1.PullImageRequest;
+import io.sifkube.node.v1.RemoveContainerRequest;
+import io.sifkube.node.v1.StartContainerRequest;
+import io.sifkube.node.v1.StopContainerRequest;
+import io.sifkube.operator.nodes.SifletClients;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+
+/** What the run reconciler asks of one siflet: pull, create and start, look, read, stop. */
+final class NodeCalls {
+
+  /** The most output kept in a run's status. */
+  static final int TAIL_BYTES = 4096;
+
+  private final SifletClients clients;
+  private final String address;
+
+  NodeCalls(SifletClients clients, String address) {
+    this.clients = clients;
+    this.address = address;
+  }
+
+  /** Pulls {@code source} on the node; returns the manifest digest. */
+  String pull(String source, AuthConfig auth) {
+    Iterator<PullImageEvent> events =
+        clients
+            .images(address, 1800)
+            .pullImage(PullImageRequest.newBuilder().setSource(source).setAuth(auth).build());
+    String digest = null;
+    while (events.hasNext()) {
+      PullImageEvent e = events.next();
+      if (e.hasImage()) {
+        digest = e.getImage().getManifestDigest();
+      }
+    }
+    if (digest == null) {
+      throw new IllegalStateException("siflet at " + address + " ended the pull without an image");
+    }
+    return digest;
+  }
+
+  /** Creates (idempotently: the ID names the attempt) and starts the container. */
+  void createAndStart(String id, ContainerConfig config, Map<String, String> labels) {
+    var rt = clients.runtime(address, 120);
+    var created =
+        rt.createContainer(
+            CreateContainerRequest.newBuilder()
+                .setId(id)
+                .setConfig(config)
+                .putAllLabels(labels)
+                .build());
+    if (created.getStatus().getState() == io.sifkube.node.v1.ContainerState.CONTAINER_CREATED) {
+      rt.startContainer(StartContainerRequest.newBuilder().setId(id).build());
+    }
+  }
+
+  /** The container's status, or empty when the node does not know it. */
+  Optional<ContainerStatus> status(String id) {
+    try {
+      return Optional.of(
+          clients
+              .runtime(address, 20)
+              .containerStatus(ContainerStatusRequest.newBuilder().setId(id).build())
+              .getStatus());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /** The last lines of output, at most {@link #TAIL_BYTES}. */
+  String tail(String id) {
+    StringBuilder b = new StringBuilder();
+    Iterator<LogEntry> lines =
+        clients
+            .runtime(address, 30)
+            .containerLogs(ContainerLogsRequest.newBuilder().setId(id).setTailLines(100).build());
+    while (lines.hasNext()) {
+      LogEntry l = lines.next();
+      b.append(l.getLine().toString(StandardCharsets.UTF_8));
+      if (!l.getPartial()) {
+        b.append('\n');
+      }
+    }
+    if (b.length() <= TAIL_BYTES) {
+      return b.toString();
+    }
+    String t = b.substring(b.length() - TAIL_BYTES);
+    int nl = t.indexOf('\n');
+    return nl >= 0 && nl < t.length() - 1 ? t.substring(nl + 1) : t;
+  }
+
+  /** Stops (TERM, then KILL after {@code seconds}) and removes the container; gone is fine. */
+  void stopAndRemove(String id, long seconds) {
+    var rt = clients.runtime(address, seconds + 60);
+    try {
+      rt.stopContainer(
+          StopContainerRequest.newBuilder().setId(id).setTimeoutSeconds(seconds).build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        throw e;
+      }
+    }
+    rt.removeContainer(RemoveContainerRequest.newBuilder().setId(id).build());
+  }
+
+  static boolean unreachable(StatusRuntimeException e) {
+    return e.getStatus().getCode() == Status.Code.UNAVAILABLE
+        || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED;
+  }
+}

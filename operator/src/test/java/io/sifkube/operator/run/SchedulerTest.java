@@ -1,0 +1,78 @@
+package io.sifkube.operator.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.sifkube.api.v1alpha1.SifNode;
+import io.sifkube.api.v1alpha1.SifNodeSpec;
+import io.sifkube.api.v1alpha1.SifNodeStatus;
+import io.sifkube.api.v1alpha1.SifRunSpec;
+import io.sifkube.node.v1.ContainerConfig;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SchedulerTest {
+
+  private static SifNode node(String name, boolean ready, Map<String, String> labels) {
+    SifNode n = new SifNode();
+    n.setMetadata(new ObjectMetaBuilder().withName(name).withLabels(labels).build());
+    n.setSpec(new SifNodeSpec());
+    n.setStatus(new SifNodeStatus());
+    Conditions.set(n.getStatus().conditions, "Ready", ready, "x", "", 1L);
+    return n;
+  }
+
+  @Test
+  void choosesAReadyMatchingNodeWithTheFewestRuns() {
+    List<SifNode> nodes =
+        List.of(
+            node("a", true, Map.of("zone", "1")),
+            node("b", true, Map.of("zone", "1")),
+            node("c", false, Map.of("zone", "1")),
+            node("d", true, Map.of("zone", "2")));
+    SifRunSpec spec = new SifRunSpec();
+    spec.nodeSelector = Map.of("zone", "1");
+    assertThat(Scheduler.choose(spec, nodes, n -> n.equals("a") ? 3 : 1).node()).contains("b");
+    spec.nodeName = "d";
+    assertThat(Scheduler.choose(spec, nodes, n -> 0).node()).isEmpty();
+    spec.nodeSelector = null;
+    assertThat(Scheduler.choose(spec, nodes, n -> 0).node()).contains("d");
+    spec.nodeName = "c";
+    assertThat(Scheduler.choose(spec, nodes, n -> 0).why())
+        .isEqualTo("1 SifNode(s) match but none is Ready and schedulable");
+    spec.nodeName = null;
+    spec.nodeSelector = Map.of("zone", "9");
+    assertThat(Scheduler.choose(spec, nodes, n -> 0).why())
+        .isEqualTo("no SifNode matches nodeSelector {zone=9}");
+  }
+
+  @Test
+  void specsBecomeContainerConfigs() {
+    SifRunSpec spec = new SifRunSpec();
+    spec.source = "docker://x/y:1";
+    spec.args = List.of("echo", "hi");
+    SifRunSpec.EnvVar e = new SifRunSpec.EnvVar();
+    e.name = "A";
+    e.value = "1";
+    spec.env = List.of(e);
+    spec.compat = false;
+    spec.resources = new SifRunSpec.Resources();
+    spec.resources.cpu = new Quantity("500m");
+    spec.resources.memory = new Quantity("64Mi");
+    spec.resources.pids = 10L;
+    ContainerConfig c = ContainerConfigs.of(spec, "sha256:abc");
+    assertThat(c.getImage()).isEqualTo("sha256:abc");
+    assertThat(c.getArgsList()).containsExactly("echo", "hi");
+    assertThat(c.getEnvList()).containsExactly("A=1");
+    assertThat(c.getNoCompat()).isTrue();
+    assertThat(c.getResources().getCpus()).isEqualTo(0.5);
+    assertThat(c.getResources().getMemoryBytes()).isEqualTo(64L << 20);
+    assertThat(c.getResources().getPidsLimit()).isEqualTo(10);
+    assertThat(ContainerConfigs.invalid(spec)).isNull();
+    spec.image = "also";
+    assertThat(ContainerConfigs.invalid(spec))
+        .isEqualTo("spec.image and spec.source: exactly one must be set");
+  }
+}
