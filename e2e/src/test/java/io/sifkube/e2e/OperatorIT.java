@@ -14,13 +14,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The operator and two siflets on a real control plane, each under its own RBAC role (not
  * cluster-admin), siflets reached over mutual TLS, images from the local registry.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorIT {
 
   @TempDir static Path dir;
@@ -99,20 +103,7 @@ class OperatorIT {
 
     nodeA = siflet("a", pki);
     nodeB = siflet("b", pki);
-    operator =
-        new ProcessBuilder(
-                Launcher.repoRoot().resolve("bin/sifkube-operator").toString(),
-                "--kubeconfig",
-                cluster.kubeconfig("sifkube-operator").toString(),
-                "--tls-ca",
-                pki.resolve("ca.crt").toString(),
-                "--tls-cert",
-                pki.resolve("operator.crt").toString(),
-                "--tls-key",
-                pki.resolve("operator.key").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("operator.log").toFile())
-            .start();
+    operator = startOperator();
     try (KubernetesClient k = cluster.client("admin")) {
       await(
           "both SifNodes Ready",
@@ -122,6 +113,23 @@ class OperatorIT {
                       .count()
                   == 2);
     }
+  }
+
+  private static Process startOperator() throws Exception {
+    Path pki = dir.resolve("pki");
+    return new ProcessBuilder(
+            Launcher.repoRoot().resolve("bin/sifkube-operator").toString(),
+            "--kubeconfig",
+            cluster.kubeconfig("sifkube-operator").toString(),
+            "--tls-ca",
+            pki.resolve("ca.crt").toString(),
+            "--tls-cert",
+            pki.resolve("operator.crt").toString(),
+            "--tls-key",
+            pki.resolve("operator.key").toString())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("operator.log").toFile()))
+        .start();
   }
 
   private static SifletDaemon siflet(String n, Path pki) throws Exception {
@@ -144,7 +152,9 @@ class OperatorIT {
             "--lease-namespace",
             "sifkube-system",
             "--lease-seconds",
-            "8")
+            "8",
+            "--metrics-listen",
+            "127.0.0.1:0")
         .start();
   }
 
@@ -231,6 +241,7 @@ class OperatorIT {
   }
 
   @Test
+  @Order(1)
   void aRunSucceedsWithItsOutputInStatusAndNothingLeftOnTheNode() throws Exception {
     SifRun created =
         apply("hello", "  source: " + source + "\n  args: ['echo hello-from-sifrun']\n");
@@ -249,6 +260,7 @@ class OperatorIT {
   }
 
   @Test
+  @Order(2)
   void aFailingRunIsRetriedUpToItsBackoffLimit() throws Exception {
     apply("fails", "  source: " + source + "\n  args: ['echo try; exit 3']\n  backoffLimit: 2\n");
     SifRun r = awaitRun("fails", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
@@ -259,6 +271,7 @@ class OperatorIT {
   }
 
   @Test
+  @Order(3)
   void deletingARunningRunStopsAndRemovesItsContainer() throws Exception {
     SifRun created = apply("long", "  source: " + source + "\n  args: ['sleep 600']\n");
     SifRun r = awaitRun("long", x -> x.getStatus().phase == SifRunStatus.Phase.Running, "Running");
@@ -270,6 +283,7 @@ class OperatorIT {
   }
 
   @Test
+  @Order(4)
   void aRunNoNodeMatchesStaysPendingAndSaysWhy() throws Exception {
     apply(
         "nowhere", "  source: " + source + "\n  args: ['true']\n  nodeSelector: {zone: nowhere}\n");
@@ -289,10 +303,116 @@ class OperatorIT {
   }
 
   @Test
+  @Order(5)
   void anInvalidSpecFailsWithTheFieldNamed() throws Exception {
     apply("both", "  source: " + source + "\n  image: also-this\n");
     SifRun r = awaitRun("both", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
     assertThat(r.getStatus().reason).isEqualTo("InvalidSpec");
     assertThat(r.getStatus().message).contains("spec.image and spec.source");
+  }
+
+  private static void patchSpec(String name, String json) throws Exception {
+    cluster.kubectl("admin", "patch", "sifrun", name, "--type=merge", "-p", json).ok();
+  }
+
+  private static long starts(SifletDaemon d) throws Exception {
+    try (var in =
+        java.net
+            .URI
+            .create("http://127.0.0.1:" + d.metricsPort + "/metrics")
+            .toURL()
+            .openStream()) {
+      String m = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return m.lines()
+          .filter(l -> l.startsWith("sifkube_siflet_container_start_duration_seconds_count "))
+          .mapToLong(l -> Long.parseLong(l.split(" ")[1]))
+          .sum();
+    }
+  }
+
+  @Test
+  @Order(10)
+  void activeDeadlineSecondsStopsALongRun() throws Exception {
+    SifRun created =
+        apply(
+            "deadline",
+            "  source: " + source + "\n  args: ['sleep 600']\n  activeDeadlineSeconds: 3\n");
+    SifRun r =
+        awaitRun("deadline", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
+    assertThat(r.getStatus().reason).isEqualTo("DeadlineExceeded");
+    String uid = created.getMetadata().getUid();
+    assertThat(containersOf(nodeA, uid) + containersOf(nodeB, uid)).isZero();
+  }
+
+  @Test
+  @Order(11)
+  void suspendStopsTheRunAndResumingStartsANewAttempt() throws Exception {
+    SifRun created = apply("pausable", "  source: " + source + "\n  args: ['sleep 600']\n");
+    String uid = created.getMetadata().getUid();
+    awaitRun("pausable", x -> x.getStatus().phase == SifRunStatus.Phase.Running, "Running");
+    patchSpec("pausable", "{\"spec\":{\"suspend\":true}}");
+    SifRun s =
+        awaitRun(
+            "pausable",
+            x ->
+                x.getStatus().conditions.stream()
+                    .anyMatch(c -> c.getType().equals("Suspended") && c.getStatus().equals("True")),
+            "Suspended");
+    assertThat(s.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pending);
+    assertThat(containersOf(nodeA, uid) + containersOf(nodeB, uid)).isZero();
+    patchSpec("pausable", "{\"spec\":{\"suspend\":false}}");
+    SifRun resumed =
+        awaitRun(
+            "pausable",
+            x -> x.getStatus().phase == SifRunStatus.Phase.Running && x.getStatus().attempts == 2,
+            "Running again");
+    assertThat(resumed.getStatus().failures).as("a suspension is no failure").isNull();
+    cluster.kubectl("admin", "delete", "sifrun", "pausable", "--timeout=90s").ok();
+  }
+
+  @Test
+  @Order(20)
+  void aKilledOperatorResumesTheRunWithoutASecondContainer() throws Exception {
+    long before = starts(nodeA) + starts(nodeB);
+    apply("survivor", "  source: " + source + "\n  args: ['sleep 4; echo done']\n");
+    awaitRun("survivor", x -> x.getStatus().phase == SifRunStatus.Phase.Running, "Running");
+    operator.destroyForcibly().waitFor();
+    operator = startOperator();
+    SifRun r =
+        awaitRun("survivor", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    assertThat(r.getStatus().attempts).isEqualTo(1);
+    assertThat(r.getStatus().outputTail).isEqualTo("done\n");
+    assertThat(starts(nodeA) + starts(nodeB) - before).as("containers started").isEqualTo(1);
+  }
+
+  @Test
+  @Order(30)
+  void aLostNodeFailsItsAttemptAndTheRunMovesToTheOtherNode() throws Exception {
+    apply("mover", "  source: " + source + "\n  args: ['sleep 600']\n");
+    SifRun r = awaitRun("mover", x -> x.getStatus().phase == SifRunStatus.Phase.Running, "Running");
+    String lost = r.getStatus().node;
+    SifletDaemon victim = lost.equals("node-a") ? nodeA : nodeB;
+    victim.kill9();
+    SifRun moved =
+        awaitRun(
+            "mover",
+            x ->
+                x.getStatus().phase == SifRunStatus.Phase.Running
+                    && x.getStatus().node != null
+                    && !x.getStatus().node.equals(lost),
+            "Running on the other node");
+    assertThat(moved.getStatus().failures).isEqualTo(1);
+    assertThat(moved.getStatus().attempts).isEqualTo(2);
+    try (KubernetesClient k = cluster.client("admin")) {
+      SifNode n = k.resources(SifNode.class).withName(lost).get();
+      assertThat(n.getStatus().conditions)
+          .anyMatch(
+              c ->
+                  c.getType().equals("Ready")
+                      && c.getStatus().equals("False")
+                      && c.getReason().equals("NodeLeaseExpired"));
+    }
+    victim.start(); // back for the teardown, which removes what it still runs
+    cluster.kubectl("admin", "delete", "sifrun", "mover", "--timeout=90s").ok();
   }
 }

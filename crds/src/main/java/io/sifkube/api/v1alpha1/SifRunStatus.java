@@ -27,6 +27,10 @@ public class SifRunStatus {
   @JsonPropertyDescription("Attempts started so far.")
   public Integer attempts;
 
+  @JsonPropertyDescription(
+      "Attempts that failed (exit code not 0, lost node or container); backoffLimit counts these.")
+  public Integer failures;
+
   @JsonPropertyDescription("When the first attempt started (RFC 3339).")
   public String startTime;
 

@@ -77,7 +77,10 @@ public final class NodeRegistration implements AutoCloseable {
     node.setSpec(new SifNodeSpec());
     node.getSpec().address = address;
     node.setStatus(null);
-    node = client.resource(node).createOr(n -> n.update());
+    node =
+        node.getMetadata().getResourceVersion() == null
+            ? client.resource(node).create()
+            : client.resource(node).update();
     SifNodeStatus s = new SifNodeStatus();
     s.sifletVersion = version.getSifletVersion();
     s.runtime = version.getRuntimeName();

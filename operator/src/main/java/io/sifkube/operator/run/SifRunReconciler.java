@@ -73,6 +73,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       LOG.warn("{}/{}: siflet call failed: {}", ns(run), name(run), e.getStatus());
       s.message = "siflet: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription();
       next = Duration.ofSeconds(2);
+      if (s.node != null && !nodeReady(s.node)) {
+        next = attemptFailed(run, -1, "NodeLost", "SifNode " + s.node + " is not Ready");
+      }
     } catch (IllegalStateException e) {
       LOG.warn("{}/{}: {}", ns(run), name(run), e.getMessage());
       s.message = e.getMessage(); // a missing SifNode or SifImage: look again later
@@ -88,6 +91,57 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
 
   /** Advances the run one step; returns when to look again (null: no need). */
   private Duration step(SifRun run) {
+    SifRunStatus s = run.getStatus();
+    if (Boolean.TRUE.equals(run.getSpec().suspend)) {
+      return suspend(run);
+    }
+    if (Conditions.isTrue(s.conditions, "Suspended")) {
+      Conditions.set(
+          s.conditions, "Suspended", false, "Resumed", "spec.suspend is false", gen(run));
+    }
+    Long ads = run.getSpec().activeDeadlineSeconds;
+    if (ads != null && s.startTime != null) {
+      Instant due = Instant.parse(s.startTime).plusSeconds(ads);
+      if (!Instant.now().isBefore(due)) {
+        if (s.containerID != null && s.node != null) {
+          node(s.node).stopAndRemove(s.containerID, 10);
+        }
+        finish(run, Phase.Failed, "DeadlineExceeded", "active longer than " + ads + " s");
+        return null;
+      }
+      Duration left = Duration.between(Instant.now(), due);
+      Duration next = stepWithinDeadline(run);
+      return next == null || next.compareTo(left) < 0 ? next : left;
+    }
+    return stepWithinDeadline(run);
+  }
+
+  /**
+   * {@code suspend: true}: the running attempt is stopped and removed (not counted as failed), no
+   * new one starts, and the deadline timer stops, as for a suspended Job.
+   */
+  private Duration suspend(SifRun run) {
+    SifRunStatus s = run.getStatus();
+    if (s.containerID != null && s.node != null) {
+      try {
+        node(s.node).stopAndRemove(s.containerID, 10);
+      } catch (StatusRuntimeException e) {
+        if (nodeReady(s.node)) {
+          throw e;
+        }
+      }
+    }
+    s.containerID = null;
+    s.node = null;
+    s.startTime = null;
+    s.phase = Phase.Pending;
+    s.reason = "Suspended";
+    s.message = "spec.suspend is true";
+    Conditions.set(s.conditions, "Suspended", true, "JobSuspended", s.message, gen(run));
+    return null; // a change of spec.suspend brings the run back
+  }
+
+  private Duration stepWithinDeadline(SifRun run) {
     SifRunStatus s = run.getStatus();
     if (s.phase == null || s.phase == Phase.Pending) {
       if (!schedule(run)) {
@@ -172,7 +226,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     SifRunStatus s = run.getStatus();
     int limit =
         run.getSpec().backoffLimit == null ? DEFAULT_BACKOFF_LIMIT : run.getSpec().backoffLimit;
-    int failures = s.attempts == null ? 1 : s.attempts;
+    int failures = (s.failures == null ? 0 : s.failures) + 1;
+    s.failures = failures;
     if (code >= 0) {
       s.exitCode = code;
     }
@@ -232,8 +287,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     try {
       node(s.node).stopAndRemove(s.containerID, 10);
     } catch (StatusRuntimeException e) {
-      SifNode n = client.resources(SifNode.class).withName(s.node).get();
-      if (n != null && Scheduler.isReady(n)) {
+      if (nodeReady(s.node)) {
         LOG.warn("{}/{}: cannot remove its container yet: {}", ns(run), name(run), e.getStatus());
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(5));
       }
@@ -242,6 +296,11 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       // the SifNode was deleted
     }
     return DeleteControl.defaultDelete();
+  }
+
+  private boolean nodeReady(String name) {
+    SifNode n = client.resources(SifNode.class).withName(name).get();
+    return n != null && Scheduler.isReady(n);
   }
 
   private NodeCalls node(String name) {
