@@ -331,6 +331,20 @@ class OperatorIT {
   }
 
   @Test
+  @Order(6)
+  void anImageThatCannotBePulledWaitsInImagePullBackOff() throws Exception {
+    String missing = "docker://" + registry.host() + "/tools/busybox:no-such-tag";
+    apply("badtag", "  source: " + missing + "\n");
+    SifRun r =
+        awaitRun(
+            "badtag", x -> "ImagePullBackOff".equals(x.getStatus().reason), "in ImagePullBackOff");
+    assertThat(r.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pulling);
+    assertThat(r.getStatus().message).contains(missing).contains("no-such-tag");
+    assertThat(r.getStatus().attempts).as("no attempt started").isNull();
+    cluster.kubectl("admin", "delete", "sifrun", "badtag", "--timeout=60s").ok();
+  }
+
+  @Test
   @Order(10)
   void activeDeadlineSecondsStopsALongRun() throws Exception {
     SifRun created =

@@ -76,6 +76,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       if (s.node != null && !nodeReady(s.node)) {
         next = attemptFailed(run, -1, "NodeLost", "SifNode " + s.node + " is not Ready");
       }
+    } catch (PullBackOff e) {
+      next = Duration.ofSeconds(20);
     } catch (IllegalStateException e) {
       LOG.warn("{}/{}: {}", ns(run), name(run), e.getMessage());
       s.message = e.getMessage(); // a missing SifNode or SifImage: look again later
@@ -178,7 +180,19 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     SifRunStatus s = run.getStatus();
     NodeCalls node = node(s.node);
     s.phase = Phase.Pulling;
-    String digest = node.pull(source(run), AuthConfig.getDefaultInstance());
+    String digest;
+    try {
+      digest = node.pull(source(run), AuthConfig.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      if (NodeCalls.unreachable(e)) {
+        throw e;
+      }
+      // A pull that cannot succeed as asked (bad reference, unknown tag, refused credentials,
+      // a damaged layer) waits like ImagePullBackOff: the run stays, the error is in status.
+      s.reason = "ImagePullBackOff";
+      s.message = "pulling " + source(run) + ": " + e.getStatus().getDescription();
+      throw new PullBackOff();
+    }
     int attempt = (s.attempts == null ? 0 : s.attempts) + 1;
     String id = containerId(run, attempt);
     node.createAndStart(
@@ -321,6 +335,13 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       throw new IllegalStateException("SifImage " + run.getSpec().image + " not found");
     }
     return img.getSpec().source;
+  }
+
+  /** A pull failed for a reason retrying at once will not fix; its cause is in the status. */
+  private static final class PullBackOff extends RuntimeException {
+    PullBackOff() {
+      super(null, null, false, false);
+    }
   }
 
   /** The ID of an attempt's container: the same for every reconcile of that attempt. */
