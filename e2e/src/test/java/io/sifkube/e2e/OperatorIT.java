@@ -3,6 +3,8 @@ package io.sifkube.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sifkube.api.v1alpha1.SifImage;
+import io.sifkube.api.v1alpha1.SifImageStatus;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.api.v1alpha1.SifRunStatus;
@@ -342,6 +344,41 @@ class OperatorIT {
     assertThat(r.getStatus().message).contains(missing).contains("no-such-tag");
     assertThat(r.getStatus().attempts).as("no attempt started").isNull();
     cluster.kubectl("admin", "delete", "sifrun", "badtag", "--timeout=60s").ok();
+  }
+
+  @Test
+  @Order(7)
+  void aSifImageReportsItsDigestAndTheNodesThatCachedIt() throws Exception {
+    cluster
+        .kubectlStdin(
+            "apiVersion: sifkube.io/v1alpha1\nkind: SifImage\nmetadata: {name: busybox}\n"
+                + "spec:\n  source: "
+                + source
+                + "\n  prePull: {}\n",
+            "apply")
+        .ok();
+    try (KubernetesClient k = cluster.client("admin")) {
+      SifImage[] img = new SifImage[1];
+      await(
+          "SifImage busybox Ready",
+          () -> {
+            img[0] = k.resources(SifImage.class).inNamespace("default").withName("busybox").get();
+            return img[0].getStatus() != null
+                && img[0].getStatus().conditions.stream()
+                    .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+          });
+      SifImageStatus s = img[0].getStatus();
+      assertThat(s.manifestDigest).startsWith("sha256:");
+      assertThat(s.user).isEqualTo("app");
+      assertThat(s.entrypoint).containsExactly("/bin/sh", "-c");
+      assertThat(s.nodes)
+          .extracting(n -> n.node + "=" + n.state)
+          .containsExactly("node-a=Cached", "node-b=Cached");
+    }
+    apply("by-image", "  image: busybox\n  args: ['echo via-sifimage']\n");
+    SifRun r =
+        awaitRun("by-image", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    assertThat(r.getStatus().outputTail).isEqualTo("via-sifimage\n");
   }
 
   @Test

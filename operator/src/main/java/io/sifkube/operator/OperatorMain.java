@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.sifkube.operator.image.SifImageReconciler;
 import io.sifkube.operator.nodes.SifNodeReconciler;
 import io.sifkube.operator.nodes.SifletClients;
 import io.sifkube.operator.run.SifRunReconciler;
@@ -79,6 +80,7 @@ public final class OperatorMain implements Callable<Integer> {
                             false)));
     operator.register(new SifRunReconciler(client, siflets));
     operator.register(new SifNodeReconciler(client, namespace));
+    operator.register(new SifImageReconciler(client, siflets));
     operator.start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

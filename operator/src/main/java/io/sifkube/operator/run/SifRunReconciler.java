@@ -16,6 +16,7 @@ import io.sifkube.api.v1alpha1.SifRunStatus.Phase;
 import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.ContainerState;
 import io.sifkube.node.v1.ContainerStatus;
+import io.sifkube.operator.image.PullSecrets;
 import io.sifkube.operator.nodes.SifletClients;
 import java.time.Duration;
 import java.time.Instant;
@@ -182,7 +183,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     s.phase = Phase.Pulling;
     String digest;
     try {
-      digest = node.pull(source(run), AuthConfig.getDefaultInstance());
+      digest = node.pull(source(run), auth(run));
     } catch (StatusRuntimeException e) {
       if (NodeCalls.unreachable(e)) {
         throw e;
@@ -323,6 +324,23 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       throw new IllegalStateException("SifNode " + name + " does not exist");
     }
     return new NodeCalls(siflets, n.getSpec().address);
+  }
+
+  /** The pull credentials: those of the SifImage's pullSecretRef; none for an inline source. */
+  private AuthConfig auth(SifRun run) {
+    if (run.getSpec().source != null) {
+      return AuthConfig.getDefaultInstance();
+    }
+    SifImage img =
+        client.resources(SifImage.class).inNamespace(ns(run)).withName(run.getSpec().image).get();
+    if (img == null) {
+      throw new IllegalStateException("SifImage " + run.getSpec().image + " not found");
+    }
+    try {
+      return PullSecrets.forImage(client, img);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("SifImage " + run.getSpec().image + ": " + e.getMessage(), e);
+    }
   }
 
   private String source(SifRun run) {
