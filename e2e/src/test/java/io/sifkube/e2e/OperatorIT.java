@@ -128,7 +128,9 @@ class OperatorIT {
             "--tls-cert",
             pki.resolve("operator.crt").toString(),
             "--tls-key",
-            pki.resolve("operator.key").toString())
+            pki.resolve("operator.key").toString(),
+            "--metrics-listen",
+            "127.0.0.1:0")
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("operator.log").toFile()))
         .start();
@@ -259,6 +261,23 @@ class OperatorIT {
     assertThat(containersOf(nodeA, uid) + containersOf(nodeB, uid)).isZero();
     String table = cluster.kubectl("admin", "get", "sifruns", "hello").ok().out();
     assertThat(table).containsPattern("hello\\s+Succeeded\\s+node-[ab]\\s+0\\s+1\\s+");
+    var port =
+        java.util.regex.Pattern.compile("metrics on http://127.0.0.1:(\\d+)/metrics")
+            .matcher(Files.readString(dir.resolve("operator.log")));
+    assertThat(port.find()).isTrue();
+    String metrics;
+    try (var in =
+        java.net
+            .URI
+            .create("http://127.0.0.1:" + port.group(1) + "/metrics")
+            .toURL()
+            .openStream()) {
+      metrics = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    assertThat(metrics)
+        .contains("sifkube_operator_run_phase_total{phase=\"Succeeded\"}")
+        .contains("sifkube_operator_scheduling_latency_seconds")
+        .contains("operator_sdk_");
   }
 
   @Test
@@ -302,6 +321,20 @@ class OperatorIT {
                     && c.getStatus().equals("False")
                     && c.getReason().equals("Unschedulable")
                     && c.getMessage().contains("no SifNode matches nodeSelector {zone=nowhere}"));
+  }
+
+  @Test
+  @Order(4)
+  void aRunThatFitsNoNodesAllocatableStaysPending() throws Exception {
+    apply("toobig", "  source: " + source + "\n  args: ['true']\n  resources: {cpu: '1000'}\n");
+    SifRun r =
+        awaitRun(
+            "toobig",
+            x -> x.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Scheduled")),
+            "has a Scheduled condition");
+    assertThat(r.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pending);
+    assertThat(r.getStatus().message).isEqualTo("no Ready SifNode has cpu 1000 allocatable left");
+    cluster.kubectl("admin", "delete", "sifrun", "toobig", "--timeout=60s").ok();
   }
 
   @Test

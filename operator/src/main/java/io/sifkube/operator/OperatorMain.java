@@ -1,14 +1,21 @@
 package io.sifkube.operator;
 
+import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sifkube.operator.image.SifImageReconciler;
 import io.sifkube.operator.nodes.SifNodeReconciler;
 import io.sifkube.operator.nodes.SifletClients;
+import io.sifkube.operator.run.RunMetrics;
 import io.sifkube.operator.run.SifRunReconciler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +54,9 @@ public final class OperatorMain implements Callable<Integer> {
       description = "where the siflets' node Leases and the leader-election Lease live")
   String namespace;
 
+  @Option(names = "--metrics-listen", description = "HOST:PORT serving Prometheus /metrics")
+  String metricsListen;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new OperatorMain()).execute(args));
   }
@@ -59,10 +69,13 @@ public final class OperatorMain implements Callable<Integer> {
             : Config.autoConfigure(null);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     SifletClients siflets = new SifletClients(tlsCa, tlsCert, tlsKey);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    HttpServer metricsServer = metricsListen == null ? null : serveMetrics(registry);
     Operator operator =
         new Operator(
             o ->
                 o.withKubernetesClient(client)
+                    .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
                     .checkingCRDAndValidateLocalModel(false) // no CRD read rights needed
                     // JSON merge patches: server-side apply of status is beta on 1.20 servers.
                     .withUseSSAToPatchPrimaryResource(false)
@@ -78,7 +91,7 @@ public final class OperatorMain implements Callable<Integer> {
                             // Not System.exit on losing the lease: stop() releases it from the
                             // shutdown hook, where exit would deadlock.
                             false)));
-    operator.register(new SifRunReconciler(client, siflets));
+    operator.register(new SifRunReconciler(client, siflets, new RunMetrics(registry)));
     operator.register(new SifNodeReconciler(client, namespace));
     operator.register(new SifImageReconciler(client, siflets));
     operator.start();
@@ -89,9 +102,40 @@ public final class OperatorMain implements Callable<Integer> {
                 () -> {
                   operator.stop();
                   siflets.close();
+                  if (metricsServer != null) {
+                    metricsServer.stop(0);
+                  }
                   stopped.countDown();
                 }));
     stopped.await();
     return 0;
+  }
+
+  private HttpServer serveMetrics(PrometheusMeterRegistry registry) throws java.io.IOException {
+    int colon = metricsListen.lastIndexOf(':');
+    HttpServer http =
+        HttpServer.create(
+            new InetSocketAddress(
+                metricsListen.substring(0, colon),
+                Integer.parseInt(metricsListen.substring(colon + 1))),
+            16);
+    http.createContext(
+        "/metrics",
+        ex -> {
+          byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+          ex.sendResponseHeaders(200, body.length);
+          try (var out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    http.start();
+    System.err.println(
+        "sifkube-operator: metrics on http://"
+            + metricsListen.substring(0, colon)
+            + ":"
+            + http.getAddress().getPort()
+            + "/metrics");
+    return http;
   }
 }

@@ -74,7 +74,7 @@ public final class ContainerConfigs {
 
   /** A quantity in its base unit: cores for cpu ("500m" is 0.5), bytes for memory. */
   static double amount(Quantity q) {
-    return Quantity.getAmountInBytes(q).doubleValue();
+    return q == null ? 0 : Quantity.getAmountInBytes(q).doubleValue();
   }
 
   /**

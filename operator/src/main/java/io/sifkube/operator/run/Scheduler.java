@@ -1,17 +1,19 @@
 package io.sifkube.operator.run;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifRunSpec;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.ToIntFunction;
+import java.util.function.Function;
 
 /**
  * Chooses a SifNode for a run: Ready, schedulable, matching {@code nodeName} or {@code
- * nodeSelector}, with the fewest active runs. Pure: the caller passes the nodes and the load.
+ * nodeSelector}, with the run's cpu and memory left in its allocatable, and the fewest active runs.
+ * Pure: the caller passes the nodes and their load.
  */
 public final class Scheduler {
 
@@ -20,8 +22,22 @@ public final class Scheduler {
   /** A placement, or why there is none. */
   public record Decision(Optional<String> node, String why) {}
 
-  public static Decision choose(
-      SifRunSpec spec, List<SifNode> nodes, ToIntFunction<String> activeRuns) {
+  /**
+   * What active runs hold on a node.
+   *
+   * @param runs how many
+   * @param cpu cores their resources.cpu add up to
+   * @param memory bytes their resources.memory add up to
+   */
+  public record Load(int runs, double cpu, double memory) {
+    public static final Load NONE = new Load(0, 0, 0);
+  }
+
+  /**
+   * Chooses the node; a run's resources.cpu and resources.memory must fit what the node's
+   * allocatable leaves after its active runs.
+   */
+  public static Decision choose(SifRunSpec spec, List<SifNode> nodes, Function<String, Load> load) {
     Map<String, String> selector = spec.nodeSelector == null ? Map.of() : spec.nodeSelector;
     List<SifNode> fit =
         nodes.stream()
@@ -44,12 +60,54 @@ public final class Scheduler {
       return new Decision(
           Optional.empty(), fit.size() + " SifNode(s) match but none is Ready and schedulable");
     }
+    double cpu = amount(spec.resources == null ? null : spec.resources.cpu);
+    double mem = amount(spec.resources == null ? null : spec.resources.memory);
+    ready =
+        ready.stream()
+            .filter(
+                n -> {
+                  Load l = load.apply(n.getMetadata().getName());
+                  return fits(n, "cpu", cpu, l.cpu()) && fits(n, "memory", mem, l.memory());
+                })
+            .toList();
+    if (ready.isEmpty()) {
+      return new Decision(
+          Optional.empty(), "no Ready SifNode has " + describe(spec) + " allocatable left");
+    }
     String best =
         ready.stream()
             .map(n -> n.getMetadata().getName())
-            .min(Comparator.comparingInt(activeRuns).thenComparing(Comparator.naturalOrder()))
+            .min(
+                Comparator.<String>comparingInt(n -> load.apply(n).runs())
+                    .thenComparing(Comparator.naturalOrder()))
             .orElseThrow();
     return new Decision(Optional.of(best), "scheduled on " + best);
+  }
+
+  private static boolean fits(SifNode n, String resource, double asked, double used) {
+    if (asked <= 0) {
+      return true;
+    }
+    Map<String, Quantity> alloc = n.getStatus().allocatable;
+    if (alloc == null || alloc.get(resource) == null) {
+      return true; // a node that states no allocatable is not limited by us
+    }
+    return used + asked <= amount(alloc.get(resource));
+  }
+
+  private static double amount(Quantity q) {
+    return q == null ? 0 : Quantity.getAmountInBytes(q).doubleValue();
+  }
+
+  private static String describe(SifRunSpec spec) {
+    StringBuilder b = new StringBuilder();
+    if (spec.resources != null && spec.resources.cpu != null) {
+      b.append("cpu ").append(spec.resources.cpu);
+    }
+    if (spec.resources != null && spec.resources.memory != null) {
+      b.append(b.length() > 0 ? " and " : "").append("memory ").append(spec.resources.memory);
+    }
+    return b.toString();
   }
 
   static boolean matches(Map<String, String> selector, Map<String, String> labels) {

@@ -42,11 +42,13 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private final KubernetesClient client;
   private final SifletClients siflets;
   private final RunEvents events;
+  private final RunMetrics metrics;
 
-  public SifRunReconciler(KubernetesClient client, SifletClients siflets) {
+  public SifRunReconciler(KubernetesClient client, SifletClients siflets, RunMetrics metrics) {
     this.client = client;
     this.siflets = siflets;
     this.events = new RunEvents(client);
+    this.metrics = metrics;
   }
 
   @Override
@@ -86,6 +88,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     if (s.phase != before) {
       events.normal(run, String.valueOf(s.phase), s.message == null ? "" : s.message);
+      metrics.entered(run, s.phase);
     }
     return next == null
         ? UpdateControl.patchStatus(run)
@@ -161,7 +164,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private boolean schedule(SifRun run) {
     SifRunStatus s = run.getStatus();
     List<SifNode> nodes = client.resources(SifNode.class).list().getItems();
-    Scheduler.Decision d = Scheduler.choose(run.getSpec(), nodes, n -> 0);
+    Map<String, Scheduler.Load> load = load(run);
+    Scheduler.Decision d =
+        Scheduler.choose(run.getSpec(), nodes, n -> load.getOrDefault(n, Scheduler.Load.NONE));
     if (d.node().isEmpty()) {
       s.phase = Phase.Pending;
       s.reason = "Unschedulable";
@@ -171,6 +176,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     s.node = d.node().get();
     s.phase = Phase.Scheduled;
+    metrics.entered(run, Phase.Scheduled);
     s.reason = "Scheduled";
     s.message = d.why();
     Conditions.set(s.conditions, "Scheduled", true, "Scheduled", d.why(), gen(run));
@@ -311,6 +317,30 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       // the SifNode was deleted
     }
     return DeleteControl.defaultDelete();
+  }
+
+  /** What the other active runs hold on each node. */
+  private Map<String, Scheduler.Load> load(SifRun self) {
+    Map<String, Scheduler.Load> out = new java.util.HashMap<>();
+    for (SifRun r : client.resources(SifRun.class).inAnyNamespace().list().getItems()) {
+      SifRunStatus st = r.getStatus();
+      if (st == null
+          || st.node == null
+          || r.getMetadata().getUid().equals(self.getMetadata().getUid())
+          || st.phase == Phase.Succeeded
+          || st.phase == Phase.Failed) {
+        continue;
+      }
+      double cpu = 0;
+      double mem = 0;
+      if (r.getSpec() != null && r.getSpec().resources != null) {
+        cpu = ContainerConfigs.amount(r.getSpec().resources.cpu);
+        mem = ContainerConfigs.amount(r.getSpec().resources.memory);
+      }
+      Scheduler.Load l = out.getOrDefault(st.node, Scheduler.Load.NONE);
+      out.put(st.node, new Scheduler.Load(l.runs() + 1, l.cpu() + cpu, l.memory() + mem));
+    }
+    return out;
   }
 
   private boolean nodeReady(String name) {

@@ -24,6 +24,36 @@ class SchedulerTest {
     return n;
   }
 
+  private static Scheduler.Load runs(int n) {
+    return new Scheduler.Load(n, 0, 0);
+  }
+
+  @Test
+  void onlyNodesWithTheRunsCpuAndMemoryLeftFit() {
+    SifNode small = node("small", true, Map.of());
+    small.getStatus().allocatable = Map.of("cpu", new Quantity("2"), "memory", new Quantity("1Gi"));
+    SifNode big = node("big", true, Map.of());
+    big.getStatus().allocatable = Map.of("cpu", new Quantity("16"), "memory", new Quantity("64Gi"));
+    SifRunSpec spec = new SifRunSpec();
+    spec.resources = new SifRunSpec.Resources();
+    spec.resources.cpu = new Quantity("1500m");
+    List<SifNode> nodes = List.of(small, big);
+    // small is idle and sorts first by load; with 1 core in use, 1.5 more do not fit
+    assertThat(Scheduler.choose(spec, nodes, n -> Scheduler.Load.NONE).node()).contains("big");
+    assertThat(Scheduler.choose(spec, nodes, n -> n.equals("big") ? runs(5) : runs(0)).node())
+        .contains("small");
+    assertThat(
+            Scheduler.choose(
+                    spec, nodes, n -> n.equals("big") ? runs(5) : new Scheduler.Load(1, 1, 0))
+                .node())
+        .contains("big");
+    spec.resources.memory = new Quantity("128Gi");
+    Scheduler.Decision none = Scheduler.choose(spec, nodes, n -> Scheduler.Load.NONE);
+    assertThat(none.node()).isEmpty();
+    assertThat(none.why())
+        .isEqualTo("no Ready SifNode has cpu 1500m and memory 128Gi allocatable left");
+  }
+
   @Test
   void choosesAReadyMatchingNodeWithTheFewestRuns() {
     List<SifNode> nodes =
@@ -34,17 +64,18 @@ class SchedulerTest {
             node("d", true, Map.of("zone", "2")));
     SifRunSpec spec = new SifRunSpec();
     spec.nodeSelector = Map.of("zone", "1");
-    assertThat(Scheduler.choose(spec, nodes, n -> n.equals("a") ? 3 : 1).node()).contains("b");
+    assertThat(Scheduler.choose(spec, nodes, n -> runs(n.equals("a") ? 3 : 1)).node())
+        .contains("b");
     spec.nodeName = "d";
-    assertThat(Scheduler.choose(spec, nodes, n -> 0).node()).isEmpty();
+    assertThat(Scheduler.choose(spec, nodes, n -> Scheduler.Load.NONE).node()).isEmpty();
     spec.nodeSelector = null;
-    assertThat(Scheduler.choose(spec, nodes, n -> 0).node()).contains("d");
+    assertThat(Scheduler.choose(spec, nodes, n -> Scheduler.Load.NONE).node()).contains("d");
     spec.nodeName = "c";
-    assertThat(Scheduler.choose(spec, nodes, n -> 0).why())
+    assertThat(Scheduler.choose(spec, nodes, n -> Scheduler.Load.NONE).why())
         .isEqualTo("1 SifNode(s) match but none is Ready and schedulable");
     spec.nodeName = null;
     spec.nodeSelector = Map.of("zone", "9");
-    assertThat(Scheduler.choose(spec, nodes, n -> 0).why())
+    assertThat(Scheduler.choose(spec, nodes, n -> Scheduler.Load.NONE).why())
         .isEqualTo("no SifNode matches nodeSelector {zone=9}");
   }
 

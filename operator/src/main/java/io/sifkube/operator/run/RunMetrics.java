@@ -1,0 +1,41 @@
+package io.sifkube.operator.run;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.sifkube.api.v1alpha1.SifRun;
+import io.sifkube.api.v1alpha1.SifRunStatus.Phase;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The operator's own metrics beside JOSDK's reconcile metrics: runs entering each phase, and the
+ * scheduling latency (creation to placement on a node).
+ */
+public final class RunMetrics {
+
+  private final MeterRegistry registry;
+  private final Timer scheduling;
+
+  public RunMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.scheduling =
+        Timer.builder("sifkube.operator.scheduling.latency")
+            .description("Time from a SifRun's creation to its placement on a SifNode")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
+  }
+
+  /** A run entered {@code phase}. */
+  void entered(SifRun run, Phase phase) {
+    Counter.builder("sifkube.operator.run.phase")
+        .description("SifRuns entering each phase")
+        .tag("phase", String.valueOf(phase))
+        .register(registry)
+        .increment();
+    if (phase == Phase.Scheduled && run.getMetadata().getCreationTimestamp() != null) {
+      Instant created = Instant.parse(run.getMetadata().getCreationTimestamp());
+      scheduling.record(Duration.between(created, Instant.now()));
+    }
+  }
+}
