@@ -496,7 +496,50 @@ class OperatorIT {
                       && c.getStatus().equals("False")
                       && c.getReason().equals("NodeLeaseExpired"));
     }
-    victim.start(); // back for the teardown, which removes what it still runs
+    // The node comes back with the lost attempt still running: the operator removes it.
+    String uid = moved.getMetadata().getUid();
+    assertThat(victim.stateDir.resolve("records/sr-" + uid + "-1.json"))
+        .as("the lost attempt is still recorded on the dead node")
+        .exists();
+    victim.start();
+    await("the lost attempt's container removed", () -> containersOf(victim, uid) == 0);
     cluster.kubectl("admin", "delete", "sifrun", "mover", "--timeout=90s").ok();
+  }
+
+  private static String leaseHolder() throws Exception {
+    return cluster
+        .kubectl(
+            "admin",
+            "get",
+            "lease",
+            "sifkube-operator",
+            "-n",
+            "sifkube-system",
+            "-o",
+            "jsonpath={.spec.holderIdentity}")
+        .ok()
+        .out()
+        .strip();
+  }
+
+  @Test
+  @Order(40)
+  void twoReplicasRunOneLeaderAndTheOtherTakesOver() throws Exception {
+    String first = leaseHolder();
+    assertThat(first).endsWith("-" + operator.pid());
+    Process second = startOperator();
+    try {
+      apply("led", "  source: " + source + "\n  args: ['echo one']\n");
+      awaitRun("led", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+      assertThat(leaseHolder()).as("the first replica still leads").isEqualTo(first);
+      operator.destroyForcibly().waitFor();
+      await("the second replica takes the lease", () -> leaseHolder().endsWith("-" + second.pid()));
+      apply("after", "  source: " + source + "\n  args: ['echo two']\n");
+      SifRun r =
+          awaitRun("after", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+      assertThat(r.getStatus().outputTail).isEqualTo("two\n");
+    } finally {
+      operator = second; // the teardown stops it
+    }
   }
 }

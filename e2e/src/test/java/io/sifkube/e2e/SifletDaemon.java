@@ -27,6 +27,9 @@ final class SifletDaemon implements AutoCloseable {
 
   static {
     NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
+    // The same when netty logs through slf4j (slf4j-simple is on the class path for fabric8).
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap", "error");
   }
 
   final Path stateDir;

@@ -99,6 +99,9 @@ public final class SifletMain implements Callable<Integer> {
 
   static {
     NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
+    // The same when netty logs through slf4j (slf4j-simple is on the class path for fabric8).
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap", "error");
   }
 
   private static final Consumer<String> LOG =

@@ -86,13 +86,13 @@ public final class OperatorMain implements Callable<Integer> {
                             Duration.ofSeconds(15),
                             Duration.ofSeconds(10),
                             Duration.ofSeconds(2),
-                            null,
+                            identity(),
                             null,
                             // Not System.exit on losing the lease: stop() releases it from the
                             // shutdown hook, where exit would deadlock.
                             false)));
     operator.register(new SifRunReconciler(client, siflets, new RunMetrics(registry)));
-    operator.register(new SifNodeReconciler(client, namespace));
+    operator.register(new SifNodeReconciler(client, siflets, namespace));
     operator.register(new SifImageReconciler(client, siflets));
     operator.start();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -109,6 +109,19 @@ public final class OperatorMain implements Callable<Integer> {
                 }));
     stopped.await();
     return 0;
+  }
+
+  /** This replica's name in the leader-election Lease: the pod (host) name and the pid. */
+  private static String identity() {
+    String host = System.getenv().getOrDefault("HOSTNAME", "");
+    if (host.isEmpty()) {
+      try {
+        host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+      } catch (java.io.IOException e) {
+        host = "sifkube-operator";
+      }
+    }
+    return host + "-" + ProcessHandle.current().pid();
   }
 
   private HttpServer serveMetrics(PrometheusMeterRegistry registry) throws java.io.IOException {

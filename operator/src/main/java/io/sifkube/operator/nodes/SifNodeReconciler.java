@@ -22,10 +22,12 @@ public final class SifNodeReconciler implements Reconciler<SifNode> {
 
   private final KubernetesClient client;
   private final String leaseNamespace;
+  private final OrphanSweeper sweeper;
 
-  public SifNodeReconciler(KubernetesClient client, String leaseNamespace) {
+  public SifNodeReconciler(KubernetesClient client, SifletClients siflets, String leaseNamespace) {
     this.client = client;
     this.leaseNamespace = leaseNamespace;
+    this.sweeper = new OrphanSweeper(client, siflets);
   }
 
   @Override
@@ -34,8 +36,11 @@ public final class SifNodeReconciler implements Reconciler<SifNode> {
     Lease lease = client.leases().inNamespace(leaseNamespace).withName(leaseName(name)).get();
     Instant expires = expiry(lease);
     if (expires != null && Instant.now().isBefore(expires)) {
+      sweeper.sweep(node);
+      Duration untilExpiry = Duration.between(Instant.now(), expires).plusMillis(200);
       return UpdateControl.<SifNode>noUpdate()
-          .rescheduleAfter(Duration.between(Instant.now(), expires).plusMillis(200));
+          .rescheduleAfter(
+              untilExpiry.compareTo(OrphanSweeper.EVERY) < 0 ? untilExpiry : OrphanSweeper.EVERY);
     }
     if (node.getStatus() == null) {
       node.setStatus(new SifNodeStatus());

@@ -1,0 +1,77 @@
+package io.sifkube.operator.nodes;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.grpc.StatusRuntimeException;
+import io.sifkube.api.v1alpha1.SifNode;
+import io.sifkube.api.v1alpha1.SifRun;
+import io.sifkube.node.v1.ContainerStatus;
+import io.sifkube.node.v1.ListContainersRequest;
+import io.sifkube.node.v1.RemoveContainerRequest;
+import io.sifkube.node.v1.StopContainerRequest;
+import io.sifkube.node.v1.grpc.RuntimeServiceApi;
+import java.time.Duration;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes containers a node still holds for runs that no longer want them: the attempt of a run
+ * that was rescheduled while its node was lost (the node comes back with it still running), or of a
+ * run deleted while its node was down. Containers younger than {@link #MIN_AGE} are left alone: the
+ * run reconciler creates a container before it records it in the run's status.
+ */
+final class OrphanSweeper {
+
+  static final Duration EVERY = Duration.ofSeconds(15);
+  static final Duration MIN_AGE = Duration.ofSeconds(30);
+  private static final Logger LOG = LoggerFactory.getLogger(OrphanSweeper.class);
+
+  private final KubernetesClient client;
+  private final SifletClients siflets;
+
+  OrphanSweeper(KubernetesClient client, SifletClients siflets) {
+    this.client = client;
+    this.siflets = siflets;
+  }
+
+  void sweep(SifNode node) {
+    if (node.getSpec() == null || node.getSpec().address == null) {
+      return;
+    }
+    String name = node.getMetadata().getName();
+    RuntimeServiceApi.Client rt = siflets.runtime(node.getSpec().address, 30);
+    try {
+      for (ContainerStatus c :
+          rt.listContainers(ListContainersRequest.getDefaultInstance()).getContainersList()) {
+        String ns = c.getLabelsMap().get("sifkube.io/run-namespace");
+        String run = c.getLabelsMap().get("sifkube.io/run-name");
+        if (ns == null || run == null || young(c)) {
+          continue;
+        }
+        SifRun r = client.resources(SifRun.class).inNamespace(ns).withName(run).get();
+        boolean wanted =
+            r != null
+                && r.getMetadata().getUid().equals(c.getLabelsMap().get("sifkube.io/run-uid"))
+                && r.getStatus() != null
+                && name.equals(r.getStatus().node)
+                && c.getId().equals(r.getStatus().containerID);
+        if (!wanted) {
+          LOG.info("removing container {} on {}: its run {}/{} moved on", c.getId(), name, ns, run);
+          rt.stopContainer(
+              StopContainerRequest.newBuilder().setId(c.getId()).setTimeoutSeconds(5).build());
+          rt.removeContainer(RemoveContainerRequest.newBuilder().setId(c.getId()).build());
+        }
+      }
+    } catch (StatusRuntimeException e) {
+      LOG.warn("cannot sweep {}: {}", name, e.getStatus());
+    }
+  }
+
+  private static boolean young(ContainerStatus c) {
+    if (!c.hasCreatedAt()) {
+      return true;
+    }
+    Instant created = Instant.ofEpochSecond(c.getCreatedAt().getSeconds());
+    return Instant.now().isBefore(created.plus(MIN_AGE));
+  }
+}
