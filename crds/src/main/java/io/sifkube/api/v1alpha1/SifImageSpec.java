@@ -1,6 +1,7 @@
 package io.sifkube.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -8,6 +9,7 @@ import java.util.Map;
 
 /** What a {@link SifImage} names and how to fetch it. */
 @JsonClassDescription("What a SifImage names and how to fetch it.")
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public class SifImageSpec {
 
   @Required
@@ -32,6 +34,7 @@ public class SifImageSpec {
   public PrePull prePull;
 
   /** A Secret (or other object) in the same namespace, by name. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class LocalReference {
     @Required
     @JsonPropertyDescription("The object's name.")
@@ -39,6 +42,7 @@ public class SifImageSpec {
   }
 
   /** Which nodes cache an image before any run asks for it. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class PrePull {
     @JsonPropertyDescription(
         "Labels a SifNode must carry to pull the image ahead of time; empty selects every node.")

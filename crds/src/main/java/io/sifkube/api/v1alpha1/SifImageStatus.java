@@ -1,6 +1,7 @@
 package io.sifkube.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.List;
  */
 @JsonClassDescription(
     "What the image resolved to (digest, entrypoint, user) and which nodes cache it; conditions Resolved and Ready.")
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public class SifImageStatus {
 
   @JsonPropertyDescription("The image manifest's digest (sha256:...), the image's identity.")
@@ -39,6 +41,7 @@ public class SifImageStatus {
   public List<Condition> conditions = new ArrayList<>();
 
   /** One node's copy of the image. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class NodeCache {
     @JsonPropertyDescription("The SifNode's name.")
     public String node;

@@ -1,12 +1,14 @@
 package io.sifkube.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** How to reach a {@link SifNode}'s siflet. */
 @JsonClassDescription("How to reach the node's siflet.")
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public class SifNodeSpec {
 
   @Required

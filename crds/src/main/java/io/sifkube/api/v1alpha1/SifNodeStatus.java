@@ -1,6 +1,7 @@
 package io.sifkube.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -11,6 +12,7 @@ import java.util.Map;
 /** What a {@link SifNode}'s siflet reports about its node. */
 @JsonClassDescription(
     "What the node's siflet reports: versions, capacity, allocatable, devices, cached images and the Ready condition.")
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public class SifNodeStatus {
 
   @JsonPropertyDescription("siflet's version.")

@@ -1,6 +1,7 @@
 package io.sifkube.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -90,6 +91,7 @@ public class SifRunSpec {
   public Boolean suspend;
 
   /** An environment variable. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class EnvVar {
     @Required
     @Pattern("^[^=]+$")
@@ -101,6 +103,7 @@ public class SifRunSpec {
   }
 
   /** A host directory bound into the container. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Bind {
     @Required
     @Pattern("^/.*")
@@ -116,6 +119,7 @@ public class SifRunSpec {
   }
 
   /** Namespaces to add. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Namespaces {
     @JsonPropertyDescription("A new, empty network namespace (the node's network otherwise).")
     public Boolean network;
@@ -125,6 +129,7 @@ public class SifRunSpec {
   }
 
   /** Capability changes. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Capabilities {
     @JsonPropertyDescription("Capabilities to add (CAP_...).")
     public List<String> add;
@@ -137,6 +142,7 @@ public class SifRunSpec {
   }
 
   /** Resource limits. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Resources {
     @JsonPropertyDescription("CPU limit (e.g. 500m, 2).")
     public Quantity cpu;

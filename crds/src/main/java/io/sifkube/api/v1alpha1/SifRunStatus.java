@@ -1,6 +1,7 @@
 package io.sifkube.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.List;
  */
 @JsonClassDescription(
     "Where the run stands: phase, node, container, attempts, times, exit code, reason, output tail and batch/v1-style conditions (Complete, Failed, Suspended, Scheduled).")
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public class SifRunStatus {
 
   @JsonPropertyDescription("Pending, Scheduled, Pulling, Running, Succeeded or Failed.")

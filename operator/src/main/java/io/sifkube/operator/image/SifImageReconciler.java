@@ -85,7 +85,8 @@ public final class SifImageReconciler implements Reconciler<SifImage> {
         s.size = pulled.getSize();
         s.entrypoint = pulled.getConfig().getEntrypointList();
         s.cmd = pulled.getConfig().getCmdList();
-        s.user = pulled.getConfig().getUser();
+        // an empty USER (root) is left out: "" would reach the API server as null
+        s.user = pulled.getConfig().getUser().isEmpty() ? null : pulled.getConfig().getUser();
         setNode(s, name, CacheState.Cached, null);
       } catch (StatusRuntimeException e) {
         allCached = false;

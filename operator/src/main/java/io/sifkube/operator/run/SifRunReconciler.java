@@ -232,7 +232,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     int code = c.get().getExitCode();
     s.exitCode = code;
-    s.outputTail = node.tail(s.containerID);
+    // An empty string would reach the API server as null, which the schema refuses: leave it out.
+    String tail = node.tail(s.containerID);
+    s.outputTail = tail.isEmpty() ? null : tail;
     node.stopAndRemove(s.containerID, 0);
     if (code == 0) {
       finish(run, Phase.Succeeded, "Completed", "exited 0 on attempt " + s.attempts);

@@ -1,0 +1,103 @@
+package io.sifkube.bench;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.sifkube.api.v1alpha1.SifRun;
+import io.sifkube.api.v1alpha1.SifRunSpec;
+import io.sifkube.api.v1alpha1.SifRunStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Drives the operator through the API server for e2e/bench/operator-bench.sh and prints one line
+ * per measurement.
+ *
+ * <ul>
+ *   <li>{@code burst KUBECONFIG SOURCE N}: N SifRuns of {@code true} created at once; seconds until
+ *       all Succeeded and runs/s.
+ *   <li>{@code latency KUBECONFIG SOURCE N}: N single runs of {@code sleep 30} one after the other;
+ *       create to phase Running, p50/p99 ms.
+ *   <li>{@code objects KUBECONFIG SOURCE N}: N suspended SifRuns (no containers), created and left.
+ * </ul>
+ */
+public final class OperatorBench {
+
+  public static void main(String[] args) throws Exception {
+    String mode = args[0];
+    Config config = Config.fromKubeconfig(Files.readString(Path.of(args[1])));
+    String source = args[2];
+    int n = Integer.parseInt(args[3]);
+    try (KubernetesClient k = new KubernetesClientBuilder().withConfig(config).build()) {
+      switch (mode) {
+        case "burst" -> burst(k, source, n);
+        case "latency" -> latency(k, source, n);
+        case "objects" -> objects(k, source, n);
+        default -> throw new IllegalArgumentException(mode);
+      }
+    }
+  }
+
+  private static SifRun run(String name, String source, List<String> args, boolean suspend) {
+    SifRun r = new SifRun();
+    r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("default").build());
+    r.setSpec(new SifRunSpec());
+    r.getSpec().source = source;
+    r.getSpec().args = args;
+    r.getSpec().suspend = suspend ? true : null;
+    return r;
+  }
+
+  private static void burst(KubernetesClient k, String source, int n) throws Exception {
+    long t0 = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      k.resource(run("burst-" + i, source, List.of("true"), false)).create();
+    }
+    while (true) {
+      long done =
+          k.resources(SifRun.class).inNamespace("default").list().getItems().stream()
+              .filter(r -> r.getMetadata().getName().startsWith("burst-"))
+              .filter(
+                  r -> r.getStatus() != null && r.getStatus().phase == SifRunStatus.Phase.Succeeded)
+              .count();
+      if (done == n) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    double s = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("burst runs=%d seconds=%.1f per_second=%.1f%n", n, s, n / s);
+  }
+
+  private static void latency(KubernetesClient k, String source, int n) throws Exception {
+    long[] ms = new long[n];
+    for (int i = 0; i < n; i++) {
+      String name = "latency-" + i;
+      long t0 = System.nanoTime();
+      k.resource(run(name, source, List.of("sleep 30"), false)).create();
+      while (true) {
+        SifRun r = k.resources(SifRun.class).inNamespace("default").withName(name).get();
+        if (r.getStatus() != null && r.getStatus().phase == SifRunStatus.Phase.Running) {
+          break;
+        }
+        Thread.sleep(10);
+      }
+      ms[i] = (System.nanoTime() - t0) / 1_000_000;
+      k.resources(SifRun.class).inNamespace("default").withName(name).delete();
+    }
+    Arrays.sort(ms);
+    System.out.printf(
+        "latency runs=%d p50_ms=%d p99_ms=%d%n",
+        n, ms[n / 2], ms[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)]);
+  }
+
+  private static void objects(KubernetesClient k, String source, int n) {
+    for (int i = 0; i < n; i++) {
+      k.resource(run("object-" + i, source, List.of("true"), true)).create();
+    }
+    System.out.printf("objects created=%d%n", n);
+  }
+}
