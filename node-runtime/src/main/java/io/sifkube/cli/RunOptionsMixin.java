@@ -231,26 +231,21 @@ final class RunOptionsMixin {
           throw new IllegalArgumentException("--dns \"" + ns + "\" is not an IP address");
         }
       }
+      GpuSupport.Plan gpu =
+          HostGpu.discover(
+              nv,
+              rocm,
+              amd ->
+                  Info.warn(
+                      (amd ? "--rocm" : "--nv")
+                          + ": no "
+                          + (amd ? "ROCm" : "NVIDIA")
+                          + " driver found on this host (no libraries in ldconfig, no device"
+                          + " nodes); running without GPU support"));
       List<String> libs = new ArrayList<>(containLibs());
-      List<String> gpuBinaries = new ArrayList<>();
-      List<RunOptions.Device> devices = new ArrayList<>();
-      for (boolean amd : new boolean[] {false, true}) {
-        if (amd ? !rocm : !nv) {
-          continue;
-        }
-        GpuSupport.Plan plan = HostGpu.discover(amd);
-        if (plan.isEmpty()) {
-          Info.warn(
-              (amd ? "--rocm" : "--nv")
-                  + ": no "
-                  + (amd ? "ROCm" : "NVIDIA")
-                  + " driver found on this host (no libraries in ldconfig, no device nodes);"
-                  + " running without GPU support");
-        }
-        libs.addAll(plan.libraries());
-        gpuBinaries.addAll(plan.binaries());
-        devices.addAll(plan.devices());
-      }
+      libs.addAll(gpu.libraries());
+      List<String> gpuBinaries = gpu.binaries();
+      List<RunOptions.Device> devices = gpu.devices();
       List<String> allEnv = new ArrayList<>(readEnvFile());
       allEnv.addAll(env);
       String home = System.getProperty("user.home");

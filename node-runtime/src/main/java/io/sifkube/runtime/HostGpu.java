@@ -10,12 +10,39 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /** Finds the host's GPU driver pieces for {@code --nv} and {@code --rocm} (the I/O half). */
 public final class HostGpu {
 
   private HostGpu() {}
+
+  /**
+   * What this host offers for the GPU kinds asked for ({@code --nv}, {@code --rocm}), merged.
+   *
+   * @param missing hears {@code true} (ROCm) or {@code false} (NVIDIA) for a kind asked for whose
+   *     driver this host lacks
+   */
+  public static GpuSupport.Plan discover(boolean nv, boolean rocm, Consumer<Boolean> missing)
+      throws IOException {
+    List<String> libs = new ArrayList<>();
+    List<String> bins = new ArrayList<>();
+    List<RunOptions.Device> devices = new ArrayList<>();
+    for (boolean amd : new boolean[] {false, true}) {
+      if (amd ? !rocm : !nv) {
+        continue;
+      }
+      GpuSupport.Plan plan = discover(amd);
+      if (plan.isEmpty()) {
+        missing.accept(amd);
+      }
+      libs.addAll(plan.libraries());
+      bins.addAll(plan.binaries());
+      devices.addAll(plan.devices());
+    }
+    return new GpuSupport.Plan(libs, bins, devices);
+  }
 
   /** What this host offers for NVIDIA ({@code rocm} false) or ROCm. */
   public static GpuSupport.Plan discover(boolean rocm) throws IOException {

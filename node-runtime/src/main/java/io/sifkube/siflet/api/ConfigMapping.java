@@ -189,21 +189,13 @@ final class ConfigMapping {
 
   private static void gpus(ContainerConfig c, RunOptions.Extras.Builder x, Consumer<String> warn)
       throws IOException {
-    List<String> libs = new ArrayList<>();
-    List<String> bins = new ArrayList<>();
-    List<RunOptions.Device> devices = new ArrayList<>();
-    for (boolean amd : new boolean[] {false, true}) {
-      if (amd ? !c.getRocm() : !c.getNv()) {
-        continue;
-      }
-      GpuSupport.Plan plan = HostGpu.discover(amd);
-      if (plan.isEmpty()) {
-        warn.accept("config." + (amd ? "rocm" : "nv") + ": no driver on this node; no GPU");
-      }
-      libs.addAll(plan.libraries());
-      bins.addAll(plan.binaries());
-      devices.addAll(plan.devices());
-    }
-    x.containLibs(libs).hostBinaries(bins).devices(devices);
+    GpuSupport.Plan plan =
+        HostGpu.discover(
+            c.getNv(),
+            c.getRocm(),
+            amd ->
+                warn.accept(
+                    "config." + (amd ? "rocm" : "nv") + ": no driver on this node; no GPU"));
+    x.containLibs(plan.libraries()).hostBinaries(plan.binaries()).devices(plan.devices());
   }
 }
