@@ -51,6 +51,11 @@ public final class SifletClients implements AutoCloseable {
     return new RuntimeServiceApi.Client(channel(address)).withDeadline(seconds, TimeUnit.SECONDS);
   }
 
+  /** The runtime service of the siflet at {@code address} for streams that last: no deadline. */
+  public RuntimeServiceApi.Client runtime(String address) {
+    return new RuntimeServiceApi.Client(channel(address));
+  }
+
   /** The image service of the siflet at {@code address}, calls bounded by {@code seconds}. */
   public ImageServiceApi.Client images(String address, long seconds) {
     return new ImageServiceApi.Client(channel(address)).withDeadline(seconds, TimeUnit.SECONDS);

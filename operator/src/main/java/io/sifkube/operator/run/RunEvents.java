@@ -7,15 +7,39 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sifkube.api.v1alpha1.SifRun;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Records a Kubernetes Event on a run for each phase change ({@code kubectl describe}). */
-final class RunEvents {
+/**
+ * Records a Kubernetes Event on a run for each phase change ({@code kubectl describe}).
+ *
+ * <p>Events are sent by one thread of their own, in order, so that a reconcile does not wait for
+ * them; like client-go's recorder, a full queue drops an event (with a warning) rather than slow
+ * down the runs.
+ */
+final class RunEvents implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunEvents.class);
+  private static final int QUEUE = 10_000;
 
   private final KubernetesClient client;
+  private final ExecutorService sender =
+      new ThreadPoolExecutor(
+          1,
+          1,
+          0,
+          TimeUnit.SECONDS,
+          new ArrayBlockingQueue<>(QUEUE),
+          r -> {
+            Thread t = new Thread(r, "run-events");
+            t.setDaemon(true);
+            return t;
+          },
+          (r, pool) -> LOG.warn("event queue full ({}): an event was dropped", QUEUE));
 
   RunEvents(KubernetesClient client) {
     this.client = client;
@@ -23,6 +47,15 @@ final class RunEvents {
 
   void normal(SifRun run, String reason, String message) {
     String now = Instant.now().toString();
+    sender.execute(() -> send(run, reason, message, now));
+  }
+
+  @Override
+  public void close() {
+    sender.shutdown();
+  }
+
+  private void send(SifRun run, String reason, String message, String now) {
     try {
       client
           .v1()

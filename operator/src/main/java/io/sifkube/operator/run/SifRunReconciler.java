@@ -1,13 +1,20 @@
 package io.sifkube.operator.run;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.StatusRuntimeException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sifkube.api.v1alpha1.SifImage;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifRun;
@@ -22,7 +29,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,18 +41,27 @@ import org.slf4j.LoggerFactory;
  * it through that node's siflet (the container ID is the run's UID and attempt, so a restarted
  * operator never makes a second container for an attempt), watch it, retry failed attempts with
  * backoff up to {@code backoffLimit}, and clean up when the run is deleted (finalizer).
+ *
+ * <p>Nothing is polled in the common case: SifNodes and SifImages come from informer caches (a
+ * node's readiness change wakes the runs it concerns), a container's exit arrives on the node's
+ * event stream ({@link ContainerEventSource}), and status is patched only when it changed. A slow
+ * look every {@link #FALLBACK} covers a stream that broke.
  */
 @ControllerConfiguration(name = "sifrun")
 public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRun> {
 
   private static final Logger LOG = LoggerFactory.getLogger(SifRunReconciler.class);
   private static final int DEFAULT_BACKOFF_LIMIT = 6;
-  private static final Duration POLL = Duration.ofMillis(500);
+  static final Duration FALLBACK = Duration.ofSeconds(10);
 
   private final KubernetesClient client;
   private final SifletClients siflets;
   private final RunEvents events;
   private final RunMetrics metrics;
+  private final Placements placements = new Placements();
+  private IndexerResourceCache<SifRun> runs;
+  private InformerEventSource<SifNode, SifRun> nodes;
+  private InformerEventSource<SifImage, SifRun> images;
 
   public SifRunReconciler(KubernetesClient client, SifletClients siflets, RunMetrics metrics) {
     this.client = client;
@@ -52,11 +71,36 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   }
 
   @Override
+  public List<EventSource<?, SifRun>> prepareEventSources(EventSourceContext<SifRun> context) {
+    runs = context.getPrimaryCache();
+    nodes =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(SifNode.class, SifRun.class)
+                .withSecondaryToPrimaryMapper(this::runsConcerning)
+                .withOnUpdateFilter(SifRunReconciler::schedulingChanged)
+                .build(),
+            context);
+    images =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(SifImage.class, SifRun.class)
+                .withSecondaryToPrimaryMapper(this::runsNaming)
+                .withOnUpdateFilter(
+                    (o, n) ->
+                        !Objects.equals(
+                            o.getMetadata().getGeneration(), n.getMetadata().getGeneration()))
+                .build(),
+            context);
+    var containers = new ContainerEventSource(siflets, this::readyAddresses);
+    return List.of(nodes, images, containers);
+  }
+
+  @Override
   public UpdateControl<SifRun> reconcile(SifRun run, Context<SifRun> context) {
     if (run.getStatus() == null) {
       run.setStatus(new SifRunStatus());
     }
     SifRunStatus s = run.getStatus();
+    String was = Serialization.asJson(s);
     Phase before = s.phase;
     s.observedGeneration = run.getMetadata().getGeneration();
     String invalid = ContainerConfigs.invalid(run.getSpec());
@@ -90,9 +134,12 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       events.normal(run, String.valueOf(s.phase), s.message == null ? "" : s.message);
       metrics.entered(run, s.phase);
     }
-    return next == null
-        ? UpdateControl.patchStatus(run)
-        : UpdateControl.patchStatus(run).rescheduleAfter(next);
+    // Patching an unchanged status is a write for nothing; at hundreds of runs it adds up.
+    UpdateControl<SifRun> c =
+        Serialization.asJson(s).equals(was)
+            ? UpdateControl.noUpdate()
+            : UpdateControl.patchStatus(run);
+    return next == null ? c : c.rescheduleAfter(next);
   }
 
   /** Advances the run one step; returns when to look again (null: no need). */
@@ -140,6 +187,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     s.containerID = null;
     s.node = null;
     s.startTime = null;
+    placements.forget(run.getMetadata().getUid());
     s.phase = Phase.Pending;
     s.reason = "Suspended";
     s.message = "spec.suspend is true";
@@ -156,17 +204,15 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     if (s.phase == Phase.Scheduled || s.phase == Phase.Pulling) {
       launch(run);
-      return POLL;
+      return FALLBACK;
     }
     return watch(run);
   }
 
   private boolean schedule(SifRun run) {
     SifRunStatus s = run.getStatus();
-    List<SifNode> nodes = client.resources(SifNode.class).list().getItems();
-    Map<String, Scheduler.Load> load = load(run);
     Scheduler.Decision d =
-        Scheduler.choose(run.getSpec(), nodes, n -> load.getOrDefault(n, Scheduler.Load.NONE));
+        placements.place(run, nodes.list(n -> true).toList(), runs.list(r -> true).toList());
     if (d.node().isEmpty()) {
       s.phase = Phase.Pending;
       s.reason = "Unschedulable";
@@ -206,10 +252,14 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         id,
         ContainerConfigs.of(run.getSpec(), digest),
         Map.of(
-            "sifkube.io/run-namespace", ns(run),
-            "sifkube.io/run-name", name(run),
-            "sifkube.io/run-uid", run.getMetadata().getUid(),
-            "sifkube.io/attempt", Integer.toString(attempt)));
+            ContainerEventSource.RUN_NAMESPACE,
+            ns(run),
+            ContainerEventSource.RUN_NAME,
+            name(run),
+            "sifkube.io/run-uid",
+            run.getMetadata().getUid(),
+            "sifkube.io/attempt",
+            Integer.toString(attempt)));
     s.attempts = attempt;
     s.containerID = id;
     s.phase = Phase.Running;
@@ -228,7 +278,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       return attemptFailed(run, -1, "ContainerLost", "the node no longer knows the container");
     }
     if (c.get().getState() != ContainerState.CONTAINER_EXITED) {
-      return POLL;
+      return FALLBACK; // its exit comes as an event
     }
     int code = c.get().getExitCode();
     s.exitCode = code;
@@ -267,6 +317,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     s.message = message + "; retrying";
     s.node = null;
     s.containerID = null;
+    placements.forget(run.getMetadata().getUid());
     // Backoff after Jobs, shorter: HPC runs are retried quickly, 1 s doubling up to a minute.
     return Duration.ofSeconds(Math.min(60, 1L << Math.min(6, failures - 1)));
   }
@@ -277,6 +328,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     s.reason = reason;
     s.message = message;
     s.completionTime = Instant.now().toString();
+    placements.forget(run.getMetadata().getUid());
     Conditions.set(
         s.conditions,
         phase == Phase.Succeeded ? "Complete" : "Failed",
@@ -303,6 +355,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
 
   @Override
   public DeleteControl cleanup(SifRun run, Context<SifRun> context) {
+    placements.forget(run.getMetadata().getUid());
     SifRunStatus s = run.getStatus();
     if (s == null || s.node == null || s.containerID == null) {
       return DeleteControl.defaultDelete();
@@ -321,37 +374,12 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     return DeleteControl.defaultDelete();
   }
 
-  /** What the other active runs hold on each node. */
-  private Map<String, Scheduler.Load> load(SifRun self) {
-    Map<String, Scheduler.Load> out = new java.util.HashMap<>();
-    for (SifRun r : client.resources(SifRun.class).inAnyNamespace().list().getItems()) {
-      SifRunStatus st = r.getStatus();
-      if (st == null
-          || st.node == null
-          || r.getMetadata().getUid().equals(self.getMetadata().getUid())
-          || st.phase == Phase.Succeeded
-          || st.phase == Phase.Failed) {
-        continue;
-      }
-      double cpu = 0;
-      double mem = 0;
-      if (r.getSpec() != null && r.getSpec().resources != null) {
-        cpu = ContainerConfigs.amount(r.getSpec().resources.cpu);
-        mem = ContainerConfigs.amount(r.getSpec().resources.memory);
-      }
-      Scheduler.Load l = out.getOrDefault(st.node, Scheduler.Load.NONE);
-      out.put(st.node, new Scheduler.Load(l.runs() + 1, l.cpu() + cpu, l.memory() + mem));
-    }
-    return out;
-  }
-
   private boolean nodeReady(String name) {
-    SifNode n = client.resources(SifNode.class).withName(name).get();
-    return n != null && Scheduler.isReady(n);
+    return nodes.get(new ResourceID(name)).filter(Scheduler::isReady).isPresent();
   }
 
   private NodeCalls node(String name) {
-    SifNode n = client.resources(SifNode.class).withName(name).get();
+    SifNode n = nodes.get(new ResourceID(name)).orElse(null);
     if (n == null || n.getSpec() == null) {
       throw new IllegalStateException("SifNode " + name + " does not exist");
     }
@@ -363,8 +391,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (run.getSpec().source != null) {
       return AuthConfig.getDefaultInstance();
     }
-    SifImage img =
-        client.resources(SifImage.class).inNamespace(ns(run)).withName(run.getSpec().image).get();
+    SifImage img = images.get(new ResourceID(run.getSpec().image, ns(run))).orElse(null);
     if (img == null) {
       throw new IllegalStateException("SifImage " + run.getSpec().image + " not found");
     }
@@ -379,12 +406,65 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (run.getSpec().source != null) {
       return run.getSpec().source;
     }
-    SifImage img =
-        client.resources(SifImage.class).inNamespace(ns(run)).withName(run.getSpec().image).get();
+    SifImage img = images.get(new ResourceID(run.getSpec().image, ns(run))).orElse(null);
     if (img == null || img.getSpec() == null) {
       throw new IllegalStateException("SifImage " + run.getSpec().image + " not found");
     }
     return img.getSpec().source;
+  }
+
+  /** The gRPC addresses of the Ready SifNodes: whose container events to follow. */
+  private Set<String> readyAddresses() {
+    return nodes
+        .list(n -> Scheduler.isReady(n) && n.getSpec() != null && n.getSpec().address != null)
+        .map(n -> n.getSpec().address)
+        .collect(Collectors.toSet());
+  }
+
+  /**
+   * The runs a SifNode change may concern: those placed on it (it may have been lost) and those
+   * waiting for a node (it may fit now).
+   */
+  private Set<ResourceID> runsConcerning(SifNode node) {
+    String name = node.getMetadata().getName();
+    return runs.list(
+            r ->
+                r.getStatus() == null
+                    || name.equals(r.getStatus().node)
+                    || (r.getStatus().phase == Phase.Pending
+                        && !Boolean.TRUE.equals(r.getSpec().suspend)))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  /** The unfinished runs naming a SifImage: it may have appeared or changed. */
+  private Set<ResourceID> runsNaming(SifImage image) {
+    String ns = image.getMetadata().getNamespace();
+    String name = image.getMetadata().getName();
+    return runs.list(
+            ns,
+            r ->
+                name.equals(r.getSpec().image)
+                    && (r.getStatus() == null
+                        || (r.getStatus().phase != Phase.Succeeded
+                            && r.getStatus().phase != Phase.Failed)))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  /** Whether a SifNode update matters to scheduling: readiness, labels, capacity, address. */
+  static boolean schedulingChanged(SifNode o, SifNode n) {
+    return Scheduler.isReady(o) != Scheduler.isReady(n)
+        || !Objects.equals(o.getMetadata().getLabels(), n.getMetadata().getLabels())
+        || !Objects.equals(
+            o.getSpec() == null ? null : o.getSpec().address,
+            n.getSpec() == null ? null : n.getSpec().address)
+        || !Objects.equals(
+            o.getSpec() == null ? null : o.getSpec().unschedulable,
+            n.getSpec() == null ? null : n.getSpec().unschedulable)
+        || !Objects.equals(
+            o.getStatus() == null ? null : o.getStatus().allocatable,
+            n.getStatus() == null ? null : n.getStatus().allocatable);
   }
 
   /** A pull failed for a reason retrying at once will not fix; its cause is in the status. */
