@@ -4,7 +4,9 @@ import io.sifkube.runtime.ContainerException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Mounts what a container's root file system is made of. {@link KernelMounter} is for root (loop
@@ -41,14 +43,19 @@ public interface Mounter {
 
   /** True when {@code target} is a mount point now. */
   static boolean isMounted(Path target) throws IOException {
-    String t = target.toAbsolutePath().normalize().toString();
+    return mountPoints().contains(target.toAbsolutePath().normalize());
+  }
+
+  /** Every mount point of this mount namespace, from one read of mountinfo. */
+  static Set<Path> mountPoints() throws IOException {
+    Set<Path> out = new HashSet<>();
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
       String[] f = line.split(" ");
-      if (f.length > 4 && unescape(f[4]).equals(t)) {
-        return true;
+      if (f.length > 4) {
+        out.add(Path.of(unescape(f[4])));
       }
     }
-    return false;
+    return out;
   }
 
   private static String unescape(String s) {

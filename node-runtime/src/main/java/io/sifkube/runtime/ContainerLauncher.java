@@ -15,14 +15,19 @@ import io.sifkube.spec.RunOptions;
 import io.sifkube.spec.RuntimeSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -345,16 +350,46 @@ public final class ContainerLauncher {
     }
   }
 
+  /**
+   * Deletes {@code dir} and everything in it, but never goes into a file system still mounted below
+   * it (a bind of a host directory must not be emptied): such a mount point and the directories
+   * above it stay. Mount points are read once, not once per file.
+   */
   public static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        if (!Mounter.isMounted(p)) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
+    Set<Path> mounts = Mounter.mountPoints();
+    Path root = dir.toAbsolutePath().normalize();
+    boolean mountsBelow = mounts.stream().anyMatch(m -> m.startsWith(root));
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
+            return mounts.contains(d) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+            Files.deleteIfExists(f);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            try {
+              Files.deleteIfExists(d);
+            } catch (DirectoryNotEmptyException busy) {
+              if (!mountsBelow) {
+                throw busy;
+              }
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }
