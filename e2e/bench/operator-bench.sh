@@ -97,11 +97,29 @@ heap_mib() { # used heap after a full GC
   jcmd "$operator" GC.run >/dev/null
   jstat -gc "$operator" | awk 'NR==2 {printf "%.0f", ($3+$4+$6+$8)/1024}'
 }
-bench_run() { java -cp "$classpath" io.sifkube.bench.OperatorBench "$1" "$work/cluster/admin.kubeconfig" "$source" "$2"; }
+# Runs name the SifImage: they pull its resolved digest, which both nodes cached.
+bench_run() { java -cp "$classpath" io.sifkube.bench.OperatorBench "$1" "$work/cluster/admin.kubeconfig" sifimage:busybox "$2"; }
+
+cpu_ticks() { # user+system clock ticks a process has used
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+busy_ticks() { # all CPUs, everything but idle and iowait
+  awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat
+}
+declare -A who=([operator]=$operator [siflet-a]=${pids[1]} [siflet-b]=${pids[2]}
+  [kube-apiserver]=$(cat "$work/cluster/kube-apiserver.pid") [etcd]=$(cat "$work/cluster/etcd.pid"))
 
 idle_heap=$(heap_mib)
 lat=$(bench_run latency "$latency")
+declare -A before
+for w in "${!who[@]}"; do before[$w]=$(cpu_ticks "${who[$w]}"); done
+busy_before=$(busy_ticks)
 burst=$(bench_run burst "$runs")
+busy=$(($(busy_ticks) - busy_before))
+cpu_line="CPU seconds during the burst: machine $(awk -v t="$busy" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}')"
+for w in operator siflet-a siflet-b kube-apiserver etcd; do
+  cpu_line+=", $w $(awk -v t="$(($(cpu_ticks "${who[$w]}") - before[$w]))" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}')"
+done
 burst_heap=$(heap_mib)
 $k delete sifruns --all >/dev/null
 bench_run objects "$objects" >/dev/null
@@ -112,5 +130,6 @@ echo
 echo "operator benchmark (2 siflets on this machine, image cached on both)"
 echo "  $burst"
 echo "  $lat"
+echo "  $cpu_line (the rest: conmon, crun, the client)"
 printf '  operator heap after GC: idle %s MiB, after the burst %s MiB, with %s SifRuns present %s MiB\n' \
   "$idle_heap" "$burst_heap" "$objects" "$objects_heap"

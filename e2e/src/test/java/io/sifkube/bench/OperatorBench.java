@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * Drives the operator through the API server for e2e/bench/operator-bench.sh and prints one line
- * per measurement.
+ * per measurement. SOURCE is a pull source, or {@code sifimage:NAME} for runs naming a SifImage.
  *
  * <ul>
  *   <li>{@code burst KUBECONFIG SOURCE N}: N SifRuns of {@code true} created at once; seconds until
@@ -45,7 +45,11 @@ public final class OperatorBench {
     SifRun r = new SifRun();
     r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("default").build());
     r.setSpec(new SifRunSpec());
-    r.getSpec().source = source;
+    if (source.startsWith("sifimage:")) {
+      r.getSpec().image = source.substring("sifimage:".length()); // a SifImage in "default"
+    } else {
+      r.getSpec().source = source;
+    }
     r.getSpec().args = args;
     r.getSpec().suspend = suspend ? true : null;
     return r;

@@ -49,6 +49,12 @@ public final class OperatorMain implements Callable<Integer> {
   Path tlsKey;
 
   @Option(
+      names = "--siflet-server-name",
+      description =
+          "the DNS name all siflet certificates carry (default: check each against its address)")
+  String sifletServerName;
+
+  @Option(
       names = "--namespace",
       defaultValue = "sifkube-system",
       description = "where the siflets' node Leases and the leader-election Lease live")
@@ -68,7 +74,7 @@ public final class OperatorMain implements Callable<Integer> {
             ? Config.fromKubeconfig(Files.readString(kubeconfig))
             : Config.autoConfigure(null);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    SifletClients siflets = new SifletClients(tlsCa, tlsCert, tlsKey);
+    SifletClients siflets = new SifletClients(tlsCa, tlsCert, tlsKey, sifletServerName);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HttpServer metricsServer = metricsListen == null ? null : serveMetrics(registry);
     Operator operator =
@@ -79,6 +85,9 @@ public final class OperatorMain implements Callable<Integer> {
                     .checkingCRDAndValidateLocalModel(false) // no CRD read rights needed
                     // JSON merge patches: server-side apply of status is beta on 1.20 servers.
                     .withUseSSAToPatchPrimaryResource(false)
+                    // Etcd revisions: lets JOSDK keep our own patched status over an older
+                    // informer copy, so a reconcile right after a patch sees what it wrote.
+                    .withParseResourceVersions(true)
                     .withLeaderElectionConfiguration(
                         new LeaderElectionConfiguration(
                             "sifkube-operator",

@@ -99,6 +99,7 @@ final class ContainerEventSource extends SimpleInboundEventSource<SifRun> {
   }
 
   private void open(String address) {
+    LOG.info("following container events of the siflet at {}", address);
     var observer = new Observer(address);
     // The stream has no deadline: it lives as long as the node answers.
     clients
@@ -124,6 +125,7 @@ final class ContainerEventSource extends SimpleInboundEventSource<SifRun> {
     String ns = c.getLabelsMap().get(RUN_NAMESPACE);
     String name = c.getLabelsMap().get(RUN_NAME);
     if (ns != null && name != null) {
+      LOG.debug("container {} of {}/{}: {}", c.getId(), ns, name, c.getState());
       propagateEvent(new ResourceID(name, ns));
     }
   }

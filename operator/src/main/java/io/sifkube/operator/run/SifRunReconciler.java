@@ -23,6 +23,7 @@ import io.sifkube.api.v1alpha1.SifRunStatus.Phase;
 import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.ContainerState;
 import io.sifkube.node.v1.ContainerStatus;
+import io.sifkube.operator.image.ImageRefs;
 import io.sifkube.operator.image.PullSecrets;
 import io.sifkube.operator.nodes.SifletClients;
 import java.time.Duration;
@@ -123,6 +124,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       if (s.node != null && !nodeReady(s.node)) {
         next = attemptFailed(run, -1, "NodeLost", "SifNode " + s.node + " is not Ready");
       }
+    } catch (Stale e) {
+      return UpdateControl.<SifRun>noUpdate(); // the newer version brings its own reconcile
     } catch (PullBackOff e) {
       next = Duration.ofSeconds(20);
     } catch (IllegalStateException e) {
@@ -275,6 +278,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     NodeCalls node = node(s.node);
     Optional<ContainerStatus> c = node.status(s.containerID);
     if (c.isEmpty()) {
+      if (!current(run)) {
+        throw new Stale(); // we removed it ourselves, after a status this copy does not show
+      }
       return attemptFailed(run, -1, "ContainerLost", "the node no longer knows the container");
     }
     if (c.get().getState() != ContainerState.CONTAINER_EXITED) {
@@ -410,7 +416,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (img == null || img.getSpec() == null) {
       throw new IllegalStateException("SifImage " + run.getSpec().image + " not found");
     }
-    return img.getSpec().source;
+    return ImageRefs.forRun(img);
   }
 
   /** The gRPC addresses of the Ready SifNodes: whose container events to follow. */
@@ -465,6 +471,25 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         || !Objects.equals(
             o.getStatus() == null ? null : o.getStatus().allocatable,
             n.getStatus() == null ? null : n.getStatus().allocatable);
+  }
+
+  /**
+   * Whether the API server's copy still shows this run's current container: a conclusion as grave
+   * as a lost container is not drawn from a cached copy that may be a patch behind.
+   */
+  private boolean current(SifRun run) {
+    SifRun now = client.resources(SifRun.class).inNamespace(ns(run)).withName(name(run)).get();
+    return now != null
+        && now.getStatus() != null
+        && Objects.equals(now.getStatus().containerID, run.getStatus().containerID)
+        && now.getStatus().phase == run.getStatus().phase;
+  }
+
+  /** The reconciled copy is older than the server's; nothing is to be decided from it. */
+  private static final class Stale extends RuntimeException {
+    Stale() {
+      super(null, null, false, false);
+    }
   }
 
   /** A pull failed for a reason retrying at once will not fix; its cause is in the status. */
