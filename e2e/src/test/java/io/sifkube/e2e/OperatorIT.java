@@ -338,6 +338,22 @@ class OperatorIT {
   }
 
   @Test
+  @Order(4)
+  void aRunAskingForADeviceNoNodeOffersStaysPending() throws Exception {
+    apply(
+        "wants-gpu", "  source: " + source + "\n  args: ['true']\n  devices: [nvidia.com/gpu=0]\n");
+    SifRun r =
+        awaitRun(
+            "wants-gpu",
+            x -> x.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Scheduled")),
+            "has a Scheduled condition");
+    assertThat(r.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pending);
+    assertThat(r.getStatus().message)
+        .isEqualTo("no Ready SifNode offers devices [nvidia.com/gpu=0]");
+    cluster.kubectl("admin", "delete", "sifrun", "wants-gpu", "--timeout=60s").ok();
+  }
+
+  @Test
   @Order(5)
   void anInvalidSpecFailsWithTheFieldNamed() throws Exception {
     apply("both", "  source: " + source + "\n  image: also-this\n");

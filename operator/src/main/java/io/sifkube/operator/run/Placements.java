@@ -21,7 +21,7 @@ import java.util.Map;
  */
 final class Placements {
 
-  private record Placement(String node, double cpu, double memory) {}
+  private record Placement(String node, double cpu, double memory, List<String> devices) {}
 
   private final Map<String, Placement> assumed = new HashMap<>();
 
@@ -33,7 +33,11 @@ final class Placements {
         Scheduler.choose(run.getSpec(), nodes, n -> load.getOrDefault(n, Scheduler.Load.NONE));
     d.node()
         .ifPresent(
-            n -> assumed.put(self, new Placement(n, cpu(run.getSpec()), memory(run.getSpec()))));
+            n ->
+                assumed.put(
+                    self,
+                    new Placement(
+                        n, cpu(run.getSpec()), memory(run.getSpec()), run.getSpec().devices)));
     return d;
   }
 
@@ -55,20 +59,24 @@ final class Placements {
       if (uid.equals(self) || assumed.containsKey(uid) || ended || st == null || st.node == null) {
         continue;
       }
-      add(out, st.node, cpu(r.getSpec()), memory(r.getSpec()));
+      add(out, st.node, cpu(r.getSpec()), memory(r.getSpec()), devices(r.getSpec()));
     }
     assumed.forEach(
         (uid, p) -> {
           if (!uid.equals(self)) {
-            add(out, p.node(), p.cpu(), p.memory());
+            add(out, p.node(), p.cpu(), p.memory(), p.devices());
           }
         });
     return out;
   }
 
-  private static void add(Map<String, Scheduler.Load> out, String node, double cpu, double mem) {
-    Scheduler.Load l = out.getOrDefault(node, Scheduler.Load.NONE);
-    out.put(node, new Scheduler.Load(l.runs() + 1, l.cpu() + cpu, l.memory() + mem));
+  private static void add(
+      Map<String, Scheduler.Load> out, String node, double cpu, double mem, List<String> dev) {
+    out.put(node, out.getOrDefault(node, Scheduler.Load.NONE).plus(cpu, mem, dev));
+  }
+
+  private static List<String> devices(SifRunSpec spec) {
+    return spec == null ? null : spec.devices;
   }
 
   private static double cpu(SifRunSpec spec) {

@@ -5,15 +5,18 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifRunSpec;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * Chooses a SifNode for a run: Ready, schedulable, matching {@code nodeName} or {@code
- * nodeSelector}, with the run's cpu and memory left in its allocatable, and the fewest active runs.
- * Pure: the caller passes the nodes and their load.
+ * nodeSelector}, with the run's cpu and memory left in its allocatable, offering every CDI device
+ * the run asks for with none of them held by another run, and the fewest active runs. Pure: the
+ * caller passes the nodes and their load.
  */
 public final class Scheduler {
 
@@ -28,9 +31,24 @@ public final class Scheduler {
    * @param runs how many
    * @param cpu cores their resources.cpu add up to
    * @param memory bytes their resources.memory add up to
+   * @param devices the CDI devices they hold (a device serves one run at a time, like a device
+   *     plugin's)
    */
-  public record Load(int runs, double cpu, double memory) {
-    public static final Load NONE = new Load(0, 0, 0);
+  public record Load(int runs, double cpu, double memory, Set<String> devices) {
+    public static final Load NONE = new Load(0, 0, 0, Set.of());
+
+    public Load(int runs, double cpu, double memory) {
+      this(runs, cpu, memory, Set.of());
+    }
+
+    /** This load plus one run of the given size. */
+    public Load plus(double cpu, double memory, List<String> devices) {
+      Set<String> d = new HashSet<>(this.devices);
+      if (devices != null) {
+        d.addAll(devices);
+      }
+      return new Load(runs + 1, this.cpu + cpu, this.memory + memory, Set.copyOf(d));
+    }
   }
 
   /**
@@ -73,6 +91,28 @@ public final class Scheduler {
     if (ready.isEmpty()) {
       return new Decision(
           Optional.empty(), "no Ready SifNode has " + describe(spec) + " allocatable left");
+    }
+    List<String> devices = spec.devices == null ? List.of() : spec.devices;
+    if (!devices.isEmpty()) {
+      List<SifNode> offering =
+          ready.stream()
+              .filter(n -> n.getStatus().devices != null)
+              .filter(n -> n.getStatus().devices.containsAll(devices))
+              .toList();
+      if (offering.isEmpty()) {
+        return new Decision(Optional.empty(), "no Ready SifNode offers devices " + devices);
+      }
+      ready =
+          offering.stream()
+              .filter(
+                  n ->
+                      devices.stream()
+                          .noneMatch(load.apply(n.getMetadata().getName()).devices()::contains))
+              .toList();
+      if (ready.isEmpty()) {
+        return new Decision(
+            Optional.empty(), "devices " + devices + " are held by other runs on every node");
+      }
     }
     String best =
         ready.stream()

@@ -106,4 +106,36 @@ class SchedulerTest {
     assertThat(ContainerConfigs.invalid(spec))
         .isEqualTo("spec.image and spec.source: exactly one must be set");
   }
+
+  @Test
+  void devicesMustBeOfferedAndFree() {
+    SifNode gpu = node("gpu", true, Map.of());
+    gpu.getStatus().devices = List.of("nvidia.com/gpu=0", "nvidia.com/gpu=1");
+    SifNode plain = node("plain", true, Map.of());
+    List<SifNode> nodes = List.of(gpu, plain);
+    SifRunSpec spec = new SifRunSpec();
+    spec.devices = List.of("nvidia.com/gpu=1");
+    assertThat(Scheduler.choose(spec, nodes, n -> Scheduler.Load.NONE).node()).contains("gpu");
+    // held by another run on that node
+    Scheduler.Load holding = Scheduler.Load.NONE.plus(0, 0, List.of("nvidia.com/gpu=1"));
+    Scheduler.Decision busy =
+        Scheduler.choose(spec, nodes, n -> n.equals("gpu") ? holding : Scheduler.Load.NONE);
+    assertThat(busy.node()).isEmpty();
+    assertThat(busy.why())
+        .isEqualTo("devices [nvidia.com/gpu=1] are held by other runs on every node");
+    spec.devices = List.of("nvidia.com/gpu=0");
+    assertThat(
+            Scheduler.choose(spec, nodes, n -> n.equals("gpu") ? holding : Scheduler.Load.NONE)
+                .node())
+        .contains("gpu");
+    spec.devices = List.of("amd.com/gpu=0");
+    assertThat(Scheduler.choose(spec, nodes, n -> Scheduler.Load.NONE).why())
+        .isEqualTo("no Ready SifNode offers devices [amd.com/gpu=0]");
+    // a run asking for no device goes to the least loaded node, devices or not
+    spec.devices = null;
+    assertThat(
+            Scheduler.choose(spec, nodes, n -> n.equals("gpu") ? holding : Scheduler.Load.NONE)
+                .node())
+        .contains("plain");
+  }
 }
