@@ -94,6 +94,7 @@ setsid "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
   --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
   --client-ca-file "$pki/ca.crt" --token-auth-file "$dir/tokens.csv" --anonymous-auth=false \
   --authorization-mode RBAC \
+  --allow-privileged=true \
   --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
   --service-account-issuer https://kubernetes.default.svc --service-cluster-ip-range 10.96.0.0/24 \
   >"$dir/kube-apiserver.log" 2>&1 &

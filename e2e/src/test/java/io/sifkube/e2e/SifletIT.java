@@ -478,6 +478,64 @@ class SifletIT {
     }
   }
 
+  /**
+   * A DaemonSet shares one serving certificate: with --siflet-server-name the operator checks the
+   * name it carries instead of the node address; without it, that certificate is refused.
+   */
+  @Test
+  void theOperatorAcceptsOneNamedCertificateForEveryNodeOnlyWhenToldItsName() throws Exception {
+    Path pki = Files.createDirectories(dir.resolve("pki-named"));
+    Launcher.exec(
+            List.of(
+                "sh",
+                "-c",
+                "set -e; cd "
+                    + pki
+                    + "; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+                    + " -keyout ca.key -out ca.crt -subj /CN=ca -days 2 2>/dev/null;"
+                    + " for n in server:DNS:siflet.sifkube.test client:DNS:operator; do"
+                    + " c=${n%%:*}; printf 'subjectAltName=%s' \"${n#*:}\" >$c.ext;"
+                    + " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout"
+                    + " $c.key -out $c.csr -subj /CN=$c 2>/dev/null; openssl x509 -req -in $c.csr"
+                    + " -CA ca.crt -CAkey ca.key -CAcreateserial -out $c.crt -days 2 -extfile"
+                    + " $c.ext 2>/dev/null; done"))
+        .ok();
+    Path d = Files.createDirectories(dir.resolve("tls-named"));
+    try (SifletDaemon s =
+        new SifletDaemon(
+                d,
+                "--listen",
+                "127.0.0.1:0",
+                "--tls-ca",
+                pki.resolve("ca.crt").toString(),
+                "--tls-cert",
+                pki.resolve("server.crt").toString(),
+                "--tls-key",
+                pki.resolve("server.key").toString())
+            .start()) {
+      String address = "127.0.0.1:" + s.tcpPort;
+      try (var named =
+          new io.sifkube.operator.nodes.SifletClients(
+              pki.resolve("ca.crt"),
+              pki.resolve("client.crt"),
+              pki.resolve("client.key"),
+              "siflet.sifkube.test")) {
+        assertThat(named.runtime(address, 20).version(VersionRequest.getDefaultInstance()))
+            .extracting(v -> v.getApiVersion())
+            .isEqualTo("v1");
+      }
+      try (var byAddress =
+          new io.sifkube.operator.nodes.SifletClients(
+              pki.resolve("ca.crt"), pki.resolve("client.crt"), pki.resolve("client.key"), null)) {
+        assertThatThrownBy(
+                () -> byAddress.runtime(address, 20).version(VersionRequest.getDefaultInstance()))
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+      }
+    }
+  }
+
   private static String version(SifletDaemon s, Path pki, String client) throws Exception {
     SslContextBuilder ssl =
         GrpcSslContexts.forClient().trustManager(pki.resolve("ca.crt").toFile());

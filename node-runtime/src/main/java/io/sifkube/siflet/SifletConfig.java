@@ -21,7 +21,8 @@ import java.util.Properties;
  * @param runtime "crun", "runc", or null to choose (crun where it can run)
  * @param imageDiskBudget bytes of images to keep before the least recently used go; 0: no limit
  * @param metricsListen HOST:PORT serving Prometheus metrics at /metrics, or null for none
- * @param kubeconfig where to register the node (a SifNode and its Lease), or null for no cluster
+ * @param kubeconfig where to register the node (a SifNode and its Lease), or null for no cluster;
+ *     {@value #IN_CLUSTER} for the pod's service account
  * @param nodeName the SifNode's name (default: the host name)
  * @param advertiseAddress HOST:PORT the operator dials (default: the listen address)
  * @param nodeLabels labels of the SifNode ({@code k=v,k2=v2})
@@ -44,6 +45,9 @@ public record SifletConfig(
     Map<String, String> nodeLabels,
     String leaseNamespace,
     int leaseSeconds) {
+
+  /** The kubeconfig value meaning "the service account of the pod siflet runs in". */
+  public static final String IN_CLUSTER = "in-cluster";
 
   /** The keys, in the order docs/siflet.md lists them. */
   public static final List<String> KEYS =
@@ -155,7 +159,7 @@ public record SifletConfig(
         runtime,
         budget,
         v.get("metrics-listen"),
-        path(v.get("kubeconfig")),
+        IN_CLUSTER.equals(v.get("kubeconfig")) ? Path.of(IN_CLUSTER) : path(v.get("kubeconfig")),
         v.get("node-name"),
         v.get("advertise-address"),
         Map.copyOf(labels),

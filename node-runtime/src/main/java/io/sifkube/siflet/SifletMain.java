@@ -188,7 +188,10 @@ public final class SifletMain implements Callable<Integer> {
     }
     KubernetesClient client =
         new KubernetesClientBuilder()
-            .withConfig(Config.fromKubeconfig(Files.readString(config.kubeconfig())))
+            .withConfig(
+                config.kubeconfig().toString().equals(SifletConfig.IN_CLUSTER)
+                    ? Config.autoConfigure(null)
+                    : Config.fromKubeconfig(Files.readString(config.kubeconfig())))
             .build();
     String name = config.nodeName() != null ? config.nodeName() : node.info().getHostname();
     NodeRegistration r =

@@ -19,14 +19,18 @@ import java.util.concurrent.TimeUnit;
 public final class SifletClients implements AutoCloseable {
 
   private final SslContext ssl;
+  private final String serverName;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
   /**
    * @param ca the CA that signed the siflets' (and our) certificates
    * @param cert our client certificate
    * @param key its PKCS#8 key
+   * @param serverName the name every siflet's certificate carries, or null to check each
+   *     certificate against the address dialled
    */
-  public SifletClients(Path ca, Path cert, Path key) throws IOException {
+  public SifletClients(Path ca, Path cert, Path key, String serverName) throws IOException {
+    this.serverName = serverName;
     this.ssl =
         GrpcSslContexts.forClient()
             .trustManager(ca.toFile())
@@ -39,10 +43,13 @@ public final class SifletClients implements AutoCloseable {
         address,
         a -> {
           int colon = a.lastIndexOf(':');
-          return NettyChannelBuilder.forAddress(
-                  a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
-              .sslContext(ssl)
-              .build();
+          NettyChannelBuilder b =
+              NettyChannelBuilder.forAddress(
+                      a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
+                  .sslContext(ssl);
+          // One certificate for a DaemonSet's every node: TLS checks the name it carries
+          // instead of each node's address (still only certificates the CA signed pass).
+          return serverName == null ? b.build() : b.overrideAuthority(serverName).build();
         });
   }
 

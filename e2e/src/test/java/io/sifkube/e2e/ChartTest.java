@@ -1,0 +1,183 @@
+package io.sifkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Helm chart through real Helm (helm-java): it lints, renders what a platform engineer expects
+ * (least-privilege RBAC equal to deploy/rbac.yaml, the CRDs of crds/, a non-root operator, a
+ * privileged node DaemonSet wired to its node), and its schema refuses bad values naming them.
+ */
+class ChartTest {
+
+  private static final Path CHART = Launcher.repoRoot().resolve("charts/sifkube");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private static List<JsonNode> render(UnaryOperator<TemplateCommand> values) throws Exception {
+    String out =
+        values
+            .apply(new Helm(CHART).template().withName("hpc").withNamespace("sifkube-system"))
+            .call();
+    List<JsonNode> docs = new ArrayList<>();
+    for (String doc : out.split("(?m)^---\\s*$")) {
+      JsonNode n = YAML.readTree(doc);
+      if (n != null && n.has("kind")) {
+        docs.add(n);
+      }
+    }
+    return docs;
+  }
+
+  private static JsonNode only(List<JsonNode> docs, String kind) {
+    List<JsonNode> k = docs.stream().filter(d -> d.get("kind").asText().equals(kind)).toList();
+    assertThat(k).as(kind).hasSize(1);
+    return k.get(0);
+  }
+
+  private static List<String> args(JsonNode workload) {
+    List<String> a = new ArrayList<>();
+    workload.at("/spec/template/spec/containers/0/args").forEach(x -> a.add(x.asText()));
+    return a;
+  }
+
+  @Test
+  void lintsCleanInStrictMode() {
+    LintResult r = new Helm(CHART).lint().strict().call();
+    assertThat(r.isFailed()).as("%s", r.getMessages()).isFalse();
+  }
+
+  @Test
+  void rendersTheOperatorNodeRuntimeAndTheirIdentities() throws Exception {
+    List<JsonNode> docs = render(t -> t);
+    assertThat(docs.stream().map(d -> d.get("kind").asText()).sorted())
+        .containsExactly(
+            "ClusterRole",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "ClusterRoleBinding",
+            "DaemonSet",
+            "Deployment",
+            "Service",
+            "ServiceAccount",
+            "ServiceAccount");
+    JsonNode op = only(docs, "Deployment");
+    assertThat(op.at("/spec/replicas").asInt()).isEqualTo(2);
+    assertThat(op.at("/spec/template/spec/serviceAccountName").asText())
+        .isEqualTo("hpc-sifkube-operator");
+    assertThat(op.at("/spec/template/spec/securityContext/runAsNonRoot").asBoolean()).isTrue();
+    assertThat(op.at("/spec/template/spec/containers/0/image").asText())
+        .isEqualTo("ghcr.io/sifkube/operator:0.1.0");
+    assertThat(args(op))
+        .contains(
+            "--namespace=sifkube-system",
+            "--tls-cert=/etc/sifkube/tls/tls.crt",
+            "--siflet-server-name=siflet.sifkube.internal");
+
+    JsonNode ds = only(docs, "DaemonSet");
+    JsonNode pod = ds.at("/spec/template/spec");
+    assertThat(pod.at("/hostNetwork").asBoolean()).isTrue();
+    assertThat(pod.at("/containers/0/securityContext/privileged").asBoolean()).isTrue();
+    assertThat(args(ds))
+        .contains(
+            "--kubeconfig=in-cluster",
+            "--node-name=$(NODE_NAME)",
+            "--advertise-address=$(HOST_IP):7443",
+            "--lease-namespace=sifkube-system",
+            "--runtime=crun");
+    assertThat(pod.at("/containers/0/env/0/valueFrom/fieldRef/fieldPath").asText())
+        .isEqualTo("spec.nodeName");
+    // the state dir is shared with the host both ways: mounts siflet makes must reach crun
+    assertThat(pod.at("/containers/0/volumeMounts/0/mountPropagation").asText())
+        .isEqualTo("Bidirectional");
+
+    for (JsonNode b : docs) {
+      if (b.get("kind").asText().equals("ClusterRoleBinding")) {
+        assertThat(b.at("/subjects/0/namespace").asText()).isEqualTo("sifkube-system");
+        assertThat(b.at("/subjects/0/name").asText()).isEqualTo(b.at("/roleRef/name").asText());
+      }
+    }
+  }
+
+  @Test
+  void clusterRolesGrantExactlyWhatDeployRbacGrants() throws Exception {
+    List<JsonNode> rendered =
+        render(t -> t).stream().filter(d -> d.get("kind").asText().equals("ClusterRole")).toList();
+    List<JsonNode> deploy = new ArrayList<>();
+    for (var p :
+        YAML.readValues(
+                YAML.getFactory()
+                    .createParser(Launcher.repoRoot().resolve("deploy/rbac.yaml").toFile()),
+                JsonNode.class)
+            .readAll()) {
+      deploy.add(p);
+    }
+    assertThat(rendered).hasSize(2);
+    for (JsonNode r : rendered) {
+      String component = r.at("/metadata/name").asText().replace("hpc-sifkube-", "");
+      JsonNode same =
+          deploy.stream()
+              .filter(d -> d.at("/metadata/name").asText().equals("sifkube-" + component))
+              .findFirst()
+              .orElseThrow();
+      assertThat(r.get("rules")).as(component).isEqualTo(same.get("rules"));
+    }
+  }
+
+  @Test
+  void chartCrdsAreTheGeneratedOnes() throws Exception {
+    Path crds = Launcher.repoRoot().resolve("crds");
+    List<Path> generated;
+    try (Stream<Path> s = Files.list(crds)) {
+      generated = s.filter(p -> p.toString().endsWith(".yml")).sorted().toList();
+    }
+    assertThat(generated).hasSize(3);
+    for (Path g : generated) {
+      assertThat(CHART.resolve("crds").resolve(g.getFileName()))
+          .as(
+              "charts/sifkube/crds/%s is stale: SIFKUBE_UPDATE_CRDS=1 mvn -pl crds test",
+              g.getFileName())
+          .hasSameTextualContentAs(g);
+    }
+  }
+
+  @Test
+  void valuesChangeWhatTheyShould() throws Exception {
+    List<JsonNode> docs =
+        render(
+            t ->
+                t.set("siflet.runtime", "runc")
+                    .set("siflet.imageDiskBudget", "50g")
+                    .set("operator.sifletServerName", "")
+                    .set("operator.replicas", 1));
+    assertThat(args(only(docs, "DaemonSet"))).contains("--runtime=runc", "--image-disk-budget=50g");
+    assertThat(only(docs, "Deployment").at("/spec/replicas").asInt()).isEqualTo(1);
+    assertThat(args(only(docs, "Deployment"))).noneMatch(a -> a.startsWith("--siflet-server-name"));
+  }
+
+  @Test
+  void badValuesAreRefusedNamingTheField() {
+    assertThatThrownBy(() -> render(t -> t.set("siflet.runtime", "docker")))
+        .hasMessageContaining("/siflet/runtime")
+        .hasMessageContaining("crun");
+    assertThatThrownBy(() -> render(t -> t.set("operator.replicas", 0)))
+        .hasMessageContaining("/operator/replicas");
+    assertThatThrownBy(() -> render(t -> t.set("siflet.stateDir", "var/lib")))
+        .hasMessageContaining("/siflet/stateDir");
+    assertThatThrownBy(() -> render(t -> t.set("siflet.imageDiskBudget", "50GB")))
+        .hasMessageContaining("/siflet/imageDiskBudget");
+  }
+}
