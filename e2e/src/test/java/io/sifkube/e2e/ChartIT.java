@@ -93,6 +93,7 @@ class ChartIT {
   @Test
   void theSifletsAccountMayKeepItsNodeAndNothingElse() throws Exception {
     assertThat(can("siflet", "create", "sifnodes")).isTrue();
+    assertThat(can("siflet", "patch", "sifnodes")).isTrue();
     assertThat(can("siflet", "patch", "sifnodes/status")).isTrue();
     assertThat(can("siflet", "update", "leases")).isTrue();
     assertThat(can("siflet", "get", "sifruns")).isFalse();

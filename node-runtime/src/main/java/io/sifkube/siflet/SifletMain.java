@@ -152,7 +152,16 @@ public final class SifletMain implements Callable<Integer> {
             new RuntimeApi(containers, images, node, metrics, LOG));
     CountDownLatch stopped = new CountDownLatch(1);
     SifletServer server = new SifletServer(config, services, metrics, LOG);
-    NodeRegistration registration = register(config, server, node, images);
+    NodeRegistration registration;
+    try {
+      registration = register(config, server, node, images);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      // One line, not a stack trace: the cluster refused or could not be reached.
+      LOG.accept("registering the node in the cluster failed: " + e.getMessage());
+      server.close();
+      containers.close();
+      return 1;
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -66,21 +66,31 @@ public final class NodeRegistration implements AutoCloseable {
     this.log = log;
   }
 
+  /** What this siflet reports about its node; written again when it turns Ready again. */
+  private volatile SifNodeStatus mine;
+
   /** Creates or updates the SifNode, then renews the Lease until closed. */
   public void start(VersionResponse version, NodeInfoResponse info) {
-    SifNode node = client.resources(SifNode.class).withName(name).get();
-    if (node == null) {
-      node = new SifNode();
-      node.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    SifNodeSpec spec = new SifNodeSpec();
+    spec.address = address;
+    if (client.resources(SifNode.class).withName(name).get() == null) {
+      SifNode node = new SifNode();
+      node.setMetadata(new ObjectMetaBuilder().withName(name).withLabels(labels).build());
+      node.setSpec(spec);
+      client.resource(node).create();
+    } else {
+      // A patch of what we own, not an update of what we read: the operator writes the same
+      // object (its Ready condition), and a read-modify-write would fail on its changes.
+      client
+          .resources(SifNode.class)
+          .withName(name)
+          .edit(
+              n -> {
+                n.getMetadata().setLabels(labels);
+                n.setSpec(spec);
+                return n;
+              });
     }
-    node.getMetadata().setLabels(labels);
-    node.setSpec(new SifNodeSpec());
-    node.getSpec().address = address;
-    node.setStatus(null);
-    node =
-        node.getMetadata().getResourceVersion() == null
-            ? client.resource(node).create()
-            : client.resource(node).update();
     SifNodeStatus s = new SifNodeStatus();
     s.sifletVersion = version.getSifletVersion();
     s.runtime = version.getRuntimeName();
@@ -93,9 +103,8 @@ public final class NodeRegistration implements AutoCloseable {
     s.capacity = capacity;
     s.allocatable = capacity;
     s.devices = info.getDevicesList();
-    s.images = images.get();
-    node.setStatus(s);
-    setReady(node);
+    mine = s;
+    writeReady(s);
     renew();
     long every = Math.max(1000, leaseSeconds * 1000L / 4);
     timer.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
@@ -107,8 +116,7 @@ public final class NodeRegistration implements AutoCloseable {
       renew();
       SifNode node = client.resources(SifNode.class).withName(name).get();
       if (node != null && !ready(node)) {
-        node.getStatus().images = images.get();
-        setReady(node);
+        writeReady(mine);
         log.accept("SifNode " + name + " is Ready again");
       }
     } catch (KubernetesClientException e) {
@@ -122,20 +130,27 @@ public final class NodeRegistration implements AutoCloseable {
             .anyMatch(c -> c.getType().equals("Ready") && "True".equals(c.getStatus()));
   }
 
-  private void setReady(SifNode node) {
-    node.getStatus().conditions.removeIf(c -> c.getType().equals("Ready"));
-    node.getStatus()
-        .conditions
-        .add(
-            new ConditionBuilder()
-                .withType("Ready")
-                .withStatus("True")
-                .withReason("SifletReady")
-                .withMessage("siflet is serving and renewing its lease")
-                .withLastTransitionTime(Instant.now().toString())
-                .withObservedGeneration(node.getMetadata().getGeneration())
-                .build());
-    client.resource(node).updateStatus();
+  /** Writes {@code status} with the current images and Ready=True, as a patch (see start). */
+  private void writeReady(SifNodeStatus status) {
+    status.images = images.get();
+    client
+        .resources(SifNode.class)
+        .withName(name)
+        .editStatus(
+            n -> {
+              status.conditions.removeIf(c -> c.getType().equals("Ready"));
+              status.conditions.add(
+                  new ConditionBuilder()
+                      .withType("Ready")
+                      .withStatus("True")
+                      .withReason("SifletReady")
+                      .withMessage("siflet is serving and renewing its lease")
+                      .withLastTransitionTime(Instant.now().toString())
+                      .withObservedGeneration(n.getMetadata().getGeneration())
+                      .build());
+              n.setStatus(status);
+              return n;
+            });
   }
 
   private void renew() {
