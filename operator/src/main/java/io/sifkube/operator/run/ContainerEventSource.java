@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * Follows the {@code GetContainerEvents} stream of every Ready node's siflet and reconciles a run
  * as soon as its container stops or goes, instead of polling each running container.
  *
- * <p>Only stop and delete events matter: creation and start are the operator's own doing. A stream
- * that breaks is reopened on the next look (every 2 s); on (re)opening, runs whose containers ended
- * meanwhile are reconciled from a {@code ListContainers} of the node, so an exit is never missed.
+ * <p>Only stops, and deletions of containers that had not stopped, matter: creation and start are
+ * the operator's own doing. A stream that breaks is reopened on the next look (every 2 s); on
+ * (re)opening, runs whose containers ended meanwhile are reconciled from a {@code ListContainers}
+ * of the node, so an exit is never missed.
  */
 final class ContainerEventSource extends SimpleInboundEventSource<SifRun> {
 
@@ -146,8 +147,13 @@ final class ContainerEventSource extends SimpleInboundEventSource<SifRun> {
 
     @Override
     public void onNext(ContainerEvent e) {
-      if (e.getType() == ContainerEventType.CONTAINER_STOPPED_EVENT
-          || e.getType() == ContainerEventType.CONTAINER_DELETED_EVENT) {
+      // A container deleted after it exited was already announced by its stop (and is usually
+      // deleted by the run's own reconcile); one deleted while it ran is news.
+      boolean stopped = e.getType() == ContainerEventType.CONTAINER_STOPPED_EVENT;
+      boolean deletedRunning =
+          e.getType() == ContainerEventType.CONTAINER_DELETED_EVENT
+              && e.getStatus().getState() != ContainerState.CONTAINER_EXITED;
+      if (stopped || deletedRunning) {
         propagate(e.getStatus());
       }
     }

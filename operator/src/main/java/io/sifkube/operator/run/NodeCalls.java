@@ -120,6 +120,13 @@ final class NodeCalls {
     rt.removeContainer(RemoveContainerRequest.newBuilder().setId(id).build());
   }
 
+  /** Removes the container (siflet kills it first if it still runs); gone is fine. */
+  void remove(String id) {
+    clients
+        .runtime(address, 60)
+        .removeContainer(RemoveContainerRequest.newBuilder().setId(id).build());
+  }
+
   static boolean unreachable(StatusRuntimeException e) {
     return e.getStatus().getCode() == Status.Code.UNAVAILABLE
         || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED;

@@ -291,7 +291,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     // An empty string would reach the API server as null, which the schema refuses: leave it out.
     String tail = node.tail(s.containerID);
     s.outputTail = tail.isEmpty() ? null : tail;
-    node.stopAndRemove(s.containerID, 0);
+    node.remove(s.containerID); // it has exited: nothing to stop
     if (code == 0) {
       finish(run, Phase.Succeeded, "Completed", "exited 0 on attempt " + s.attempts);
       return null;
