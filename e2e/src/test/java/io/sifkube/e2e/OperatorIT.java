@@ -280,15 +280,36 @@ class OperatorIT {
         .contains("operator_sdk_");
   }
 
+  /** examples/FILE with this test's registry in place of the quickstart's. */
+  private static String example(String file) throws Exception {
+    return Files.readString(Launcher.repoRoot().resolve("examples").resolve(file))
+        .replace("docker://127.0.0.1:15000/sifkube/hello:1", source);
+  }
+
   @Test
   @Order(2)
   void aFailingRunIsRetriedUpToItsBackoffLimit() throws Exception {
-    apply("fails", "  source: " + source + "\n  args: ['echo try; exit 3']\n  backoffLimit: 2\n");
-    SifRun r = awaitRun("fails", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
+    cluster.kubectlStdin(example("retry-backoff.yaml"), "apply").ok();
+    SifRun r = awaitRun("flaky", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
     assertThat(r.getStatus().attempts).isEqualTo(3);
     assertThat(r.getStatus().exitCode).isEqualTo(3);
     assertThat(r.getStatus().reason).isEqualTo("BackoffLimitExceeded");
-    assertThat(r.getStatus().outputTail).isEqualTo("try\n");
+    assertThat(r.getStatus().outputTail).isEqualTo("attempt\n");
+  }
+
+  @Test
+  @Order(2)
+  void everyExampleIsAcceptedByTheServer() throws Exception {
+    List<Path> files;
+    try (var s = Files.list(Launcher.repoRoot().resolve("examples"))) {
+      files = s.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertThat(files).hasSizeGreaterThanOrEqualTo(6);
+    for (Path f : files) {
+      Launcher.Result r =
+          cluster.kubectlStdin(example(f.getFileName().toString()), "apply", "--dry-run=server");
+      assertThat(r.status()).as("%s: %s", f.getFileName(), r.err()).isZero();
+    }
   }
 
   @Test
@@ -340,17 +361,16 @@ class OperatorIT {
   @Test
   @Order(4)
   void aRunAskingForADeviceNoNodeOffersStaysPending() throws Exception {
-    apply(
-        "wants-gpu", "  source: " + source + "\n  args: ['true']\n  devices: [nvidia.com/gpu=0]\n");
+    cluster.kubectlStdin(example("gpu-devices.yaml"), "apply").ok();
     SifRun r =
         awaitRun(
-            "wants-gpu",
+            "cuda-job",
             x -> x.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Scheduled")),
             "has a Scheduled condition");
     assertThat(r.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pending);
     assertThat(r.getStatus().message)
         .isEqualTo("no Ready SifNode offers devices [nvidia.com/gpu=0]");
-    cluster.kubectl("admin", "delete", "sifrun", "wants-gpu", "--timeout=60s").ok();
+    cluster.kubectl("admin", "delete", "sifrun", "cuda-job", "--timeout=60s").ok();
   }
 
   @Test

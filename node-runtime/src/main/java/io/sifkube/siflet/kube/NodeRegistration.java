@@ -7,6 +7,9 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifNodeSpec;
 import io.sifkube.api.v1alpha1.SifNodeStatus;
@@ -79,17 +82,15 @@ public final class NodeRegistration implements AutoCloseable {
       node.setSpec(spec);
       client.resource(node).create();
     } else {
-      // A patch of what we own, not an update of what we read: the operator writes the same
-      // object (its Ready condition), and a read-modify-write would fail on its changes.
+      // A merge patch of what we own, not an update of what we read: the operator writes the
+      // same object (its Ready condition), and a read-modify-write would fail on its changes.
+      SifNode patch = new SifNode();
+      patch.setMetadata(new ObjectMetaBuilder().withLabels(labels).build());
+      patch.setSpec(spec);
       client
           .resources(SifNode.class)
           .withName(name)
-          .edit(
-              n -> {
-                n.getMetadata().setLabels(labels);
-                n.setSpec(spec);
-                return n;
-              });
+          .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
     }
     SifNodeStatus s = new SifNodeStatus();
     s.sifletVersion = version.getSifletVersion();
@@ -133,24 +134,22 @@ public final class NodeRegistration implements AutoCloseable {
   /** Writes {@code status} with the current images and Ready=True, as a patch (see start). */
   private void writeReady(SifNodeStatus status) {
     status.images = images.get();
+    status.conditions.removeIf(c -> c.getType().equals("Ready"));
+    status.conditions.add(
+        new ConditionBuilder()
+            .withType("Ready")
+            .withStatus("True")
+            .withReason("SifletReady")
+            .withMessage("siflet is serving and renewing its lease")
+            .withLastTransitionTime(Instant.now().toString())
+            .build());
+    SifNode patch = new SifNode();
+    patch.setStatus(status);
     client
         .resources(SifNode.class)
         .withName(name)
-        .editStatus(
-            n -> {
-              status.conditions.removeIf(c -> c.getType().equals("Ready"));
-              status.conditions.add(
-                  new ConditionBuilder()
-                      .withType("Ready")
-                      .withStatus("True")
-                      .withReason("SifletReady")
-                      .withMessage("siflet is serving and renewing its lease")
-                      .withLastTransitionTime(Instant.now().toString())
-                      .withObservedGeneration(n.getMetadata().getGeneration())
-                      .build());
-              n.setStatus(status);
-              return n;
-            });
+        .subresource("status")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
   }
 
   private void renew() {
