@@ -53,8 +53,13 @@ final class NodeCalls {
     return digest;
   }
 
-  /** Creates (idempotently: the ID names the attempt) and starts the container. */
-  void createAndStart(String id, ContainerConfig config, Map<String, String> labels) {
+  /**
+   * Creates (idempotently: the ID names the attempt) and starts the container.
+   *
+   * @return true when the container already existed and has already exited (an earlier reconcile of
+   *     this attempt started it, and its exit event may have come and gone)
+   */
+  boolean createAndStart(String id, ContainerConfig config, Map<String, String> labels) {
     var rt = clients.runtime(address, 120);
     var created =
         rt.createContainer(
@@ -65,7 +70,9 @@ final class NodeCalls {
                 .build());
     if (created.getStatus().getState() == io.sifkube.node.v1.ContainerState.CONTAINER_CREATED) {
       rt.startContainer(StartContainerRequest.newBuilder().setId(id).build());
+      return false;
     }
+    return created.getStatus().getState() == io.sifkube.node.v1.ContainerState.CONTAINER_EXITED;
   }
 
   /** The container's status, or empty when the node does not know it. */

@@ -125,7 +125,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         next = attemptFailed(run, -1, "NodeLost", "SifNode " + s.node + " is not Ready");
       }
     } catch (Stale e) {
-      return UpdateControl.<SifRun>noUpdate(); // the newer version brings its own reconcile
+      // Look again shortly, from the newer copy (status-only changes bring no event).
+      return UpdateControl.<SifRun>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
     } catch (PullBackOff e) {
       next = Duration.ofSeconds(20);
     } catch (IllegalStateException e) {
@@ -206,8 +207,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       }
     }
     if (s.phase == Phase.Scheduled || s.phase == Phase.Pulling) {
-      launch(run);
-      return FALLBACK;
+      // A reconcile working from a copy a patch behind may find its attempt already run to the
+      // end: look at it now rather than wait for an exit event that has come and gone.
+      return launch(run) ? watch(run) : FALLBACK;
     }
     return watch(run);
   }
@@ -232,7 +234,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     return true;
   }
 
-  private void launch(SifRun run) {
+  /** Pulls, creates and starts the attempt; true when its container had already exited. */
+  private boolean launch(SifRun run) {
     SifRunStatus s = run.getStatus();
     NodeCalls node = node(s.node);
     s.phase = Phase.Pulling;
@@ -251,18 +254,22 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     int attempt = (s.attempts == null ? 0 : s.attempts) + 1;
     String id = containerId(run, attempt);
-    node.createAndStart(
-        id,
-        ContainerConfigs.of(run.getSpec(), digest),
-        Map.of(
-            ContainerEventSource.RUN_NAMESPACE,
-            ns(run),
-            ContainerEventSource.RUN_NAME,
-            name(run),
-            "sifkube.io/run-uid",
-            run.getMetadata().getUid(),
-            "sifkube.io/attempt",
-            Integer.toString(attempt)));
+    if (!notYetLaunched(run)) {
+      throw new Stale(); // another reconcile launched this attempt (or more) already
+    }
+    boolean exited =
+        node.createAndStart(
+            id,
+            ContainerConfigs.of(run.getSpec(), digest),
+            Map.of(
+                ContainerEventSource.RUN_NAMESPACE,
+                ns(run),
+                ContainerEventSource.RUN_NAME,
+                name(run),
+                "sifkube.io/run-uid",
+                run.getMetadata().getUid(),
+                "sifkube.io/attempt",
+                Integer.toString(attempt)));
     s.attempts = attempt;
     s.containerID = id;
     s.phase = Phase.Running;
@@ -271,6 +278,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (s.startTime == null) {
       s.startTime = Instant.now().toString();
     }
+    return exited;
   }
 
   private Duration watch(SifRun run) {
@@ -483,6 +491,28 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         && now.getStatus() != null
         && Objects.equals(now.getStatus().containerID, run.getStatus().containerID)
         && now.getStatus().phase == run.getStatus().phase;
+  }
+
+  /**
+   * Whether the API server's copy agrees that this attempt is still to be started: a container must
+   * not be created from a copy a patch behind, or a finished attempt whose container was already
+   * removed would run again.
+   */
+  private boolean notYetLaunched(SifRun run) {
+    SifRun now = client.resources(SifRun.class).inNamespace(ns(run)).withName(name(run)).get();
+    if (now == null) {
+      return false;
+    }
+    SifRunStatus st = now.getStatus();
+    if (st == null) {
+      return true;
+    }
+    boolean waiting =
+        st.phase == null
+            || st.phase == Phase.Pending
+            || st.phase == Phase.Scheduled
+            || st.phase == Phase.Pulling;
+    return waiting && Objects.equals(st.attempts, run.getStatus().attempts);
   }
 
   /** The reconciled copy is older than the server's; nothing is to be decided from it. */
