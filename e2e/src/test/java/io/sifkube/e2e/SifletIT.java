@@ -453,19 +453,7 @@ class SifletIT {
                     + " $ca.crt -CAkey $ca.key -CAcreateserial -out $n.crt -days 2 -extfile san.ext"
                     + " 2>/dev/null; done"))
         .ok();
-    Path d = Files.createDirectories(dir.resolve("tls"));
-    try (SifletDaemon s =
-        new SifletDaemon(
-                d,
-                "--listen",
-                "127.0.0.1:0",
-                "--tls-ca",
-                pki.resolve("ca.crt").toString(),
-                "--tls-cert",
-                pki.resolve("server.crt").toString(),
-                "--tls-key",
-                pki.resolve("server.key").toString())
-            .start()) {
+    try (SifletDaemon s = tlsDaemon("tls", pki)) {
       assertThat(s.tcpPort).isPositive();
       assertThat(version(s, pki, "client")).isEqualTo("v1");
       for (String bad : new String[] {null, "stranger"}) {
@@ -500,19 +488,7 @@ class SifletIT {
                     + " -CA ca.crt -CAkey ca.key -CAcreateserial -out $c.crt -days 2 -extfile"
                     + " $c.ext 2>/dev/null; done"))
         .ok();
-    Path d = Files.createDirectories(dir.resolve("tls-named"));
-    try (SifletDaemon s =
-        new SifletDaemon(
-                d,
-                "--listen",
-                "127.0.0.1:0",
-                "--tls-ca",
-                pki.resolve("ca.crt").toString(),
-                "--tls-cert",
-                pki.resolve("server.crt").toString(),
-                "--tls-key",
-                pki.resolve("server.key").toString())
-            .start()) {
+    try (SifletDaemon s = tlsDaemon("tls-named", pki)) {
       String address = "127.0.0.1:" + s.tcpPort;
       try (var named =
           new io.sifkube.operator.nodes.SifletClients(
@@ -534,6 +510,21 @@ class SifletIT {
                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
       }
     }
+  }
+
+  /** A siflet on TCP with mutual TLS: server.crt/key of {@code pki}, clients of its ca.crt. */
+  private static SifletDaemon tlsDaemon(String name, Path pki) throws Exception {
+    return new SifletDaemon(
+            Files.createDirectories(dir.resolve(name)),
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-ca",
+            pki.resolve("ca.crt").toString(),
+            "--tls-cert",
+            pki.resolve("server.crt").toString(),
+            "--tls-key",
+            pki.resolve("server.key").toString())
+        .start();
   }
 
   private static String version(SifletDaemon s, Path pki, String client) throws Exception {

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,10 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private final RunEvents events;
   private final RunMetrics metrics;
   private final Placements placements = new Placements();
+
+  /** The highest attempt of each run this process has started, until the run is deleted. */
+  private final Map<String, Integer> launched = new ConcurrentHashMap<>();
+
   private IndexerResourceCache<SifRun> runs;
   private InformerEventSource<SifNode, SifRun> nodes;
   private InformerEventSource<SifImage, SifRun> images;
@@ -254,8 +259,10 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     int attempt = (s.attempts == null ? 0 : s.attempts) + 1;
     String id = containerId(run, attempt);
-    if (!notYetLaunched(run)) {
-      throw new Stale(); // another reconcile launched this attempt (or more) already
+    // A copy a patch behind would start an attempt this process already started (and perhaps
+    // already finished and removed, so that the idempotent create would run it again).
+    if (launched.getOrDefault(run.getMetadata().getUid(), 0) >= attempt) {
+      throw new Stale();
     }
     boolean exited =
         node.createAndStart(
@@ -270,6 +277,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
                 run.getMetadata().getUid(),
                 "sifkube.io/attempt",
                 Integer.toString(attempt)));
+    launched.put(run.getMetadata().getUid(), attempt);
     s.attempts = attempt;
     s.containerID = id;
     s.phase = Phase.Running;
@@ -370,6 +378,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   @Override
   public DeleteControl cleanup(SifRun run, Context<SifRun> context) {
     placements.forget(run.getMetadata().getUid());
+    launched.remove(run.getMetadata().getUid());
     SifRunStatus s = run.getStatus();
     if (s == null || s.node == null || s.containerID == null) {
       return DeleteControl.defaultDelete();
@@ -491,28 +500,6 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         && now.getStatus() != null
         && Objects.equals(now.getStatus().containerID, run.getStatus().containerID)
         && now.getStatus().phase == run.getStatus().phase;
-  }
-
-  /**
-   * Whether the API server's copy agrees that this attempt is still to be started: a container must
-   * not be created from a copy a patch behind, or a finished attempt whose container was already
-   * removed would run again.
-   */
-  private boolean notYetLaunched(SifRun run) {
-    SifRun now = client.resources(SifRun.class).inNamespace(ns(run)).withName(name(run)).get();
-    if (now == null) {
-      return false;
-    }
-    SifRunStatus st = now.getStatus();
-    if (st == null) {
-      return true;
-    }
-    boolean waiting =
-        st.phase == null
-            || st.phase == Phase.Pending
-            || st.phase == Phase.Scheduled
-            || st.phase == Phase.Pulling;
-    return waiting && Objects.equals(st.attempts, run.getStatus().attempts);
   }
 
   /** The reconciled copy is older than the server's; nothing is to be decided from it. */
