@@ -58,18 +58,7 @@ class ChartIT {
   @Test
   void theReleaseIsDeployedWithItsCrdsServed() throws Exception {
     assertThat(release.getStatus()).isEqualTo("deployed");
-    for (String crd : new String[] {"sifruns", "sifimages", "sifnodes"}) {
-      cluster
-          .kubectl(
-              "admin",
-              "wait",
-              "--for",
-              "condition=established",
-              "--timeout",
-              "60s",
-              "crd/" + crd + ".sifkube.io")
-          .ok();
-    }
+    cluster.awaitCrds();
     assertThat(cluster.kubectl("admin", "-n", "sifkube-system", "get", "deploy,ds,sa").ok().out())
         .contains("deployment.apps/sifkube-operator")
         .contains("daemonset.apps/sifkube-siflet")

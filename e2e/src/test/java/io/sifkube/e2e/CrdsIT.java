@@ -8,7 +8,6 @@ import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.api.v1alpha1.SifRunSpec;
 import io.sifkube.api.v1alpha1.SifRunStatus;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,26 +26,7 @@ class CrdsIT {
   @BeforeAll
   static void setUp() throws Exception {
     cluster = KubeCluster.up(dir.resolve("cluster"), "nobody");
-    Path crds = Launcher.repoRoot().resolve("crds");
-    for (String f :
-        List.of(
-            "sifimages.sifkube.io-v1.yml",
-            "sifruns.sifkube.io-v1.yml",
-            "sifnodes.sifkube.io-v1.yml")) {
-      cluster.kubectl("admin", "apply", "-f", crds.resolve(f).toString()).ok();
-    }
-    cluster
-        .kubectl(
-            "admin",
-            "wait",
-            "--for",
-            "condition=established",
-            "--timeout",
-            "60s",
-            "crd/sifimages.sifkube.io",
-            "crd/sifruns.sifkube.io",
-            "crd/sifnodes.sifkube.io")
-        .ok();
+    cluster.installCrds();
   }
 
   @AfterAll

@@ -73,6 +73,27 @@ final class KubeCluster implements AutoCloseable {
     return kubectl("admin", a.toArray(String[]::new));
   }
 
+  /** The CRDs of {@code crds/}: the generated files, in the order they may be applied. */
+  static final List<String> CRDS =
+      List.of("sifimages.sifkube.io", "sifruns.sifkube.io", "sifnodes.sifkube.io");
+
+  /** Applies the committed CRDs of {@code crds/} and waits until the server serves them. */
+  void installCrds() throws Exception {
+    for (String crd : CRDS) {
+      Path f = Launcher.repoRoot().resolve("crds").resolve(crd + "-v1.yml");
+      kubectl("admin", "apply", "-f", f.toString()).ok();
+    }
+    awaitCrds();
+  }
+
+  /** Waits until the server serves Sifkube's CRDs (condition Established). */
+  void awaitCrds() throws Exception {
+    List<String> args =
+        new ArrayList<>(List.of("wait", "--for", "condition=established", "--timeout", "60s"));
+    CRDS.forEach(c -> args.add("crd/" + c));
+    kubectl("admin", args.toArray(String[]::new)).ok();
+  }
+
   @Override
   public void close() throws Exception {
     Launcher.exec(

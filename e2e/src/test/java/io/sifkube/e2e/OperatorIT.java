@@ -41,30 +41,14 @@ class OperatorIT {
   static void setUp() throws Exception {
     assertThat(Launcher.isRoot()).as("siflet runs containers as root").isTrue();
     Launcher.letCrunRun();
-    Path pki = Files.createDirectories(dir.resolve("pki"));
-    Launcher.exec(
-            List.of(
-                "sh",
-                "-c",
-                "set -e; cd "
-                    + pki
-                    + "; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-                    + " -keyout ca.key -out ca.crt -subj /CN=sifkube-ca -days 2 2>/dev/null;"
-                    + " printf 'subjectAltName=IP:127.0.0.1' >san.ext;"
-                    + " for n in siflet operator; do openssl req -newkey ec -pkeyopt"
-                    + " ec_paramgen_curve:P-256 -nodes -keyout $n.key -out $n.csr -subj /CN=$n"
-                    + " 2>/dev/null; openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key"
-                    + " -CAcreateserial -out $n.crt -days 2 -extfile san.ext 2>/dev/null; done"))
-        .ok();
+    Path pki =
+        new TestPki(dir.resolve("pki"))
+            .ca("ca")
+            .cert("siflet", "ca", "IP:127.0.0.1")
+            .cert("operator", "ca", "IP:127.0.0.1")
+            .dir();
     cluster = KubeCluster.up(dir.resolve("cluster"), "sifkube-operator", "siflet-a", "siflet-b");
-    Path crds = Launcher.repoRoot().resolve("crds");
-    for (String f :
-        List.of(
-            "sifimages.sifkube.io-v1.yml",
-            "sifruns.sifkube.io-v1.yml",
-            "sifnodes.sifkube.io-v1.yml")) {
-      cluster.kubectl("admin", "apply", "-f", crds.resolve(f).toString()).ok();
-    }
+    cluster.installCrds();
     cluster
         .kubectl("admin", "apply", "-f", Launcher.repoRoot().resolve("deploy/rbac.yaml").toString())
         .ok();
@@ -87,16 +71,6 @@ class OperatorIT {
             "--clusterrole=sifkube-siflet",
             "--user=siflet-a",
             "--user=siflet-b")
-        .ok();
-    cluster
-        .kubectl(
-            "admin",
-            "wait",
-            "--for",
-            "condition=established",
-            "--timeout",
-            "60s",
-            "crd/sifruns.sifkube.io")
         .ok();
 
     registry = RegistryHarness.start(Files.createDirectories(dir.resolve("registry")));

@@ -436,23 +436,14 @@ class SifletIT {
 
   @Test
   void mutualTlsRefusesClientsWithoutACertificateOfTheCa() throws Exception {
-    Path pki = Files.createDirectories(dir.resolve("pki"));
-    Launcher.exec(
-            List.of(
-                "sh",
-                "-c",
-                "set -e; cd "
-                    + pki
-                    + "; for ca in ca other; do openssl req -x509 -newkey ec -pkeyopt"
-                    + " ec_paramgen_curve:P-256 -nodes -keyout $ca.key -out $ca.crt -subj /CN=$ca"
-                    + " -days 2 2>/dev/null; done;"
-                    + " for c in server:ca client:ca stranger:other; do n=${c%:*}; ca=${c#*:};"
-                    + " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout"
-                    + " $n.key -out $n.csr -subj /CN=$n 2>/dev/null; printf"
-                    + " 'subjectAltName=IP:127.0.0.1' >san.ext; openssl x509 -req -in $n.csr -CA"
-                    + " $ca.crt -CAkey $ca.key -CAcreateserial -out $n.crt -days 2 -extfile san.ext"
-                    + " 2>/dev/null; done"))
-        .ok();
+    Path pki =
+        new TestPki(dir.resolve("pki"))
+            .ca("ca")
+            .ca("other")
+            .cert("server", "ca", "IP:127.0.0.1")
+            .cert("client", "ca", "IP:127.0.0.1")
+            .cert("stranger", "other", "IP:127.0.0.1")
+            .dir();
     try (SifletDaemon s = tlsDaemon("tls", pki)) {
       assertThat(s.tcpPort).isPositive();
       assertThat(version(s, pki, "client")).isEqualTo("v1");
@@ -472,22 +463,12 @@ class SifletIT {
    */
   @Test
   void theOperatorAcceptsOneNamedCertificateForEveryNodeOnlyWhenToldItsName() throws Exception {
-    Path pki = Files.createDirectories(dir.resolve("pki-named"));
-    Launcher.exec(
-            List.of(
-                "sh",
-                "-c",
-                "set -e; cd "
-                    + pki
-                    + "; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-                    + " -keyout ca.key -out ca.crt -subj /CN=ca -days 2 2>/dev/null;"
-                    + " for n in server:DNS:siflet.sifkube.test client:DNS:operator; do"
-                    + " c=${n%%:*}; printf 'subjectAltName=%s' \"${n#*:}\" >$c.ext;"
-                    + " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout"
-                    + " $c.key -out $c.csr -subj /CN=$c 2>/dev/null; openssl x509 -req -in $c.csr"
-                    + " -CA ca.crt -CAkey ca.key -CAcreateserial -out $c.crt -days 2 -extfile"
-                    + " $c.ext 2>/dev/null; done"))
-        .ok();
+    Path pki =
+        new TestPki(dir.resolve("pki-named"))
+            .ca("ca")
+            .cert("server", "ca", "DNS:siflet.sifkube.test")
+            .cert("client", "ca", "DNS:operator")
+            .dir();
     try (SifletDaemon s = tlsDaemon("tls-named", pki)) {
       String address = "127.0.0.1:" + s.tcpPort;
       try (var named =
