@@ -209,6 +209,17 @@ class OperatorIT {
     }
   }
 
+  /** Waits until the run has a Scheduled condition, and checks that it is still Pending. */
+  private static SifRun awaitUnscheduled(String name) throws Exception {
+    SifRun r =
+        awaitRun(
+            name,
+            x -> x.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Scheduled")),
+            "has a Scheduled condition");
+    assertThat(r.getStatus().phase).as(name).isEqualTo(SifRunStatus.Phase.Pending);
+    return r;
+  }
+
   private static int containersOf(SifletDaemon node, String runUid) {
     return node.runtime()
         .listContainers(
@@ -303,12 +314,7 @@ class OperatorIT {
   void aRunNoNodeMatchesStaysPendingAndSaysWhy() throws Exception {
     apply(
         "nowhere", "  source: " + source + "\n  args: ['true']\n  nodeSelector: {zone: nowhere}\n");
-    SifRun r =
-        awaitRun(
-            "nowhere",
-            x -> x.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Scheduled")),
-            "has a Scheduled condition");
-    assertThat(r.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pending);
+    SifRun r = awaitUnscheduled("nowhere");
     assertThat(r.getStatus().conditions)
         .anyMatch(
             c ->
@@ -322,12 +328,7 @@ class OperatorIT {
   @Order(4)
   void aRunThatFitsNoNodesAllocatableStaysPending() throws Exception {
     apply("toobig", "  source: " + source + "\n  args: ['true']\n  resources: {cpu: '1000'}\n");
-    SifRun r =
-        awaitRun(
-            "toobig",
-            x -> x.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Scheduled")),
-            "has a Scheduled condition");
-    assertThat(r.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pending);
+    SifRun r = awaitUnscheduled("toobig");
     assertThat(r.getStatus().message).isEqualTo("no Ready SifNode has cpu 1000 allocatable left");
     cluster.kubectl("admin", "delete", "sifrun", "toobig", "--timeout=60s").ok();
   }
@@ -336,12 +337,7 @@ class OperatorIT {
   @Order(4)
   void aRunAskingForADeviceNoNodeOffersStaysPending() throws Exception {
     cluster.kubectlStdin(example("gpu-devices.yaml"), "apply").ok();
-    SifRun r =
-        awaitRun(
-            "cuda-job",
-            x -> x.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Scheduled")),
-            "has a Scheduled condition");
-    assertThat(r.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pending);
+    SifRun r = awaitUnscheduled("cuda-job");
     assertThat(r.getStatus().message)
         .isEqualTo("no Ready SifNode offers devices [nvidia.com/gpu=0]");
     cluster.kubectl("admin", "delete", "sifrun", "cuda-job", "--timeout=60s").ok();

@@ -12,14 +12,11 @@ import io.sifkube.api.v1alpha1.SifImageStatus.CacheState;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.Image;
-import io.sifkube.node.v1.PullImageEvent;
-import io.sifkube.node.v1.PullImageRequest;
 import io.sifkube.operator.nodes.SifletClients;
 import io.sifkube.operator.run.Conditions;
 import io.sifkube.operator.run.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -80,7 +77,7 @@ public final class SifImageReconciler implements Reconciler<SifImage> {
         continue;
       }
       try {
-        Image pulled = pull(n.getSpec().address, img.getSpec().source, auth);
+        Image pulled = siflets.pull(n.getSpec().address, img.getSpec().source, auth);
         s.manifestDigest = pulled.getManifestDigest();
         s.size = pulled.getSize();
         s.entrypoint = pulled.getConfig().getEntrypointList();
@@ -134,24 +131,6 @@ public final class SifImageReconciler implements Reconciler<SifImage> {
               return sel.entrySet().stream().allMatch(e -> e.getValue().equals(l.get(e.getKey())));
             })
         .toList();
-  }
-
-  private Image pull(String address, String source, AuthConfig auth) {
-    Iterator<PullImageEvent> events =
-        siflets
-            .images(address, 1800)
-            .pullImage(PullImageRequest.newBuilder().setSource(source).setAuth(auth).build());
-    Image img = null;
-    while (events.hasNext()) {
-      PullImageEvent e = events.next();
-      if (e.hasImage()) {
-        img = e.getImage();
-      }
-    }
-    if (img == null) {
-      throw new IllegalStateException("siflet at " + address + " ended the pull without an image");
-    }
-    return img;
   }
 
   private static CacheState state(SifImageStatus s, String node) {

@@ -4,10 +4,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.sifkube.node.v1.AuthConfig;
+import io.sifkube.node.v1.Image;
+import io.sifkube.node.v1.PullImageEvent;
+import io.sifkube.node.v1.PullImageRequest;
 import io.sifkube.node.v1.grpc.ImageServiceApi;
 import io.sifkube.node.v1.grpc.RuntimeServiceApi;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +71,27 @@ public final class SifletClients implements AutoCloseable {
   /** The image service of the siflet at {@code address}, calls bounded by {@code seconds}. */
   public ImageServiceApi.Client images(String address, long seconds) {
     return new ImageServiceApi.Client(channel(address)).withDeadline(seconds, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Pulls {@code source} on the siflet at {@code address} (cached there by digest), following its
+   * progress stream to the end; returns the image it reports.
+   */
+  public Image pull(String address, String source, AuthConfig auth) {
+    Iterator<PullImageEvent> events =
+        images(address, 1800)
+            .pullImage(PullImageRequest.newBuilder().setSource(source).setAuth(auth).build());
+    Image img = null;
+    while (events.hasNext()) {
+      PullImageEvent e = events.next();
+      if (e.hasImage()) {
+        img = e.getImage();
+      }
+    }
+    if (img == null) {
+      throw new IllegalStateException("siflet at " + address + " ended the pull without an image");
+    }
+    return img;
   }
 
   @Override

@@ -9,8 +9,6 @@ import io.sifkube.node.v1.ContainerStatus;
 import io.sifkube.node.v1.ContainerStatusRequest;
 import io.sifkube.node.v1.CreateContainerRequest;
 import io.sifkube.node.v1.LogEntry;
-import io.sifkube.node.v1.PullImageEvent;
-import io.sifkube.node.v1.PullImageRequest;
 import io.sifkube.node.v1.RemoveContainerRequest;
 import io.sifkube.node.v1.StartContainerRequest;
 import io.sifkube.node.v1.StopContainerRequest;
@@ -36,21 +34,7 @@ final class NodeCalls {
 
   /** Pulls {@code source} on the node; returns the manifest digest. */
   String pull(String source, AuthConfig auth) {
-    Iterator<PullImageEvent> events =
-        clients
-            .images(address, 1800)
-            .pullImage(PullImageRequest.newBuilder().setSource(source).setAuth(auth).build());
-    String digest = null;
-    while (events.hasNext()) {
-      PullImageEvent e = events.next();
-      if (e.hasImage()) {
-        digest = e.getImage().getManifestDigest();
-      }
-    }
-    if (digest == null) {
-      throw new IllegalStateException("siflet at " + address + " ended the pull without an image");
-    }
-    return digest;
+    return clients.pull(address, source, auth).getManifestDigest();
   }
 
   /**
