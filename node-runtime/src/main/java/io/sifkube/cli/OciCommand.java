@@ -39,7 +39,7 @@ final class OciCommand {
     requireRoot();
     try {
       return new OciLifecycle(
-          OciRuntime.choose(runtime, Info::warn),
+          OciRuntime.choose(runtime, Info::warn).sealed(Info::line),
           new KernelMounter("1".equals(System.getenv("SIFKUBE_SQUASHFUSE")), Info::line),
           Info::line);
     } catch (ContainerException e) {

@@ -61,7 +61,9 @@ class RunCommand implements Callable<Integer> {
     try {
       Caller caller = Caller.current();
       Path state = caller.stateRoot();
-      OciRuntime rt = OciRuntime.choose(options.runtime, Info::warn, state.resolve("runtime"));
+      OciRuntime rt =
+          OciRuntime.choose(options.runtime, Info::warn, state.resolve("runtime"))
+              .sealed(Info::line);
       Optional<UserNamespace> userns =
           caller.userNamespace(options.fakeroot, rt.name().equals("runc"));
       if (options.fakeroot && opts.user() == null) {

@@ -1,5 +1,6 @@
 package io.sifkube.runtime;
 
+import io.sifkube.sys.SealedExecutable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import java.util.function.Function;
  * when crun would refuse this host — and its state directory.
  *
  * @param name "crun" or "runc"
- * @param binary the executable
+ * @param binary the executable (the installed one, or a sealed copy of it: {@link #sealed})
  * @param root the runtime's state directory ({@code --root})
  */
 public record OciRuntime(String name, Path binary, Path root) {
@@ -56,6 +57,22 @@ public record OciRuntime(String name, Path binary, Path root) {
       throw new ContainerException("runc is not installed (apt-get install runc)");
     }
     return new OciRuntime("runc", runc.get(), stateRoot.resolve("runc"));
+  }
+
+  /**
+   * This runtime run from a sealed in-memory copy of its binary, made once for this process, so
+   * that each invocation need not protect the host binary by copying or bind-mounting itself and
+   * executing again (see {@link SealedExecutable}). Where no copy can be made, {@code note} hears
+   * why and the installed binary is used as before.
+   */
+  public OciRuntime sealed(Consumer<String> note) {
+    try {
+      return new OciRuntime(name, SealedExecutable.of(binary), root);
+    } catch (IOException e) {
+      note.accept(
+          "running " + name + " from " + binary + " (no sealed copy: " + e.getMessage() + ")");
+      return this;
+    }
   }
 
   /**

@@ -136,7 +136,8 @@ public final class SifletMain implements Callable<Integer> {
   }
 
   private int serve(SifletConfig config) throws Exception {
-    OciRuntime rt = OciRuntime.choose(config.runtime(), LOG, config.stateDir().resolve("runtime"));
+    OciRuntime rt =
+        OciRuntime.choose(config.runtime(), LOG, config.stateDir().resolve("runtime")).sealed(LOG);
     Containers containers =
         new Containers(config.stateDir(), new ConmonBackend(config.stateDir(), rt, LOG), LOG);
     ImageStore images =

@@ -42,5 +42,18 @@ interface LibC extends Library {
 
   int umount2(String target, int flags) throws LastErrorException;
 
+  int MFD_CLOEXEC = 1;
+  int MFD_ALLOW_SEALING = 2;
+  int F_ADD_SEALS = 1033;
+  int F_GET_SEALS = 1034;
+  int F_SEAL_SEAL = 1;
+  int F_SEAL_SHRINK = 2;
+  int F_SEAL_GROW = 4;
+  int F_SEAL_WRITE = 8;
+
+  int memfd_create(String name, int flags) throws LastErrorException;
+
+  int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
   String strerror(int errno);
 }

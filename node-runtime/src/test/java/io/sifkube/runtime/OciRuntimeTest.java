@@ -35,4 +35,16 @@ class OciRuntimeTest {
         List.of(V1, "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw");
     assertThat(OciRuntime.crunHostProblem(hybridEmpty, p -> "")).isEmpty();
   }
+
+  @Test
+  void withoutASealedCopyTheInstalledBinaryIsUsedAndTheReasonNoted() {
+    OciRuntime rt = new OciRuntime("crun", Path.of("/nonexistent/crun"), Path.of("/run/x"));
+    List<String> notes = new java.util.ArrayList<>();
+    assertThat(rt.sealed(notes::add)).isSameAs(rt);
+    assertThat(notes)
+        .singleElement()
+        .asString()
+        .contains("/nonexistent/crun")
+        .contains("no sealed copy");
+  }
 }

@@ -65,4 +65,20 @@ class SyscallsIT {
         .hasMessageContaining("open " + tmp.resolve("missing"))
         .hasMessageContaining("No such file or directory");
   }
+
+  @Test
+  void aSealedCopyRunsFromMemoryAndCannotBeWritten() throws Exception {
+    Path readlink = Path.of("/usr/bin/readlink");
+    Path copy = SealedExecutable.of(readlink);
+    assertThat(SealedExecutable.of(readlink)).as("one copy per binary").isEqualTo(copy);
+    assertThat(copy.toString()).startsWith("/proc/" + ProcessHandle.current().pid() + "/fd/");
+    assertThat(SealedExecutable.isSealed(copy)).isTrue();
+    assertThat(SealedExecutable.isSealed(readlink)).isFalse();
+    // What the runtimes check: the running program is the memfd, not the file on disk.
+    assertThat(run(copy.toString(), "/proc/self/exe")).startsWith("/memfd:sealed:readlink");
+    assertThatThrownBy(() -> Files.write(copy, new byte[] {0}, StandardOpenOption.APPEND))
+        .isInstanceOf(java.io.IOException.class);
+    assertThatThrownBy(() -> SealedExecutable.of(tmp.resolve("missing")))
+        .hasMessageContaining(tmp.resolve("missing").toString());
+  }
 }
