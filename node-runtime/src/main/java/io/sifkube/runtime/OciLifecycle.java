@@ -185,7 +185,7 @@ public final class OciLifecycle {
   public JsonNode state(String id) throws IOException {
     String json = runtimeVerb(id, "state", id);
     var node = (ObjectNode) new ObjectMapper().readTree(json);
-    Path exit = root.resolve(id).resolve("exits").resolve(id);
+    Path exit = exitFile(id);
     if (Files.exists(exit)) {
       node.put("exitCode", Integer.parseInt(Files.readString(exit).trim()));
     }
@@ -263,7 +263,7 @@ public final class OciLifecycle {
   public int run(Path bundle, String id, Consumer<String> out) throws IOException {
     create(bundle, id);
     start(id);
-    Path exit = root.resolve(id).resolve("exits").resolve(id);
+    Path exit = exitFile(id);
     Path log = root.resolve(id).resolve("container.log");
     long shown = 0;
     while (true) {
@@ -278,9 +278,18 @@ public final class OciLifecycle {
     }
   }
 
+  /** The directory where conmon writes the exit file of container {@code id}. */
+  public Path exitDir(String id) {
+    return root.resolve(id).resolve("exits");
+  }
+
+  private Path exitFile(String id) {
+    return exitDir(id).resolve(id);
+  }
+
   /** The exit code conmon recorded, once the container has ended. */
   public Optional<Integer> exitCode(String id) throws IOException {
-    Path exit = root.resolve(id).resolve("exits").resolve(id);
+    Path exit = exitFile(id);
     if (!Files.exists(exit)) {
       return Optional.empty();
     }
@@ -290,7 +299,7 @@ public final class OciLifecycle {
 
   /** When conmon recorded the exit. */
   public Optional<Instant> exitTime(String id) throws IOException {
-    Path exit = root.resolve(id).resolve("exits").resolve(id);
+    Path exit = exitFile(id);
     return Files.exists(exit)
         ? Optional.of(Files.getLastModifiedTime(exit).toInstant())
         : Optional.empty();

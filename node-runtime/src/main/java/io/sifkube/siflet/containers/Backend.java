@@ -52,6 +52,22 @@ public interface Backend {
   OciLifecycle.ExecResult exec(String id, List<String> command, long timeoutSeconds)
       throws IOException;
 
+  /**
+   * Watches for the exit of container {@code id} (created, or adopted after a restart), so that
+   * {@link #awaitExitSignal} wakes when it ends. The watch ends with {@link #release} or {@link
+   * #delete}.
+   */
+  default void watch(String id) throws IOException {}
+
+  /**
+   * Waits until a watched container may have exited, or {@code millis} passed. A wake-up is a hint,
+   * not a promise: the caller checks {@link #exitCode}. This default sleeps a little, so callers
+   * poll.
+   */
+  default void awaitExitSignal(long millis) throws InterruptedException {
+    Thread.sleep(Math.min(millis, 10));
+  }
+
   /** IDs of containers the host holds something of (monitor state or bundle). */
   Set<String> leftovers() throws IOException;
 }

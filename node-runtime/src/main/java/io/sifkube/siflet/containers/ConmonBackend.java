@@ -27,6 +27,7 @@ public final class ConmonBackend implements Backend {
   private final OciLifecycle lifecycle;
   private final Path bundles;
   private final Path monitors;
+  private final ExitSignals exits = new ExitSignals();
 
   public ConmonBackend(Path stateDir, OciRuntime runtime, Consumer<String> info) {
     this.bundles = stateDir.resolve("bundles");
@@ -48,6 +49,16 @@ public final class ConmonBackend implements Backend {
       lifecycle.release(id, bundle(id));
       throw e;
     }
+  }
+
+  @Override
+  public void watch(String id) throws IOException {
+    exits.watch(id, lifecycle.exitDir(id));
+  }
+
+  @Override
+  public void awaitExitSignal(long millis) throws InterruptedException {
+    exits.await(millis);
   }
 
   @Override
@@ -87,11 +98,13 @@ public final class ConmonBackend implements Backend {
 
   @Override
   public void release(String id) throws IOException {
+    exits.unwatch(id);
     lifecycle.release(id, bundle(id));
   }
 
   @Override
   public void delete(String id) throws IOException {
+    exits.unwatch(id);
     if (lifecycle.exitCode(id).isEmpty() && Files.isDirectory(monitors.resolve(id))) {
       try {
         lifecycle.delete(id); // still there: stop it and drop the runtime's record

@@ -14,8 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -24,12 +22,16 @@ import java.util.stream.Stream;
  * siflet's containers with CRI's semantics: a client-chosen ID names one container for good
  * (creating it again returns it), stop and remove are idempotent, and every state change is
  * recorded in {@code records/ID.json} before it is announced, so a restarted siflet rebuilds the
- * same view ({@link #recover}). Exits are noticed by polling the monitors' exit files; the mounts
- * of an ended container are released at once, its log and exit code stay until removal.
+ * same view ({@link #recover}). Exits are noticed when the backend signals that a monitor wrote an
+ * exit file (and by a slow scan, in case a signal was lost); the mounts of an ended container are
+ * released at once, its log and exit code stay until removal.
  */
 public final class Containers implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** How often every live container is checked even without an exit signal. */
+  private static final long SCAN_MILLIS = 1000;
 
   /** A state change, as {@link #subscribe} listeners hear it. */
   public record Event(String type, ContainerRecord record) {
@@ -45,13 +47,7 @@ public final class Containers implements AutoCloseable {
   private final Map<String, ContainerRecord> byId = new ConcurrentHashMap<>();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
   private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
-  private final ScheduledExecutorService watcher =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "exit-watcher");
-            t.setDaemon(true);
-            return t;
-          });
+  private final Thread watcher = new Thread(this::watchExits, "exit-watcher");
 
   public Containers(Path stateDir, Backend backend, Consumer<String> log) {
     this.records = stateDir.resolve("records");
@@ -61,8 +57,19 @@ public final class Containers implements AutoCloseable {
 
   /** Starts noticing exits. */
   public void startWatching() {
-    // A stat per live container every 10 ms: exits are seen within that, cheaply.
-    watcher.scheduleWithFixedDelay(this::pollExits, 10, 10, TimeUnit.MILLISECONDS);
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
+  private void watchExits() {
+    while (!Thread.currentThread().isInterrupted()) {
+      try {
+        backend.awaitExitSignal(SCAN_MILLIS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      pollExits();
+    }
   }
 
   private Object lock(String id) {
@@ -95,6 +102,7 @@ public final class Containers implements AutoCloseable {
         Files.deleteIfExists(recordFile(id));
         throw e;
       }
+      watch(id);
       r = r.withState(ContainerRecord.CREATED);
       put(r, Event.CREATED);
       return new Created(r, true);
@@ -224,6 +232,15 @@ public final class Containers implements AutoCloseable {
     listeners.remove(listener);
   }
 
+  private void watch(String id) {
+    try {
+      backend.watch(id);
+    } catch (IOException e) {
+      // the slow scan still sees its exit
+      log.accept("watching container " + id + " for its exit: " + e.getMessage());
+    }
+  }
+
   private ContainerRecord require(String id) throws SifletException {
     ContainerRecord r = byId.get(id);
     if (r == null) {
@@ -351,12 +368,13 @@ public final class Containers implements AutoCloseable {
     } else if (!backend.monitorAlive(id)) {
       finish(id, ContainerRecord.UNKNOWN, -1, "Lost", "its monitor ended without an exit record");
     } else {
+      watch(id);
       log.accept("adopted container " + id + " (" + r.state().toLowerCase() + ")");
     }
   }
 
   @Override
   public void close() {
-    watcher.shutdownNow();
+    watcher.interrupt();
   }
 }
