@@ -29,8 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Times Create + Start + wait for exit + Remove of {@code /bin/true} over gRPC on siflet's Unix
  * socket: sequential p50/p99, then throughput with several concurrent clients. The exit is awaited
- * through GetContainerEvents, as the operator does. Prints one line per measurement for
- * e2e/bench/siflet-bench.sh.
+ * through GetContainerEvents, as the operator does. Both JVMs are warmed first with {@code
+ * -Dwarmup=N} cycles (default 200): a node daemon serves thousands of cycles, and before the JIT
+ * has compiled its paths most of its CPU goes to the compiler, which is start-up, not the cost of a
+ * cycle. With {@code -Dsiflet.pid=PID}, siflet's own CPU time per sequential cycle is printed too.
+ * Prints one line per measurement for e2e/bench/siflet-bench.sh.
  *
  * <p>Usage: SifletBench SOCKET IMAGE RUNS CLIENTS...
  */
@@ -71,19 +74,27 @@ public final class SifletBench {
           public void onCompleted() {}
         });
     Thread.sleep(300);
-    for (int i = 0; i < 5; i++) {
+    int warmup = Integer.getInteger("warmup", 200);
+    for (int i = 0; i < warmup; i++) {
       once(rt, image); // warm-up: JIT, page cache
     }
+    long pid = Long.getLong("siflet.pid", 0);
+    long cpu0 = cpuMillis(pid);
     long[] ms = new long[runs];
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
       once(rt, image);
       ms[i] = System.nanoTime() - t0;
     }
+    long cpu = cpuMillis(pid) - cpu0;
     Arrays.sort(ms);
     System.out.printf(
-        "sequential p50_ms=%.1f p99_ms=%.1f runs=%d%n",
-        ms[runs / 2] / 1e6, ms[Math.min(runs - 1, (int) Math.ceil(runs * 0.99) - 1)] / 1e6, runs);
+        "sequential p50_ms=%.1f p99_ms=%.1f runs=%d warmup=%d siflet_cpu_ms_per_cycle=%s%n",
+        ms[runs / 2] / 1e6,
+        ms[Math.min(runs - 1, (int) Math.ceil(runs * 0.99) - 1)] / 1e6,
+        runs,
+        warmup,
+        pid > 0 ? String.format("%.1f", (double) cpu / runs) : "-");
     for (int a = 3; a < args.length; a++) {
       int clients = Integer.parseInt(args[a]);
       ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -111,6 +122,17 @@ public final class SifletBench {
     }
     ch.shutdownNow();
     group.shutdownGracefully();
+  }
+
+  /** utime + stime of process {@code pid} (not its children) in ms; 0 without a pid. */
+  private static long cpuMillis(long pid) throws java.io.IOException {
+    if (pid <= 0) {
+      return 0;
+    }
+    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of stat(5)
+    return ticks * 10; // USER_HZ is 100 on Linux
   }
 
   private static void once(RuntimeServiceApi.Client rt, String image) throws Exception {

@@ -33,6 +33,7 @@ import io.sifkube.node.v1.StartContainerRequest;
 import io.sifkube.node.v1.StopContainerRequest;
 import io.sifkube.node.v1.VersionRequest;
 import io.sifkube.node.v1.grpc.RuntimeServiceApi;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -139,11 +140,20 @@ class SifletIT {
     }
   }
 
-  /** Nothing of the daemon's containers is left: mounts, loop devices, monitors, bundles. */
+  /**
+   * Nothing of the daemon's containers is left: mounts, loop devices, monitors, bundles. The
+   * images' shared layer mounts may stay (ready for the next container), one loop device each.
+   */
   static void assertNothingLeft(SifletDaemon d) throws Exception {
     String state = d.stateDir.toString();
-    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(state + "/");
-    assertThat(Launcher.exec(List.of("losetup", "-a")).ok().out()).doesNotContain(state + "/");
+    List<String> mounts = ourMounts(d);
+    assertThat(mounts)
+        .as("only shared layers")
+        .allMatch(l -> l.contains(" " + d.stateDir.resolve("layers") + "/"))
+        .allMatch(l -> l.contains(" - squashfs "));
+    assertThat(Launcher.exec(List.of("losetup", "-a")).ok().out().lines())
+        .filteredOn(l -> l.contains(state + "/"))
+        .hasSize(mounts.size());
     assertThat(Launcher.exec(List.of("pgrep", "-f", "conmon.*" + state)).out()).isEmpty();
     for (String sub : List.of("bundles", "containers", "records")) {
       Path p = d.stateDir.resolve(sub);
@@ -152,6 +162,50 @@ class SifletIT {
           assertThat(s).as(sub).isEmpty();
         }
       }
+    }
+  }
+
+  /** The lines of mountinfo naming something under the daemon's state directory. */
+  static List<String> ourMounts(SifletDaemon d) throws IOException {
+    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+        .filter(l -> l.contains(d.stateDir + "/"))
+        .toList();
+  }
+
+  /** How many squashfs layers of the daemon are mounted. */
+  static long layerMounts(SifletDaemon d) throws IOException {
+    return ourMounts(d).stream().filter(l -> l.contains(" - squashfs ")).count();
+  }
+
+  @Test
+  void containersOfAnImageShareOneLayerMountWhichGoesWithTheImage() throws Exception {
+    try (SifletDaemon s =
+        new SifletDaemon(Files.createDirectories(dir.resolve("shared"))).start()) {
+      String img = pull(s, source);
+      RuntimeServiceApi.Client rt = s.runtime();
+      for (String id : List.of("rank-0", "rank-1", "rank-2")) {
+        rt.createContainer(container(id, img, SLEEPER).build());
+        start(rt, id);
+      }
+      assertThat(layerMounts(s)).as("three containers, one layer mount").isEqualTo(1);
+      assertThat(ourMounts(s)).filteredOn(l -> l.contains(" - overlay ")).hasSize(3);
+
+      // A restart adopts the mount: a new container uses it, no second one is made.
+      s.kill9();
+      s.start();
+      rt = s.runtime();
+      rt.createContainer(container("rank-3", img, "exit 0").build());
+      start(rt, "rank-3");
+      assertThat(awaitExit(rt, "rank-3").getExitCode()).isZero();
+      assertThat(layerMounts(s)).isEqualTo(1);
+
+      removeAll(s);
+      assertThat(layerMounts(s)).as("kept for the next container of the image").isEqualTo(1);
+      s.images().removeImage(RemoveImageRequest.newBuilder().setImage(img).build());
+      assertThat(ourMounts(s)).isEmpty();
+      assertThat(Launcher.exec(List.of("losetup", "-a")).ok().out())
+          .doesNotContain(s.stateDir + "/");
+      assertNothingLeft(s);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.sifkube.cli;
 
+import io.sifkube.runtime.Executables;
 import io.sifkube.sif.SifException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +40,7 @@ public final class Sifctl {
   static final int EXIT_USAGE = 2;
 
   public static void main(String[] args) {
+    Executables.preferVfork();
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

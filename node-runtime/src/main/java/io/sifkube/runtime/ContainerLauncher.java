@@ -43,6 +43,7 @@ public final class ContainerLauncher {
 
   private static final int MAX_ID_FILE = 1 << 20;
   private static final String MOUNTS_FILE = ".mounts";
+  private static final String SHARED_FILE = ".layers";
 
   private final Mounter mounter;
   private final OciRuntime runtime;
@@ -78,7 +79,7 @@ public final class ContainerLauncher {
     Deque<Path> mounted = new ArrayDeque<>();
     try {
       Files.writeString(dir.resolve("pid"), Long.toString(ProcessHandle.current().pid()));
-      mounted = prepareBundle(sif, image, opts, overlays, dir, t);
+      mounted = prepareBundle(sif, image, opts, overlays, dir, null, t);
       int status = new RuntimeProcess(runtime, id, dir).runForeground();
       t.mark(runtime.name() + " run");
       return status;
@@ -92,22 +93,36 @@ public final class ContainerLauncher {
   /**
    * Mounts the image into {@code bundle} ({@code layers/N}, {@code overlays/N}, the {@code
    * overlay/} tmpfs, {@code rootfs/}) and writes {@code config.json}. The mount points are also
-   * listed in {@code bundle/.mounts}, so that a later process can release them. On failure
-   * everything mounted so far is released again.
+   * listed in {@code bundle/.mounts}, so that a later process can release them. With {@code
+   * shared}, the image's layers come from there instead of {@code layers/N}, and the directories
+   * used are listed in {@code bundle/.layers}. On failure everything mounted so far is released
+   * again (layers taken from {@code shared} are the caller's to release).
    *
    * @return the mount points, last mounted first
    */
   Deque<Path> prepareBundle(
-      Path sif, Image image, RunOptions opts, List<OverlaySource> overlays, Path dir, Timings t)
+      Path sif,
+      Image image,
+      RunOptions opts,
+      List<OverlaySource> overlays,
+      Path dir,
+      LayerSource shared,
+      Timings t)
       throws IOException {
     Deque<Path> mounted = new ArrayDeque<>();
     try {
       List<Path> lowers = new ArrayList<>();
       for (int i = 0; i < image.layers().size(); i++) {
-        Path l = Files.createDirectories(dir.resolve("layers/" + i));
         long[] at = image.layers().get(i);
-        mounter.squashfs(sif, at[0], at[1], l);
-        remember(dir, mounted, l);
+        Path l;
+        if (shared == null) {
+          l = Files.createDirectories(dir.resolve("layers/" + i));
+          mounter.squashfs(sif, at[0], at[1], l);
+          remember(dir, mounted, l);
+        } else {
+          l = shared.lower(sif, at[0], at[1], dir);
+          append(dir.resolve(SHARED_FILE), l);
+        }
         lowers.add(0, l); // overlayfs wants the top layer first
       }
       Path upper = null;
@@ -181,11 +196,20 @@ public final class ContainerLauncher {
   /** Records a mount point, in memory and in {@code dir/.mounts}. */
   private static void remember(Path dir, Deque<Path> mounted, Path target) throws IOException {
     mounted.push(target);
-    Files.writeString(
-        dir.resolve(MOUNTS_FILE),
-        target + "\n",
-        StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND);
+    append(dir.resolve(MOUNTS_FILE), target);
+  }
+
+  private static void append(Path file, Path line) throws IOException {
+    Files.writeString(file, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  /** The shared layer directories {@code bundle} uses (from {@code bundle/.layers}). */
+  public static List<Path> sharedLayers(Path bundle) throws IOException {
+    Path f = bundle.resolve(SHARED_FILE);
+    if (!Files.exists(f)) {
+      return List.of();
+    }
+    return Files.readAllLines(f).stream().filter(l -> !l.isBlank()).map(Path::of).toList();
   }
 
   /** The mount points listed in {@code dir/.mounts}, last mounted first. */

@@ -9,6 +9,19 @@ public final class Executables {
 
   private Executables() {}
 
+  /**
+   * Makes this JVM start child processes with vfork(2) + exec, unless the user chose otherwise
+   * ({@code -Djdk.lang.Process.launchMechanism}). The JDK 17 default on Linux starts a helper
+   * program that then executes the real one: two execs per process. siflet runs conmon and the
+   * runtime several times per container, and that second exec was about a millisecond each here.
+   * Call it first thing in {@code main}, before any process is started.
+   */
+  public static void preferVfork() {
+    if (System.getProperty("jdk.lang.Process.launchMechanism") == null) {
+      System.setProperty("jdk.lang.Process.launchMechanism", "VFORK");
+    }
+  }
+
   /** The executable {@code tool} on PATH, if any. */
   public static Optional<Path> find(String tool) {
     for (String dir :

@@ -56,6 +56,14 @@ public final class OciLifecycle {
 
   /** As {@link #mount(Path, Path)}, with {@code config.json} made for {@code opts}. */
   public void mount(Path sif, Path bundle, RunOptions opts) throws IOException {
+    mount(sif, bundle, opts, null);
+  }
+
+  /**
+   * As {@link #mount(Path, Path, RunOptions)}, with the image's layers taken from {@code shared}
+   * (null: mounted in the bundle).
+   */
+  public void mount(Path sif, Path bundle, RunOptions opts, LayerSource shared) throws IOException {
     if (Files.exists(bundle.resolve("config.json"))) {
       throw new ContainerException(bundle + " already holds a bundle (config.json exists)");
     }
@@ -64,7 +72,7 @@ public final class OciLifecycle {
     ContainerLauncher.Image image = launcher.readImage(sif);
     ContainerLauncher.preflight(image, opts);
     List<OverlaySource> overlays = OverlaySource.parse(opts.extras().overlays());
-    launcher.prepareBundle(sif, image, opts, overlays, bundle, new Timings());
+    launcher.prepareBundle(sif, image, opts, overlays, bundle, shared, new Timings());
   }
 
   /** Unmounts a bundle made by {@link #mount} and removes what mount created. */

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.BindableService;
+import io.sifkube.runtime.Executables;
 import io.sifkube.runtime.OciRuntime;
 import io.sifkube.siflet.api.ImageApi;
 import io.sifkube.siflet.api.NodeFacts;
@@ -108,6 +109,7 @@ public final class SifletMain implements Callable<Integer> {
       m -> System.err.println(Instant.now() + " siflet: " + m);
 
   public static void main(String[] args) {
+    Executables.preferVfork();
     System.exit(new CommandLine(new SifletMain()).execute(args));
   }
 
@@ -138,11 +140,14 @@ public final class SifletMain implements Callable<Integer> {
   private int serve(SifletConfig config) throws Exception {
     OciRuntime rt =
         OciRuntime.choose(config.runtime(), LOG, config.stateDir().resolve("runtime")).sealed(LOG);
-    Containers containers =
-        new Containers(config.stateDir(), new ConmonBackend(config.stateDir(), rt, LOG), LOG);
+    ConmonBackend backend = new ConmonBackend(config.stateDir(), rt, LOG);
+    Containers containers = new Containers(config.stateDir(), backend, LOG);
     ImageStore images =
         new ImageStore(
-            config.stateDir(), config.imageDiskBudget(), d -> containers.uses(d.toString()));
+            config.stateDir(),
+            config.imageDiskBudget(),
+            d -> containers.uses(d.toString()),
+            backend::forgetImage);
     containers.recover();
     containers.startWatching();
     Metrics metrics = new Metrics(containers::list);

@@ -68,6 +68,15 @@ public interface Backend {
     Thread.sleep(Math.min(millis, 10));
   }
 
+  /** Rebuilds what the backend shares between containers after a restart, before any recovery. */
+  default void recover() throws IOException {}
+
+  /** The image file {@code sif} is about to be deleted: let go of what holds it open. */
+  default void forgetImage(Path sif) {}
+
+  /** siflet is stopping: let go of what no container needs (running containers keep theirs). */
+  default void stop() {}
+
   /** IDs of containers the host holds something of (monitor state or bundle). */
   Set<String> leftovers() throws IOException;
 }

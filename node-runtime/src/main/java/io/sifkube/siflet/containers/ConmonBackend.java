@@ -14,13 +14,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * The real backend: bundles under {@code stateDir/bundles/ID} (the image mounted in place, as
- * {@code sifctl run} does) and containers under conmon with their monitor state, log and exit file
- * in {@code stateDir/containers/ID}, so that they outlive siflet.
+ * The real backend: bundles under {@code stateDir/bundles/ID} (an overlay on the image's layers,
+ * which are mounted in place once per image and shared: {@link SharedLayers}) and containers under
+ * conmon with their monitor state, log and exit file in {@code stateDir/containers/ID}, so that
+ * they outlive siflet.
  */
 public final class ConmonBackend implements Backend {
 
@@ -28,11 +32,24 @@ public final class ConmonBackend implements Backend {
   private final Path bundles;
   private final Path monitors;
   private final ExitSignals exits = new ExitSignals();
+  private final SharedLayers layers;
+  private final ScheduledExecutorService sweeper;
 
   public ConmonBackend(Path stateDir, OciRuntime runtime, Consumer<String> info) {
     this.bundles = stateDir.resolve("bundles");
     this.monitors = stateDir.resolve("containers");
-    this.lifecycle = new OciLifecycle(runtime, new KernelMounter(info), monitors, info);
+    KernelMounter mounter = new KernelMounter(info);
+    this.lifecycle = new OciLifecycle(runtime, mounter, monitors, info);
+    this.layers = new SharedLayers(stateDir.resolve("layers"), mounter, info);
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "layer-sweeper");
+              t.setDaemon(true);
+              return t;
+            });
+    sweeper.scheduleWithFixedDelay(
+        () -> layers.sweepIdle(System.currentTimeMillis()), 1, 1, TimeUnit.MINUTES);
   }
 
   private Path bundle(String id) {
@@ -42,11 +59,16 @@ public final class ConmonBackend implements Backend {
   @Override
   public void create(String id, Path sif, RunOptions opts) throws IOException {
     Files.createDirectories(monitors);
-    lifecycle.mount(sif, bundle(id), opts);
+    try {
+      lifecycle.mount(sif, bundle(id), opts, layers);
+    } catch (IOException | RuntimeException e) {
+      layers.release(bundle(id));
+      throw e;
+    }
     try {
       lifecycle.create(bundle(id), id, false);
     } catch (IOException | RuntimeException e) {
-      lifecycle.release(id, bundle(id));
+      release(id);
       throw e;
     }
   }
@@ -99,7 +121,11 @@ public final class ConmonBackend implements Backend {
   @Override
   public void release(String id) throws IOException {
     exits.unwatch(id);
-    lifecycle.release(id, bundle(id));
+    try {
+      lifecycle.release(id, bundle(id));
+    } finally {
+      layers.release(bundle(id));
+    }
   }
 
   @Override
@@ -118,6 +144,23 @@ public final class ConmonBackend implements Backend {
     // An ended container was released when its exit was seen: only files are left.
     ContainerLauncher.deleteTree(bundle(id));
     ContainerLauncher.deleteTree(monitors.resolve(id));
+    layers.release(bundle(id));
+  }
+
+  @Override
+  public void recover() throws IOException {
+    layers.recover(bundles);
+  }
+
+  @Override
+  public void forgetImage(Path sif) {
+    layers.forget(sif);
+  }
+
+  @Override
+  public void stop() {
+    sweeper.shutdownNow();
+    layers.unmountUnused();
   }
 
   @Override

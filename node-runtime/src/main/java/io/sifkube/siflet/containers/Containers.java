@@ -326,6 +326,7 @@ public final class Containers implements AutoCloseable {
    * containers that have no record.
    */
   public void recover() throws IOException {
+    backend.recover();
     if (Files.isDirectory(records)) {
       try (Stream<Path> s = Files.list(records)) {
         for (Path f : s.filter(p -> p.toString().endsWith(".json")).toList()) {
@@ -376,5 +377,6 @@ public final class Containers implements AutoCloseable {
   @Override
   public void close() {
     watcher.interrupt();
+    backend.stop();
   }
 }

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -47,6 +48,7 @@ public final class ImageStore {
   private final Path indexFile;
   private final long budgetBytes;
   private final Predicate<Digest> inUse;
+  private final Consumer<Path> beforeDelete;
   private final Map<Digest, Entry> index = new TreeMap<>(Comparator.comparing(Digest::toString));
 
   /** What siflet knows of one cached image besides its file. */
@@ -68,12 +70,16 @@ public final class ImageStore {
    * @param stateDir siflet's state directory; the cache is {@code stateDir/cache}
    * @param budgetBytes most bytes of images to keep; 0 for no limit
    * @param inUse whether a container uses an image
+   * @param beforeDelete hears of each image file about to be deleted (to unmount what holds it)
    */
-  public ImageStore(Path stateDir, long budgetBytes, Predicate<Digest> inUse) throws IOException {
+  public ImageStore(
+      Path stateDir, long budgetBytes, Predicate<Digest> inUse, Consumer<Path> beforeDelete)
+      throws IOException {
     this.cache = new ImageCache(stateDir.resolve("cache"));
     this.indexFile = stateDir.resolve("images.json");
     this.budgetBytes = budgetBytes;
     this.inUse = inUse;
+    this.beforeDelete = beforeDelete;
     load();
   }
 
@@ -165,6 +171,7 @@ public final class ImageStore {
       throw SifletException.precondition(
           "image " + d.get() + " is used by a container; remove the container first");
     }
+    beforeDelete.accept(cache.sifPath(d.get()));
     Files.deleteIfExists(cache.sifPath(d.get()));
     index.remove(d.get());
     save();
@@ -213,6 +220,7 @@ public final class ImageStore {
         break;
       }
       if (!inUse.test(c.manifest()) && !c.manifest().equals(keep)) {
+        beforeDelete.accept(c.file());
         Files.deleteIfExists(c.file());
         index.remove(c.manifest());
       }

@@ -71,7 +71,7 @@ class RuntimeApiTest {
     backend = new FakeBackend(Files.createDirectories(dir.resolve("logs")));
     containers = new Containers(dir.resolve("state"), backend, m -> {});
     containers.startWatching();
-    ImageStore store = new ImageStore(dir.resolve("state"), 0, d -> false);
+    ImageStore store = new ImageStore(dir.resolve("state"), 0, d -> false, f -> {});
     Metrics metrics = new Metrics(containers::list);
     String name = InProcessServerBuilder.generateName();
     server =
