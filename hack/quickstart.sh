@@ -25,10 +25,10 @@ stop() {
   # siflet leaves containers running by design; the quickstart's own go with it.
   if [[ -d "$work/siflet/state" ]]; then
     for id in $(ls "$work/siflet/state/records" 2>/dev/null | sed 's/\.json$//'); do
-      crun --root "$work/siflet/state/runtime/crun" delete --force "$id" 2>/dev/null || true
-      runc --root "$work/siflet/state/runtime/runc" delete --force "$id" 2>/dev/null || true
+      crun --root "$work/siflet/run/runtime/crun" delete --force "$id" 2>/dev/null || true
+      runc --root "$work/siflet/run/runtime/runc" delete --force "$id" 2>/dev/null || true
     done
-    grep -o "$work/siflet/state/bundles/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    grep -o "$work/siflet/run/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   fi
   bash hack/local-cluster.sh down "$work/cluster" 2>/dev/null || true
 }
@@ -94,7 +94,7 @@ mkdir -p "$pki"
   done
 )
 mkdir -p "$work/siflet"
-setsid bin/siflet --state-dir "$work/siflet/state" --socket "$work/siflet/siflet.sock" \
+setsid bin/siflet --state-dir "$work/siflet/state" --run-dir "$work/siflet/run" --socket "$work/siflet/siflet.sock" \
   --listen 127.0.0.1:0 --tls-ca "$pki/ca.crt" --tls-cert "$pki/siflet.crt" --tls-key "$pki/siflet.key" \
   --kubeconfig "$work/cluster/siflet-local.kubeconfig" --node-name local-node \
   >"$work/siflet.log" 2>&1 &

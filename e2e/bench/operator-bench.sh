@@ -18,20 +18,22 @@ mvn -B -q install -DskipTests && mvn -B -q test-compile -pl e2e
 bash hack/kube-control-plane.sh build >/dev/null
 classpath="$root/e2e/target/test-classes:$(cd e2e && mvn -B -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
 
+# The siflets' run directories go to a tmpfs, as /run is on a systemd host (not on this machine).
+runs_tmp="${RUN_BASE:-/dev/shm}/sifkube-operator-bench-run"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   sleep 2
   for n in a b; do
     for id in $(ls "$work/node-$n/state/records" 2>/dev/null | sed 's/\.json$//'); do
-      crun --root "$work/node-$n/state/runtime/crun" delete --force "$id" 2>/dev/null || true
+      crun --root "$runs_tmp/node-$n/runtime/crun" delete --force "$id" 2>/dev/null || true
     done
   done
-  grep -o "$work/node-[ab]/state/bundles/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  grep -o "$runs_tmp/node-[ab]/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   bash hack/local-cluster.sh down "$work/cluster" 2>/dev/null || true
 }
 trap cleanup EXIT
-rm -rf "$work"
+rm -rf "$work" "$runs_tmp"
 mkdir -p "$work"
 CLUSTER_USERS="sifkube-operator siflet-a siflet-b" bash hack/local-cluster.sh up "$work/cluster" >/dev/null
 # shellcheck disable=SC1091
@@ -72,7 +74,7 @@ mkdir -p "$pki"
 )
 for n in a b; do
   mkdir -p "$work/node-$n"
-  bin/siflet --state-dir "$work/node-$n/state" --socket "$work/node-$n/siflet.sock" --listen 127.0.0.1:0 \
+  bin/siflet --state-dir "$work/node-$n/state" --run-dir "$runs_tmp/node-$n" --socket "$work/node-$n/siflet.sock" --listen 127.0.0.1:0 \
     --tls-ca "$pki/ca.crt" --tls-cert "$pki/siflet.crt" --tls-key "$pki/siflet.key" \
     --kubeconfig "$work/cluster/siflet-$n.kubeconfig" --node-name "node-$n" --lease-namespace sifkube-system \
     >"$work/siflet-$n.log" 2>&1 &

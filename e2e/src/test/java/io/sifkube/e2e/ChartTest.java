@@ -97,12 +97,21 @@ class ChartTest {
             "--node-name=$(NODE_NAME)",
             "--advertise-address=$(HOST_IP):7443",
             "--lease-namespace=sifkube-system",
-            "--runtime=crun");
+            "--runtime=crun",
+            "--state-dir=/var/lib/sifkube",
+            "--run-dir=/run/sifkube/siflet");
     assertThat(pod.at("/containers/0/env/0/valueFrom/fieldRef/fieldPath").asText())
         .isEqualTo("spec.nodeName");
-    // the state dir is shared with the host both ways: mounts siflet makes must reach crun
-    assertThat(pod.at("/containers/0/volumeMounts/0/mountPropagation").asText())
-        .isEqualTo("Bidirectional");
+    // the run dir is shared with the host both ways: mounts siflet makes must reach crun
+    JsonNode runMount = null;
+    for (JsonNode m : pod.at("/containers/0/volumeMounts")) {
+      if (m.get("name").asText().equals("run")) {
+        runMount = m;
+      }
+    }
+    assertThat(runMount).isNotNull();
+    assertThat(runMount.at("/mountPath").asText()).isEqualTo("/run/sifkube/siflet");
+    assertThat(runMount.at("/mountPropagation").asText()).isEqualTo("Bidirectional");
 
     for (JsonNode b : docs) {
       if (b.get("kind").asText().equals("ClusterRoleBinding")) {

@@ -33,6 +33,7 @@ final class SifletDaemon implements AutoCloseable {
   }
 
   final Path stateDir;
+  final Path runDir;
   final Path socket;
   final Path log;
   private final List<String> extra;
@@ -44,6 +45,7 @@ final class SifletDaemon implements AutoCloseable {
 
   SifletDaemon(Path dir, String... extra) {
     this.stateDir = dir.resolve("state");
+    this.runDir = dir.resolve("run");
     this.socket = dir.resolve("siflet.sock");
     this.log = dir.resolve("siflet.log");
     this.extra = List.of(extra);
@@ -60,6 +62,8 @@ final class SifletDaemon implements AutoCloseable {
                 Launcher.repoRoot().resolve("bin/siflet").toString(),
                 "--state-dir",
                 stateDir.toString(),
+                "--run-dir",
+                runDir.toString(),
                 "--socket",
                 socket.toString()));
     cmd.addAll(extra);

@@ -145,30 +145,33 @@ class SifletIT {
    * images' shared layer mounts may stay (ready for the next container), one loop device each.
    */
   static void assertNothingLeft(SifletDaemon d) throws Exception {
-    String state = d.stateDir.toString();
     List<String> mounts = ourMounts(d);
     assertThat(mounts)
         .as("only shared layers")
-        .allMatch(l -> l.contains(" " + d.stateDir.resolve("layers") + "/"))
+        .allMatch(l -> l.contains(" " + d.runDir.resolve("layers") + "/"))
         .allMatch(l -> l.contains(" - squashfs "));
     assertThat(Launcher.exec(List.of("losetup", "-a")).ok().out().lines())
-        .filteredOn(l -> l.contains(state + "/"))
+        .filteredOn(l -> l.contains(d.stateDir + "/"))
         .hasSize(mounts.size());
-    assertThat(Launcher.exec(List.of("pgrep", "-f", "conmon.*" + state)).out()).isEmpty();
-    for (String sub : List.of("bundles", "containers", "records")) {
-      Path p = d.stateDir.resolve(sub);
+    assertThat(Launcher.exec(List.of("pgrep", "-f", "conmon.*" + d.runDir)).out()).isEmpty();
+    for (Path p :
+        List.of(
+            d.runDir.resolve("bundles"),
+            d.runDir.resolve("containers"),
+            d.stateDir.resolve("records"),
+            d.stateDir.resolve("logs"))) {
       if (Files.isDirectory(p)) {
         try (var s = Files.list(p)) {
-          assertThat(s).as(sub).isEmpty();
+          assertThat(s).as(p.toString()).isEmpty();
         }
       }
     }
   }
 
-  /** The lines of mountinfo naming something under the daemon's state directory. */
+  /** The lines of mountinfo naming something under the daemon's state or run directory. */
   static List<String> ourMounts(SifletDaemon d) throws IOException {
     return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-        .filter(l -> l.contains(d.stateDir + "/"))
+        .filter(l -> l.contains(d.stateDir + "/") || l.contains(d.runDir + "/"))
         .toList();
   }
 
@@ -204,7 +207,8 @@ class SifletIT {
       s.images().removeImage(RemoveImageRequest.newBuilder().setImage(img).build());
       assertThat(ourMounts(s)).isEmpty();
       assertThat(Launcher.exec(List.of("losetup", "-a")).ok().out())
-          .doesNotContain(s.stateDir + "/");
+          .doesNotContain(s.stateDir + "/")
+          .doesNotContain(s.runDir + "/");
       assertNothingLeft(s);
     }
   }

@@ -33,6 +33,7 @@ public final class OciLifecycle {
   private final OciRuntime runtime;
   private final Mounter mounter;
   private final Path root;
+  private final Path logRoot;
   private final Consumer<String> info;
 
   public OciLifecycle(OciRuntime runtime, Mounter mounter, Consumer<String> info) {
@@ -43,9 +44,19 @@ public final class OciLifecycle {
    * @param stateRoot where each container's monitor state goes, in a directory named by its ID
    */
   public OciLifecycle(OciRuntime runtime, Mounter mounter, Path stateRoot, Consumer<String> info) {
+    this(runtime, mounter, stateRoot, null, info);
+  }
+
+  /**
+   * @param stateRoot where each container's monitor state goes, in a directory named by its ID
+   * @param logRoot where each container's log goes, as {@code ID.log} (null: in its monitor state)
+   */
+  public OciLifecycle(
+      OciRuntime runtime, Mounter mounter, Path stateRoot, Path logRoot, Consumer<String> info) {
     this.runtime = runtime;
     this.mounter = mounter;
     this.root = stateRoot;
+    this.logRoot = logRoot;
     this.info = info;
   }
 
@@ -133,7 +144,7 @@ public final class OciLifecycle {
                 "-P",
                 state.resolve("conmon.pid").toString(),
                 "-l",
-                "k8s-file:" + state.resolve("container.log"),
+                "k8s-file:" + logFile(id),
                 "--exit-dir",
                 state.resolve("exits").toString(),
                 "--socket-dir-path",
@@ -272,7 +283,7 @@ public final class OciLifecycle {
     create(bundle, id);
     start(id);
     Path exit = exitFile(id);
-    Path log = root.resolve(id).resolve("container.log");
+    Path log = logFile(id);
     long shown = 0;
     while (true) {
       boolean done = Files.exists(exit);
@@ -335,7 +346,9 @@ public final class OciLifecycle {
 
   /** The container's output, in CRI's k8s-file format. */
   public Path logFile(String id) {
-    return root.resolve(id).resolve("container.log");
+    return logRoot != null
+        ? logRoot.resolve(id + ".log")
+        : root.resolve(id).resolve("container.log");
   }
 
   /**

@@ -12,7 +12,11 @@ import java.util.Properties;
  * --state-dir}), else the environment ({@code SIFLET_STATE_DIR}), else the optional config file
  * ({@code state-dir=...}, Java properties syntax), else its default. docs/siflet.md lists the keys.
  *
- * @param stateDir images, containers and records ({@code /var/lib/sifkube})
+ * @param stateDir what outlives a reboot: images, container records and logs ({@code
+ *     /var/lib/sifkube})
+ * @param runDir what lives only as long as the containers (a tmpfs such as /run is meant): bundles,
+ *     monitor state, the runtime's state, shared layer mounts; by default {@code
+ *     /run/sifkube/siflet-HASH}, named after {@code stateDir} so that two siflets never share one
  * @param socket the Unix socket for local clients ({@code /run/sifkube/siflet.sock}, mode 0660)
  * @param listen HOST:PORT for remote clients over mutual TLS, or null for none (port 0: any)
  * @param tlsCa CA that client certificates must be signed by (PEM)
@@ -31,6 +35,7 @@ import java.util.Properties;
  */
 public record SifletConfig(
     Path stateDir,
+    Path runDir,
     Path socket,
     String listen,
     Path tlsCa,
@@ -53,6 +58,7 @@ public record SifletConfig(
   public static final List<String> KEYS =
       List.of(
           "state-dir",
+          "run-dir",
           "socket",
           "listen",
           "tls-ca",
@@ -149,8 +155,18 @@ public record SifletConfig(
     if (leaseSeconds < 4) {
       throw new IllegalArgumentException("lease-seconds: must be at least 4");
     }
+    Path stateDir = Path.of(v.getOrDefault("state-dir", "/var/lib/sifkube")).toAbsolutePath();
+    Path runDir =
+        v.containsKey("run-dir")
+            ? Path.of(v.get("run-dir")).toAbsolutePath()
+            : defaultRunDir(stateDir);
+    if (runDir.startsWith(stateDir) || stateDir.startsWith(runDir)) {
+      throw new IllegalArgumentException(
+          "run-dir: " + runDir + " must not be inside state-dir " + stateDir + " or hold it");
+    }
     return new SifletConfig(
-        Path.of(v.getOrDefault("state-dir", "/var/lib/sifkube")).toAbsolutePath(),
+        stateDir,
+        runDir,
         Path.of(v.getOrDefault("socket", "/run/sifkube/siflet.sock")).toAbsolutePath(),
         listen,
         path(v.get("tls-ca")),
@@ -165,6 +181,18 @@ public record SifletConfig(
         Map.copyOf(labels),
         v.getOrDefault("lease-namespace", "sifkube-system"),
         leaseSeconds);
+  }
+
+  /** {@code /run/sifkube/siflet-} and 12 hex digits of the SHA-256 of {@code stateDir}. */
+  static Path defaultRunDir(Path stateDir) {
+    try {
+      byte[] h =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(stateDir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return Path.of("/run/sifkube/siflet-" + java.util.HexFormat.of().formatHex(h, 0, 6));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 
   private static Path path(String s) {

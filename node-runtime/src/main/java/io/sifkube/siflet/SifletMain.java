@@ -52,6 +52,11 @@ public final class SifletMain implements Callable<Integer> {
   @Option(names = "--state-dir", description = "images, containers, records (/var/lib/sifkube)")
   String stateDir;
 
+  @Option(
+      names = "--run-dir",
+      description = "bundles, monitors, runtime state (/run/sifkube/siflet-HASH)")
+  String runDir;
+
   @Option(names = "--socket", description = "Unix socket (/run/sifkube/siflet.sock)")
   String socket;
 
@@ -122,25 +127,34 @@ public final class SifletMain implements Callable<Integer> {
       System.err.println("siflet: configuration: " + e.getMessage());
       return 2;
     }
-    Files.createDirectories(config.stateDir());
-    try (FileChannel ch =
-            FileChannel.open(
-                config.stateDir().resolve("siflet.lock"),
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock lock = ch.tryLock()) {
-      if (lock == null) {
-        System.err.println("siflet: " + config.stateDir() + " is used by another siflet");
+    try (FileLock state = lock(config.stateDir());
+        FileLock run = state == null ? null : lock(config.runDir())) {
+      if (state == null || run == null) {
+        Path busy = state == null ? config.stateDir() : config.runDir();
+        System.err.println("siflet: " + busy + " is used by another siflet");
         return 1;
       }
       return serve(config);
     }
   }
 
+  /** Locks {@code dir/siflet.lock} for this process; null when another siflet holds it. */
+  private static FileLock lock(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    FileChannel ch =
+        FileChannel.open(
+            dir.resolve("siflet.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock = ch.tryLock();
+    if (lock == null) {
+      ch.close();
+    }
+    return lock; // closing the lock at exit leaves the channel to the JVM's end
+  }
+
   private int serve(SifletConfig config) throws Exception {
     OciRuntime rt =
-        OciRuntime.choose(config.runtime(), LOG, config.stateDir().resolve("runtime")).sealed(LOG);
-    ConmonBackend backend = new ConmonBackend(config.stateDir(), rt, LOG);
+        OciRuntime.choose(config.runtime(), LOG, config.runDir().resolve("runtime")).sealed(LOG);
+    ConmonBackend backend = new ConmonBackend(config.stateDir(), config.runDir(), rt, LOG);
     Containers containers = new Containers(config.stateDir(), backend, LOG);
     ImageStore images =
         new ImageStore(
@@ -180,7 +194,14 @@ public final class SifletMain implements Callable<Integer> {
                   containers.close();
                   stopped.countDown();
                 }));
-    LOG.accept("ready (" + rt.name() + ", state in " + config.stateDir() + ")");
+    LOG.accept(
+        "ready ("
+            + rt.name()
+            + ", state in "
+            + config.stateDir()
+            + ", run state in "
+            + config.runDir()
+            + ")");
     stopped.await();
     return 0;
   }
@@ -234,6 +255,7 @@ public final class SifletMain implements Callable<Integer> {
     // In SifletConfig.KEYS order.
     String[] values = {
       stateDir,
+      runDir,
       socket,
       listen,
       tlsCa,

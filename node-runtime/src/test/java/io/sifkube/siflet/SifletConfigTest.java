@@ -33,6 +33,26 @@ class SifletConfigTest {
   }
 
   @Test
+  void eachStateDirectoryGetsItsOwnRunDirectoryUnlessOneIsGiven() {
+    SifletConfig a = SifletConfig.resolve(Map.of("state-dir", "/a"), Map.of(), new Properties());
+    SifletConfig b = SifletConfig.resolve(Map.of("state-dir", "/b"), Map.of(), new Properties());
+    assertThat(a.runDir().toString()).matches("/run/sifkube/siflet-[0-9a-f]{12}");
+    assertThat(b.runDir()).isNotEqualTo(a.runDir());
+    assertThat(SifletConfig.resolve(Map.of("state-dir", "/a"), Map.of(), new Properties()).runDir())
+        .as("the same every time")
+        .isEqualTo(a.runDir());
+    assertThat(
+            SifletConfig.resolve(Map.of(), Map.of("SIFLET_RUN_DIR", "/dev/shm/s"), new Properties())
+                .runDir())
+        .isEqualTo(Path.of("/dev/shm/s"));
+    assertThatThrownBy(
+            () ->
+                SifletConfig.resolve(
+                    Map.of("state-dir", "/s", "run-dir", "/s/run"), Map.of(), new Properties()))
+        .hasMessageStartingWith("run-dir: /s/run must not be inside state-dir /s");
+  }
+
+  @Test
   void badValuesNameTheirKey() {
     assertThatThrownBy(
             () -> SifletConfig.resolve(Map.of("runtime", "kata"), Map.of(), new Properties()))

@@ -21,26 +21,30 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * The real backend: bundles under {@code stateDir/bundles/ID} (an overlay on the image's layers,
- * which are mounted in place once per image and shared: {@link SharedLayers}) and containers under
- * conmon with their monitor state, log and exit file in {@code stateDir/containers/ID}, so that
- * they outlive siflet.
+ * The real backend: bundles under {@code runDir/bundles/ID} (an overlay on the image's layers,
+ * which are mounted in place once per image under {@code runDir/layers} and shared: {@link
+ * SharedLayers}) and containers under conmon with their monitor state and exit file in {@code
+ * runDir/containers/ID}, so that they outlive siflet. Only the logs ({@code stateDir/logs/ID.log})
+ * go to the state directory: they can be large, and the run directory is meant to be a tmpfs, where
+ * the files and directories made and removed for every container cost no disk metadata.
  */
 public final class ConmonBackend implements Backend {
 
   private final OciLifecycle lifecycle;
   private final Path bundles;
   private final Path monitors;
+  private final Path logs;
   private final ExitSignals exits = new ExitSignals();
   private final SharedLayers layers;
   private final ScheduledExecutorService sweeper;
 
-  public ConmonBackend(Path stateDir, OciRuntime runtime, Consumer<String> info) {
-    this.bundles = stateDir.resolve("bundles");
-    this.monitors = stateDir.resolve("containers");
+  public ConmonBackend(Path stateDir, Path runDir, OciRuntime runtime, Consumer<String> info) {
+    this.bundles = runDir.resolve("bundles");
+    this.monitors = runDir.resolve("containers");
+    this.logs = stateDir.resolve("logs");
     KernelMounter mounter = new KernelMounter(info);
-    this.lifecycle = new OciLifecycle(runtime, mounter, monitors, info);
-    this.layers = new SharedLayers(stateDir.resolve("layers"), mounter, info);
+    this.lifecycle = new OciLifecycle(runtime, mounter, monitors, logs, info);
+    this.layers = new SharedLayers(runDir.resolve("layers"), mounter, info);
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -59,6 +63,7 @@ public final class ConmonBackend implements Backend {
   @Override
   public void create(String id, Path sif, RunOptions opts) throws IOException {
     Files.createDirectories(monitors);
+    Files.createDirectories(logs);
     try {
       lifecycle.mount(sif, bundle(id), opts, layers);
     } catch (IOException | RuntimeException e) {
@@ -144,6 +149,7 @@ public final class ConmonBackend implements Backend {
     // An ended container was released when its exit was seen: only files are left.
     ContainerLauncher.deleteTree(bundle(id));
     ContainerLauncher.deleteTree(monitors.resolve(id));
+    Files.deleteIfExists(lifecycle.logFile(id));
     layers.release(bundle(id));
   }
 
@@ -177,10 +183,10 @@ public final class ConmonBackend implements Backend {
   @Override
   public Set<String> leftovers() throws IOException {
     Set<String> ids = new TreeSet<>();
-    for (Path dir : List.of(bundles, monitors)) {
+    for (Path dir : List.of(bundles, monitors, logs)) {
       if (Files.isDirectory(dir)) {
         try (Stream<Path> s = Files.list(dir)) {
-          s.forEach(p -> ids.add(p.getFileName().toString()));
+          s.forEach(p -> ids.add(p.getFileName().toString().replaceFirst("\\.log$", "")));
         }
       }
     }
