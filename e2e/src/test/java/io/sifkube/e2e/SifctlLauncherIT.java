@@ -46,6 +46,33 @@ class SifctlLauncherIT {
   }
 
   @Test
+  void theBuildsClassDataArchiveFitsTheLaunchersClassPath() throws Exception {
+    Path target = Launcher.repoRoot().resolve("node-runtime/target");
+    Path jsa = target.resolve("sifctl.jsa");
+    assertThat(jsa).as("mvn package trains it (CdsTraining)").isRegularFile();
+    // -Xshare:on fails instead of falling back: the archive must match the class path bin/sifctl
+    // uses, and cover the classes of a command.
+    Launcher.Result r =
+        Launcher.exec(
+            List.of(
+                "java",
+                "-XX:+UseSerialGC",
+                "-Xshare:on",
+                "-XX:SharedArchiveFile=" + jsa,
+                "-Xlog:class+load=info",
+                "-cp",
+                target.resolve("sifkube-node-runtime.jar") + ":" + target.resolve("lib") + "/*",
+                "io.sifkube.cli.Sifctl",
+                "--version"));
+    assertThat(r.status()).as(r.err()).isZero();
+    // (picocli's classes are built for Java 5, older than class-data sharing takes)
+    assertThat(r.out().lines().filter(l -> l.contains(" io.sifkube.cli.Sifctl ")))
+        .singleElement()
+        .asString()
+        .contains("shared objects file (top)");
+  }
+
+  @Test
   void badInputFailsWithOneLineAndNoTrace() throws Exception {
     Path junk = tmp.resolve("junk.sif");
     Files.write(junk, new byte[64]);

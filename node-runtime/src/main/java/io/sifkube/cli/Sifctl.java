@@ -8,7 +8,11 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,18 +24,27 @@ import picocli.CommandLine.Command;
     name = "sifctl",
     mixinStandardHelpOptions = true,
     versionProvider = Sifctl.Version.class,
-    description = "Work with SIF and OCI-SIF container images.",
-    subcommands = {
-      SifCommand.class,
-      BuildCommand.class,
-      PullCommand.class,
-      CacheCommand.class,
-      RunCommand.class,
-      ExecCommand.class,
-      ShellCommand.class,
-      OciCommand.class
-    })
+    description = "Work with SIF and OCI-SIF container images.")
 public final class Sifctl {
+
+  /**
+   * The subcommands, in the order help lists them. They are added to the command line when it is
+   * built: picocli reads every option of every command it holds by reflection before parsing, and
+   * for a short command such as {@code sifctl exec} that was a large part of its time, so a command
+   * line naming one subcommand gets only that one.
+   */
+  private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+  static {
+    SUBCOMMANDS.put("sif", SifCommand::new);
+    SUBCOMMANDS.put("build", BuildCommand::new);
+    SUBCOMMANDS.put("pull", PullCommand::new);
+    SUBCOMMANDS.put("cache", CacheCommand::new);
+    SUBCOMMANDS.put("run", RunCommand::new);
+    SUBCOMMANDS.put("exec", ExecCommand::new);
+    SUBCOMMANDS.put("shell", ShellCommand::new);
+    SUBCOMMANDS.put("oci", OciCommand::new);
+  }
 
   /** Exit status for a failed operation (bad file, missing object, tool failure). */
   static final int EXIT_FAILURE = 1;
@@ -56,12 +69,9 @@ public final class Sifctl {
       String[] rest = Arrays.copyOfRange(args, inline ? 1 : 2, args.length);
       return SifletClient.run(Path.of(socket), rest, out, err);
     }
-    CommandLine cli = new CommandLine(new Sifctl());
+    CommandLine cli = commandLine(args.length > 0 ? args[0] : null);
     cli.setOut(out);
     cli.setErr(err);
-    // Options after IMAGE belong to the container's command: `sifctl exec img ls -l`.
-    cli.getSubcommands().get("run").setStopAtPositional(true);
-    cli.getSubcommands().get("exec").setStopAtPositional(true);
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           cmd.getErr().println("sifctl: error: " + describe(e));
@@ -76,6 +86,28 @@ public final class Sifctl {
           return EXIT_USAGE;
         });
     return cli.execute(args);
+  }
+
+  /**
+   * sifctl's command line: with only subcommand {@code first} when that names one, else with all
+   * (for help, and for suggestions after a typo).
+   */
+  static CommandLine commandLine(String first) {
+    CommandLine cli = new CommandLine(new Sifctl());
+    boolean one = SUBCOMMANDS.containsKey(first);
+    SUBCOMMANDS.forEach(
+        (name, command) -> {
+          if (!one || name.equals(first)) {
+            cli.addSubcommand(name, command.get());
+          }
+        });
+    // Options after IMAGE belong to the container's command: `sifctl exec img ls -l`.
+    for (String name : List.of("run", "exec")) {
+      if (cli.getSubcommands().containsKey(name)) {
+        cli.getSubcommands().get(name).setStopAtPositional(true);
+      }
+    }
+    return cli;
   }
 
   private static String describe(Exception e) {

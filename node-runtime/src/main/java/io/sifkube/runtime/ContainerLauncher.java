@@ -106,7 +106,7 @@ public final class ContainerLauncher {
       RunOptions opts,
       List<OverlaySource> overlays,
       Path dir,
-      LayerSource shared,
+      LayerMounts shared,
       Timings t)
       throws IOException {
     Deque<Path> mounted = new ArrayDeque<>();

@@ -74,7 +74,7 @@ public final class OciLifecycle {
    * As {@link #mount(Path, Path, RunOptions)}, with the image's layers taken from {@code shared}
    * (null: mounted in the bundle).
    */
-  public void mount(Path sif, Path bundle, RunOptions opts, LayerSource shared) throws IOException {
+  public void mount(Path sif, Path bundle, RunOptions opts, LayerMounts shared) throws IOException {
     if (Files.exists(bundle.resolve("config.json"))) {
       throw new ContainerException(bundle + " already holds a bundle (config.json exists)");
     }

@@ -2,7 +2,7 @@ package io.sifkube.siflet.containers;
 
 import io.sifkube.mount.Mounter;
 import io.sifkube.runtime.ContainerLauncher;
-import io.sifkube.runtime.LayerSource;
+import io.sifkube.runtime.LayerMounts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * {@code NAME.source} beside it names the file. After a restart, {@link #recover} rebuilds who uses
  * what from the bundles' {@code .layers} lists.
  */
-final class SharedLayers implements LayerSource {
+final class SharedLayers implements LayerMounts {
 
   /** How long an unused layer stays mounted, ready for the next container of its image. */
   static final long IDLE_MILLIS = 10 * 60 * 1000;

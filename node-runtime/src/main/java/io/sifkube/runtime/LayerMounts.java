@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * and lets every container of that image use the same mount as its overlay's lower directory, as
  * containerd does with snapshots. Without one, each bundle mounts its own layers.
  */
-public interface LayerSource {
+public interface LayerMounts {
 
   /**
    * The directory holding the squashfs layer stored at {@code offset}..{@code offset+size} of

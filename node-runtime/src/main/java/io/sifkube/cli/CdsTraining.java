@@ -1,0 +1,81 @@
+package io.sifkube.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.image.oci.MediaTypes;
+import io.sifkube.runtime.ContainerLauncher;
+import io.sifkube.runtime.OciRuntime;
+import io.sifkube.sif.oci.LayerSource;
+import io.sifkube.sif.oci.OciSifImage;
+import io.sifkube.sif.oci.OciSifReader;
+import io.sifkube.sif.oci.OciSifWriter;
+import io.sifkube.spec.RuntimeSpec;
+import io.sifkube.sys.SealedExecutable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * The training run behind sifctl's class-data-sharing archive ({@code target/sifctl.jsa}). The
+ * build runs it once through {@code bin/sifctl} with {@code SIFKUBE_CDS_TRAIN=1}, which adds {@code
+ * -XX:ArchiveClassesAtExit}; later sifctl processes then map the classes it loaded — picocli's
+ * model of the commands, Jackson, the SIF and OCI-SIF readers, the runtime spec, JNA — from the
+ * archive instead of loading, parsing and verifying them again, which was most of a short command's
+ * time. It goes the way {@code sifctl exec} goes up to the first step that needs privileges, on a
+ * throw-away OCI-SIF, and needs no root and no container tools.
+ */
+final class CdsTraining {
+
+  private CdsTraining() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Files.createTempDirectory("sifctl-cds-");
+    try {
+      train(dir);
+    } finally {
+      ContainerLauncher.deleteTree(dir);
+    }
+  }
+
+  private static void train(Path dir) throws Exception {
+    PrintWriter sink = new PrintWriter(Writer.nullWriter());
+    for (String[] cmd :
+        List.of(
+            new String[] {"--help"},
+            new String[] {"--version"},
+            new String[] {"exec", "--help"},
+            new String[] {"pull", "--help"})) {
+      Sifctl.run(cmd, sink, sink);
+    }
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = json.createObjectNode();
+    config.putObject("config").putArray("Cmd").add("/bin/sh");
+    Path layer = Files.write(dir.resolve("layer"), new byte[4096]);
+    Path sif = dir.resolve("train.oci.sif");
+    OciSifWriter.write(sif, List.of(LayerSource.squashfs(layer)), config, MediaTypes.OCI_MANIFEST);
+    Sifctl.run(new String[] {"sif", "list", sif.toString()}, sink, sink);
+    Sifctl.run(new String[] {"sif", "info", "1", sif.toString()}, sink, sink);
+
+    CommandLine cli = Sifctl.commandLine("exec");
+    cli.parseArgs("exec", "--env", "A=1", "-B", dir + ":/mnt", sif.toString(), "/bin/true");
+    RunCommand exec = cli.getSubcommands().get("exec").getCommand();
+    OciSifImage img = OciSifReader.read(sif);
+    ObjectNode spec =
+        RuntimeSpec.build(
+            img.config(),
+            exec.options.toOptions(true, exec.args),
+            "root:x:0:0:root:/root:/bin/sh\n",
+            "root:x:0:\n");
+    json.writeValueAsBytes(spec);
+    try {
+      SealedExecutable.isSealed(Path.of("/proc/self/exe")); // loads JNA and libc
+      OciRuntime.choose(null, m -> {}, dir.resolve("runtime"));
+    } catch (IOException noRuntimeHere) {
+      // the classes are loaded either way
+    }
+  }
+}
