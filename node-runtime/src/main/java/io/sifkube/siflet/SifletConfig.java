@@ -1,6 +1,8 @@
 package io.sifkube.siflet;
 
+import io.sifkube.image.oci.Digest;
 import io.sifkube.spec.RuntimeSpec;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -185,14 +187,8 @@ public record SifletConfig(
 
   /** {@code /run/sifkube/siflet-} and 12 hex digits of the SHA-256 of {@code stateDir}. */
   static Path defaultRunDir(Path stateDir) {
-    try {
-      byte[] h =
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest(stateDir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return Path.of("/run/sifkube/siflet-" + java.util.HexFormat.of().formatHex(h, 0, 6));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    byte[] path = stateDir.toString().getBytes(StandardCharsets.UTF_8);
+    return Path.of("/run/sifkube/siflet-" + Digest.sha256(path).shortHex());
   }
 
   private static Path path(String s) {

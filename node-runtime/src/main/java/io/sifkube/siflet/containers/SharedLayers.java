@@ -1,5 +1,6 @@
 package io.sifkube.siflet.containers;
 
+import io.sifkube.image.oci.Digest;
 import io.sifkube.mount.Mounter;
 import io.sifkube.runtime.ContainerLauncher;
 import io.sifkube.runtime.LayerMounts;
@@ -8,11 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -188,12 +186,6 @@ final class SharedLayers implements LayerMounts {
             String.valueOf(a.lastModifiedTime().toInstant()),
             String.valueOf(offset),
             String.valueOf(size));
-    try {
-      byte[] h =
-          MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(h, 0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    return Digest.sha256(identity.getBytes(StandardCharsets.UTF_8)).hex().substring(0, 24);
   }
 }
