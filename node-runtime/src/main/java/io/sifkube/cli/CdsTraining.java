@@ -17,7 +17,6 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import picocli.CommandLine;
 
 /**
  * The training run behind sifctl's class-data-sharing archive ({@code target/sifctl.jsa}). The
@@ -60,14 +59,15 @@ final class CdsTraining {
     Sifctl.run(new String[] {"sif", "list", sif.toString()}, sink, sink);
     Sifctl.run(new String[] {"sif", "info", "1", sif.toString()}, sink, sink);
 
-    CommandLine cli = Sifctl.commandLine("exec");
-    cli.parseArgs("exec", "--env", "A=1", "-B", dir + ":/mnt", sif.toString(), "/bin/true");
-    RunCommand exec = cli.getSubcommands().get("exec").getCommand();
+    RunFlags flags = new RunFlags();
+    List<String> rest =
+        RunFlags.TABLE.parse(
+            flags, List.of("--env", "A=1", "-B", dir + ":/mnt", sif.toString(), "/bin/true"));
     OciSifImage img = OciSifReader.read(sif);
     ObjectNode spec =
         RuntimeSpec.build(
             img.config(),
-            exec.options.toOptions(true, exec.args),
+            flags.toOptions(true, rest.subList(1, rest.size())),
             "root:x:0:0:root:/root:/bin/sh\n",
             "root:x:0:\n");
     json.writeValueAsBytes(spec);

@@ -17,47 +17,131 @@ import io.sifkube.runtime.OciRuntime;
 import io.sifkube.sif.SifException;
 import io.sifkube.spec.RunOptions;
 import io.sifkube.spec.UserNamespace;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
- * {@code sifctl run IMAGE [ARGS]}: run a container in the foreground from an OCI-SIF file or any
- * pull source; sifctl exits with the container's status. {@link ExecCommand} is the same with an
- * explicit command.
+ * {@code sifctl run|exec|shell [OPTIONS] IMAGE [ARGS]}: a container in the foreground from an
+ * OCI-SIF file or any pull source; sifctl exits with the container's status. {@code run} starts the
+ * image's ENTRYPOINT + CMD (ARGS replace CMD), {@code exec} the command given, {@code shell} an
+ * interactive /bin/sh on the caller's terminal.
+ *
+ * <p>Its options come from {@link RunFlags#TABLE}, not picocli (see {@link OptionTable} for why).
  */
-@Command(
-    name = "run",
-    mixinStandardHelpOptions = true,
-    description = "Run the image's ENTRYPOINT + CMD in a container (ARGS replace CMD).")
-class RunCommand implements Callable<Integer> {
+final class RunCommand {
 
-  @Spec CommandSpec spec;
+  /** The three commands: their names, what help says of them and the positional arguments. */
+  enum Kind {
+    RUN("run", "Run the image's ENTRYPOINT + CMD in a container (ARGS replace CMD).", "[ARGS...]"),
+    EXEC("exec", "Run a command in a container of the image.", "CMD [ARGS...]"),
+    SHELL("shell", "Run an interactive shell (/bin/sh) in a container of the image.", "");
 
-  @Mixin RunOptionsMixin options;
+    final String command;
+    final String description;
+    final String args;
 
-  @Parameters(
-      index = "0",
-      paramLabel = "IMAGE",
-      description = "an OCI-SIF or SIF file, or a pull source")
-  String image;
+    Kind(String command, String description, String args) {
+      this.command = command;
+      this.description = description;
+      this.args = args;
+    }
 
-  @Parameters(index = "1..*", paramLabel = "ARGS", description = "command and arguments")
-  List<String> args = new ArrayList<>();
+    /** The kind {@code sifctl NAME} runs, or null when NAME is another command. */
+    static Kind of(String name) {
+      for (Kind k : values()) {
+        if (k.command.equals(name)) {
+          return k;
+        }
+      }
+      return null;
+    }
+  }
 
-  @Override
-  public Integer call() throws Exception {
-    boolean exec =
-        spec.commandLine().getParseResult().originalArgs().stream().anyMatch(a -> a.equals("exec"));
-    RunOptions opts = adjust(options.toOptions(exec, args));
+  private final Kind kind;
+  private final RunFlags options = new RunFlags();
+  private String image;
+  private List<String> args = List.of();
+
+  private RunCommand(Kind kind) {
+    this.kind = kind;
+  }
+
+  /**
+   * Runs {@code sifctl KIND args}: parses, then runs the container; returns the exit status. Bad
+   * options give {@link Sifctl#EXIT_USAGE} with the usual hint, a failure one error line and {@link
+   * Sifctl#EXIT_FAILURE}, as on every other command.
+   */
+  static int main(Kind kind, List<String> args, PrintWriter out, PrintWriter err) {
+    RunCommand cmd = new RunCommand(kind);
+    try {
+      if (!cmd.parse(args, out)) {
+        return 0;
+      }
+    } catch (OptionTable.UsageException e) {
+      err.println("sifctl " + kind.command + ": " + e.getMessage());
+      err.println("Run 'sifctl " + kind.command + " --help' for usage.");
+      err.flush();
+      return Sifctl.EXIT_USAGE;
+    }
+    try {
+      return cmd.call();
+    } catch (Exception e) {
+      err.println("sifctl: error: " + Sifctl.describe(e));
+      err.flush();
+      return Sifctl.EXIT_FAILURE;
+    } finally {
+      out.flush();
+    }
+  }
+
+  /** Takes the command line; false when it only asked for help or the version (now printed). */
+  private boolean parse(List<String> argv, PrintWriter out) throws OptionTable.UsageException {
+    List<String> rest = RunFlags.TABLE.parse(options, argv);
+    if (options.help || options.version) {
+      if (options.help) {
+        usage(kind, out);
+      } else {
+        out.println(Sifctl.version());
+      }
+      return false;
+    }
+    if (rest.isEmpty()) {
+      throw new OptionTable.UsageException(
+          "missing IMAGE (an OCI-SIF or SIF file, or a pull source)");
+    }
+    image = rest.get(0);
+    args = List.copyOf(rest.subList(1, rest.size()));
+    if (kind == Kind.SHELL && !args.isEmpty()) {
+      throw new OptionTable.UsageException(
+          "shell takes no command (it runs /bin/sh); use exec for '" + args.get(0) + "'");
+    }
+    return true;
+  }
+
+  /** The help of {@code sifctl KIND --help}. */
+  static void usage(Kind kind, PrintWriter out) {
+    out.println(
+        "Usage: sifctl "
+            + kind.command
+            + " [OPTIONS] IMAGE"
+            + (kind.args.isEmpty() ? "" : " " + kind.args));
+    out.println(kind.description);
+    out.println(
+        "IMAGE is an OCI-SIF or SIF file, or a pull source (docker://REF, oci:DIR[:TAG], ...).");
+    out.println("Options (only before IMAGE; what follows IMAGE is the container's):");
+    RunFlags.TABLE.describe(out);
+    out.flush();
+  }
+
+  private int call() throws Exception {
+    RunOptions opts = options.toOptions(kind == Kind.EXEC, args);
+    if (kind == Kind.SHELL) {
+      boolean tty = System.console() != null;
+      opts = opts.withCommand(true, List.of("/bin/sh")).withExtras(opts.extras().withTerminal(tty));
+    }
     try {
       Caller caller = Caller.current();
       Path state = caller.stateRoot();
@@ -81,16 +165,6 @@ class RunCommand implements Callable<Integer> {
     } catch (ContainerException | SifException | ImageException e) {
       throw new CliException(e.getMessage(), e);
     }
-  }
-
-  /** Lets a subcommand change the options (shell: the command and the terminal). */
-  RunOptions adjust(RunOptions opts) {
-    return opts;
-  }
-
-  /** True for {@code exec}: the arguments are the whole command. */
-  boolean isExec() {
-    return false;
   }
 
   private Path resolveImage() throws Exception {

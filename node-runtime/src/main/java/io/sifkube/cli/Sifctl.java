@@ -8,13 +8,11 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code sifctl}: Sifkube's command line for local use, without Kubernetes. This class only wires
@@ -28,22 +26,23 @@ import picocli.CommandLine.Command;
 public final class Sifctl {
 
   /**
-   * The subcommands, in the order help lists them. They are added to the command line when it is
-   * built: picocli reads every option of every command it holds by reflection before parsing, and
-   * for a short command such as {@code sifctl exec} that was a large part of its time, so a command
+   * The picocli subcommands, in the order help lists them; run, exec and shell are {@link
+   * RunCommand}s, which have their own parser. They are added to the command line when it is built:
+   * picocli reads every option of every command it holds by reflection before parsing, so a command
    * line naming one subcommand gets only that one.
    */
-  private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+  private static final List<String> COMMANDS =
+      List.of("sif", "build", "pull", "cache", "run", "exec", "shell", "oci");
 
-  static {
-    SUBCOMMANDS.put("sif", SifCommand::new);
-    SUBCOMMANDS.put("build", BuildCommand::new);
-    SUBCOMMANDS.put("pull", PullCommand::new);
-    SUBCOMMANDS.put("cache", CacheCommand::new);
-    SUBCOMMANDS.put("run", RunCommand::new);
-    SUBCOMMANDS.put("exec", ExecCommand::new);
-    SUBCOMMANDS.put("shell", ShellCommand::new);
-    SUBCOMMANDS.put("oci", OciCommand::new);
+  private static Object command(String name) {
+    return switch (name) {
+      case "sif" -> new SifCommand();
+      case "build" -> new BuildCommand();
+      case "pull" -> new PullCommand();
+      case "cache" -> new CacheCommand();
+      case "oci" -> new OciCommand();
+      default -> throw new IllegalArgumentException(name);
+    };
   }
 
   /** Exit status for a failed operation (bad file, missing object, tool failure). */
@@ -68,6 +67,10 @@ public final class Sifctl {
       String socket = inline ? args[0].substring("--siflet=".length()) : args[1];
       String[] rest = Arrays.copyOfRange(args, inline ? 1 : 2, args.length);
       return SifletClient.run(Path.of(socket), rest, out, err);
+    }
+    RunCommand.Kind container = args.length > 0 ? RunCommand.Kind.of(args[0]) : null;
+    if (container != null) {
+      return RunCommand.main(container, Arrays.asList(args).subList(1, args.length), out, err);
     }
     CommandLine cli = commandLine(args.length > 0 ? args[0] : null);
     cli.setOut(out);
@@ -94,23 +97,26 @@ public final class Sifctl {
    */
   static CommandLine commandLine(String first) {
     CommandLine cli = new CommandLine(new Sifctl());
-    boolean one = SUBCOMMANDS.containsKey(first);
-    SUBCOMMANDS.forEach(
-        (name, command) -> {
-          if (!one || name.equals(first)) {
-            cli.addSubcommand(name, command.get());
-          }
-        });
-    // Options after IMAGE belong to the container's command: `sifctl exec img ls -l`.
-    for (String name : List.of("run", "exec")) {
-      if (cli.getSubcommands().containsKey(name)) {
-        cli.getSubcommands().get(name).setStopAtPositional(true);
+    boolean one = COMMANDS.contains(first);
+    for (String name : COMMANDS) {
+      if (one && !name.equals(first)) {
+        continue;
+      }
+      RunCommand.Kind container = RunCommand.Kind.of(name);
+      if (container == null) {
+        cli.addSubcommand(name, command(name));
+      } else {
+        // Listed in help and known to typo suggestions; parsed by RunCommand, never by picocli.
+        CommandSpec listed = CommandSpec.create().name(name);
+        listed.usageMessage().description(container.description);
+        cli.addSubcommand(name, new CommandLine(listed));
       }
     }
     return cli;
   }
 
-  private static String describe(Exception e) {
+  /** One line for a failed command: the message of bad input, the kind of anything else. */
+  static String describe(Exception e) {
     if (e instanceof SifException || e instanceof CliException) {
       return e.getMessage();
     }
@@ -124,17 +130,24 @@ public final class Sifctl {
     return "internal error: " + e;
   }
 
-  /** Reads the version Maven wrote into the jar. */
+  /** {@code sifctl VERSION}, from what Maven wrote into the jar. */
+  static String version() {
+    Properties p = new Properties();
+    try (InputStream in = Sifctl.class.getResourceAsStream("/io/sifkube/version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return "sifctl " + p.getProperty("version", "unknown");
+  }
+
+  /** picocli's way to {@link #version()}. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() throws IOException {
-      Properties p = new Properties();
-      try (InputStream in = Sifctl.class.getResourceAsStream("/io/sifkube/version.properties")) {
-        if (in != null) {
-          p.load(in);
-        }
-      }
-      return new String[] {"sifctl " + p.getProperty("version", "unknown")};
+    public String[] getVersion() {
+      return new String[] {version()};
     }
   }
 }

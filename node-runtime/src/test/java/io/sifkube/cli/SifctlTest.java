@@ -38,6 +38,37 @@ class SifctlTest {
   }
 
   @Test
+  void containerCommandsHaveTheirOwnHelpAndUsageErrors() throws Exception {
+    assertThat(run("--help").out()).contains("run ", "exec ", "shell ");
+    Result help = run("exec", "--help");
+    assertThat(help.status()).isZero();
+    assertThat(help.out())
+        .startsWith("Usage: sifctl exec [OPTIONS] IMAGE CMD [ARGS...]\n")
+        .contains("  -B, --bind=SRC[:DST[:ro|rw]][,...]", "--memory=SIZE", "--nv", "--fakeroot");
+    assertThat(run("shell", "-h").out()).startsWith("Usage: sifctl shell [OPTIONS] IMAGE\n");
+    assertThat(run("run", "-V").out()).startsWith("sifctl ");
+
+    Result unknown = run("exec", "--frob", "img", "true");
+    assertThat(unknown.status()).isEqualTo(2);
+    assertThat(unknown.err())
+        .isEqualTo("sifctl exec: unknown option '--frob'\nRun 'sifctl exec --help' for usage.\n");
+    assertThat(run("exec", "--cpus", "abc", "img").err())
+        .startsWith("sifctl exec: option --cpus: 'abc' is not a number\n");
+    assertThat(run("run").err()).startsWith("sifctl run: missing IMAGE");
+    assertThat(run("exec", "--memory").err())
+        .startsWith("sifctl exec: option --memory needs a value (SIZE)");
+    assertThat(run("shell", "img", "ls").status()).isEqualTo(2);
+
+    // Parsed options reach the run: a missing image is named, with status 1 (not a usage error).
+    Path none = tmp.resolve("none.oci.sif");
+    Result missing = run("exec", "-e", "A=1", "--", none.toString(), "--cwd");
+    assertThat(missing.status()).isEqualTo(1);
+    assertThat(missing.err()).isEqualTo("sifctl: error: " + none + ": no such image file\n");
+    assertThat(run("exec", "--no-mount", "proc,nope", none.toString(), "true").err())
+        .contains("--no-mount nope: not one of");
+  }
+
+  @Test
   void aFileThatIsNotSifGetsOneClearLineAndStatus1() throws Exception {
     Path junk = tmp.resolve("junk.sif");
     Files.writeString(junk, "x".repeat(200));

@@ -10,139 +10,139 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Option;
 
-/** The options {@code sifctl run} and {@code sifctl exec} share. */
-final class RunOptionsMixin {
+/**
+ * The options {@code sifctl run}, {@code exec} and {@code shell} share: declared in {@link #TABLE}
+ * and taken by {@link #set}, which a unit test keeps in step with the table.
+ */
+final class RunFlags implements OptionTable.Target {
 
-  @Option(
-      names = {"-e", "--env"},
-      description = "set KEY=VALUE in the container (repeatable)")
+  /** The options, in the order help lists them. */
+  static final OptionTable TABLE =
+      new OptionTable()
+          .list("-e,--env", "KEY=VALUE", "set KEY=VALUE in the container (repeatable)", false)
+          .value("--env-file", "FILE", "file of KEY=VALUE lines (--env wins)")
+          .value("--cwd,--pwd", "DIR", "working directory in the container")
+          .value("-u,--user", "USER", "run as name|uid[:group|gid] of the image")
+          .value("--hostname", "NAME", "container host name (new UTS namespace)")
+          .list("-B,--bind", "SRC[:DST[:ro|rw]]", "bind a host path (repeatable)", true)
+          .list("--mount", "type=bind,src=..,dst=..[,ro]", "bind a host path (repeatable)", false)
+          .flag("--no-compat", "read-only root; bind $HOME, the current directory and /tmp")
+          .list(
+              "-o,--overlay",
+              "OVERLAY",
+              "overlay DIR[:ro], SQUASHFS image (read-only) or EXT3 image[:ro] (repeatable)",
+              false)
+          .value("--home", "DIR|SRC:DST", "DIR (an empty tmpfs, HOME=DIR) or SRC:DST (a bind)")
+          .flag("--no-home", "mount nothing at the home directory")
+          .list("-S,--scratch", "DIR", "directories that get a fresh tmpfs", true)
+          .value("--workdir", "DIR", "host directory for /tmp, /var/tmp and scratch dirs")
+          .list("--no-mount", "MOUNT", "leave out proc, sys, devpts, tmp, home", true)
+          .flag(
+              "-f,--fakeroot",
+              "be root inside a user namespace (an unprivileged caller's /etc/subuid range maps"
+                  + " the other users)")
+          .flag("--no-privs", "drop all capabilities and set no_new_privs")
+          .flag("--keep-privs", "let root keep every capability")
+          .list("--add-caps", "CAP", "capabilities to add", true)
+          .list("--drop-caps", "CAP", "capabilities to drop", true)
+          .flag("--net", "run in a new, empty network namespace")
+          .list("--dns", "IP", "name servers for the container's resolv.conf", true)
+          .flag("--uts", "a new UTS namespace")
+          .value("--memory", "SIZE", "memory limit (e.g. 512m, 2g)")
+          .value("--memory-reservation", "SIZE", "soft memory limit (e.g. 256m)")
+          .value("--memory-swap", "SIZE", "memory + swap limit (e.g. 1g)")
+          .value("--cpus", "N", "CPU limit in cores (e.g. 1.5)")
+          .value("--cpu-shares", "N", "relative CPU weight")
+          .value("--cpuset-cpus", "LIST", "CPUs to run on (e.g. 0-1)")
+          .value("--pids-limit", "N", "most processes in the container")
+          .value("--blkio-weight", "N", "block I/O weight (10-1000)")
+          .flag("--nv", "bring in the host's NVIDIA driver libraries, tools and devices")
+          .flag("--rocm", "bring in the host's ROCm libraries, tools and devices")
+          .value("--runtime", "NAME", "crun or runc (default: crun when it can run here)")
+          .value("--cache-dir", "DIR", "image cache for pull sources")
+          .flag("-h,--help", "show this help message and exit")
+          .flag("-V,--version", "print version information and exit");
+
   List<String> env = new ArrayList<>();
-
-  @Option(
-      names = {"--cwd", "--pwd"},
-      description = "working directory in the container")
   String cwd;
-
-  @Option(
-      names = {"-u", "--user"},
-      description = "run as name|uid[:group|gid] of the image")
   String user;
-
-  @Option(names = "--hostname", description = "container host name (new UTS namespace)")
   String hostname;
-
-  @Option(
-      names = {"-B", "--bind"},
-      split = ",",
-      description = "bind src[:dst[:ro|rw]] (repeatable)")
   List<String> binds = new ArrayList<>();
-
-  @Option(
-      names = "--no-compat",
-      description = "read-only root; bind $HOME, the current directory and /tmp")
   boolean noCompat;
-
-  @Option(
-      names = {"-f", "--fakeroot"},
-      description =
-          "be root inside a user namespace (an unprivileged caller's /etc/subuid range maps"
-              + " the other users)")
   boolean fakeroot;
-
-  @Option(names = "--no-privs", description = "drop all capabilities and set no_new_privs")
   boolean noPrivs;
-
-  @Option(names = "--add-caps", split = ",", description = "capabilities to add")
   List<String> addCaps = new ArrayList<>();
-
-  @Option(names = "--drop-caps", split = ",", description = "capabilities to drop")
   List<String> dropCaps = new ArrayList<>();
-
-  @Option(names = "--memory", description = "memory limit (e.g. 512m, 2g)")
   String memory;
-
-  @Option(names = "--cpus", description = "CPU limit in cores (e.g. 1.5)")
   double cpus;
-
-  @Option(names = "--pids-limit", description = "most processes in the container")
   long pidsLimit;
-
-  @Option(names = "--net", description = "run in a new, empty network namespace")
   boolean net;
-
-  @Option(
-      names = "--dns",
-      split = ",",
-      description = "name servers for the container's resolv.conf")
   List<String> dns = new ArrayList<>();
-
-  @Option(names = "--env-file", description = "file of KEY=VALUE lines (--env wins)")
   Path envFile;
-
-  @Option(
-      names = "--home",
-      description = "DIR (an empty tmpfs, HOME=DIR) or SRC:DST (SRC bound at DST)")
   String homeSpec;
-
-  @Option(names = "--no-home", description = "mount nothing at the home directory")
   boolean noHome;
-
-  @Option(
-      names = {"-S", "--scratch"},
-      split = ",",
-      description = "directories that get a fresh tmpfs")
   List<String> scratch = new ArrayList<>();
-
-  @Option(names = "--uts", description = "a new UTS namespace")
   boolean uts;
-
-  @Option(names = "--keep-privs", description = "let root keep every capability")
   boolean keepPrivs;
-
-  @Option(
-      names = {"-o", "--overlay"},
-      description = "overlay DIR[:ro], SQUASHFS image (read-only) or EXT3 image[:ro] (repeatable)")
   List<String> overlays = new ArrayList<>();
-
-  @Option(names = "--mount", description = "type=bind,src=…,dst=…[,ro] (repeatable)")
   List<String> mounts = new ArrayList<>();
-
-  @Option(names = "--no-mount", split = ",", description = "leave out proc, sys, devpts, tmp, home")
   List<String> noMount = new ArrayList<>();
-
-  @Option(names = "--workdir", description = "host directory for /tmp, /var/tmp and scratch dirs")
   String workdir;
-
-  @Option(names = "--memory-reservation", description = "soft memory limit (e.g. 256m)")
   String memoryReservation;
-
-  @Option(names = "--memory-swap", description = "memory + swap limit (e.g. 1g)")
   String memorySwap;
-
-  @Option(names = "--cpu-shares", description = "relative CPU weight")
   long cpuShares;
-
-  @Option(names = "--cpuset-cpus", description = "CPUs to run on (e.g. 0-1)")
   String cpusetCpus;
-
-  @Option(names = "--blkio-weight", description = "block I/O weight (10-1000)")
   long blkioWeight;
-
-  @Option(
-      names = "--nv",
-      description = "bring in the host's NVIDIA driver libraries, tools and devices")
   boolean nv;
-
-  @Option(names = "--rocm", description = "bring in the host's ROCm libraries, tools and devices")
   boolean rocm;
-
-  @Option(names = "--runtime", description = "crun or runc (default: crun when it can run here)")
   String runtime;
-
-  @Option(names = "--cache-dir", description = "image cache for pull sources")
   Path cacheDir;
+  boolean help;
+  boolean version;
+
+  @Override
+  public void set(String option, String v) throws OptionTable.UsageException {
+    switch (option) {
+      case "--env" -> env.add(v);
+      case "--env-file" -> envFile = OptionTable.parsePath(option, v);
+      case "--pwd" -> cwd = v;
+      case "--user" -> user = v;
+      case "--hostname" -> hostname = v;
+      case "--bind" -> binds.add(v);
+      case "--mount" -> mounts.add(v);
+      case "--no-compat" -> noCompat = true;
+      case "--overlay" -> overlays.add(v);
+      case "--home" -> homeSpec = v;
+      case "--no-home" -> noHome = true;
+      case "--scratch" -> scratch.add(v);
+      case "--workdir" -> workdir = v;
+      case "--no-mount" -> noMount.add(v);
+      case "--fakeroot" -> fakeroot = true;
+      case "--no-privs" -> noPrivs = true;
+      case "--keep-privs" -> keepPrivs = true;
+      case "--add-caps" -> addCaps.add(v);
+      case "--drop-caps" -> dropCaps.add(v);
+      case "--net" -> net = true;
+      case "--dns" -> dns.add(v);
+      case "--uts" -> uts = true;
+      case "--memory" -> memory = v;
+      case "--memory-reservation" -> memoryReservation = v;
+      case "--memory-swap" -> memorySwap = v;
+      case "--cpus" -> cpus = OptionTable.parseDouble(option, v);
+      case "--cpu-shares" -> cpuShares = OptionTable.parseLong(option, v);
+      case "--cpuset-cpus" -> cpusetCpus = v;
+      case "--pids-limit" -> pidsLimit = OptionTable.parseLong(option, v);
+      case "--blkio-weight" -> blkioWeight = OptionTable.parseLong(option, v);
+      case "--nv" -> nv = true;
+      case "--rocm" -> rocm = true;
+      case "--runtime" -> runtime = v;
+      case "--cache-dir" -> cacheDir = OptionTable.parsePath(option, v);
+      case "--help" -> help = true;
+      case "--version" -> version = true;
+      default -> throw new IllegalStateException("option " + option + " is in TABLE only");
+    }
+  }
 
   /** SIFKUBE_CONTAINLIBS: comma-separated host libraries bound into /.singularity.d/libs. */
   private static List<String> containLibs() {
