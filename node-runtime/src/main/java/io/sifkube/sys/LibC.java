@@ -7,7 +7,17 @@ import com.sun.jna.Native;
 /** The libc calls Sifkube makes through JNA. Only this package may use it. */
 interface LibC extends Library {
 
-  LibC INSTANCE = Native.load("c", LibC.class);
+  LibC INSTANCE = load();
+
+  /**
+   * Loads glibc by its soname, which the dynamic loader finds without a search path, and tells JNA
+   * it needs none: otherwise JNA's first library runs {@code ldconfig -p} to learn the system's
+   * library directories, a process spawn that was a tenth of a short {@code sifctl exec}.
+   */
+  private static LibC load() {
+    System.getProperties().putIfAbsent("jna.platform.library.path", "");
+    return Native.load("libc.so.6", LibC.class);
+  }
 
   int AF_UNIX = 1;
   int SOCK_SEQPACKET = 5;
