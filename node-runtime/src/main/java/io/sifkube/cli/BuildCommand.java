@@ -1,8 +1,8 @@
 package io.sifkube.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.image.oci.MediaTypes;
+import io.sifkube.json.Json;
 import io.sifkube.sif.SifCodes;
 import io.sifkube.sif.oci.LayerSource;
 import io.sifkube.sif.oci.OciSifImage;
@@ -75,8 +75,7 @@ final class BuildCommand implements Callable<Integer> {
   }
 
   private ObjectNode config() {
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode root = m.createObjectNode();
+    ObjectNode root = Json.object();
     root.put("architecture", arch);
     root.put("os", "linux");
     ObjectNode c = root.putObject("config");

@@ -1,8 +1,8 @@
 package io.sifkube.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.image.oci.MediaTypes;
+import io.sifkube.json.Json;
 import io.sifkube.runtime.ContainerLauncher;
 import io.sifkube.runtime.OciRuntime;
 import io.sifkube.sif.oci.LayerSource;
@@ -50,8 +50,7 @@ final class CdsTraining {
             new String[] {"pull", "--help"})) {
       Sifctl.run(cmd, sink, sink);
     }
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode config = json.createObjectNode();
+    ObjectNode config = Json.object();
     config.putObject("config").putArray("Cmd").add("/bin/sh");
     Path layer = Files.write(dir.resolve("layer"), new byte[4096]);
     Path sif = dir.resolve("train.oci.sif");
@@ -70,7 +69,7 @@ final class CdsTraining {
             flags.toOptions(true, rest.subList(1, rest.size())),
             "root:x:0:0:root:/root:/bin/sh\n",
             "root:x:0:\n");
-    json.writeValueAsBytes(spec);
+    Json.bytes(spec);
     try {
       SealedExecutable.isSealed(Path.of("/proc/self/exe")); // loads JNA and libc
       OciRuntime.choose(null, m -> {}, dir.resolve("runtime"));

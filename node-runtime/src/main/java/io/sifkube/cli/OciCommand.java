@@ -1,6 +1,6 @@
 package io.sifkube.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sifkube.json.Json;
 import io.sifkube.mount.KernelMounter;
 import io.sifkube.runtime.Caller;
 import io.sifkube.runtime.ContainerException;
@@ -86,7 +86,7 @@ final class OciCommand {
         () -> {
           var json = lifecycle().state(id);
           var out = spec.commandLine().getOut();
-          out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+          out.println(Json.pretty(json));
           out.flush();
           return 0;
         });

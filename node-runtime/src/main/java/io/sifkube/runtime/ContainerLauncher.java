@@ -1,9 +1,9 @@
 package io.sifkube.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.image.oci.MediaTypes;
+import io.sifkube.json.Json;
 import io.sifkube.mount.KernelMounter;
 import io.sifkube.mount.Mounter;
 import io.sifkube.sif.SifCodes;
@@ -181,7 +181,7 @@ public final class ContainerLauncher {
         ((ObjectNode) spec.path("root")).put("readonly", false); // a writable overlay was asked for
       }
       mounter.checkReachable(spec.path("process").path("user").path("uid").asLong());
-      Files.write(dir.resolve("config.json"), new ObjectMapper().writeValueAsBytes(spec));
+      Files.write(dir.resolve("config.json"), Json.bytes(spec));
       t.mark("spec");
       return mounted;
     } catch (IOException | RuntimeException e) {
@@ -254,7 +254,7 @@ public final class ContainerLauncher {
             && p.get().partType() == SifCodes.PART_PRIMARY_SYSTEM
             && p.get().fsType() == SifCodes.FS_SQUASHFS) {
           info.accept(sif + " is not an OCI-SIF; running its primary squashfs partition");
-          ObjectNode cfg = new ObjectMapper().createObjectNode();
+          ObjectNode cfg = Json.object();
           cfg.putObject("config").putArray("Cmd").add("/bin/sh");
           return new Image(List.of(new long[] {d.offset(), d.size()}), cfg);
         }

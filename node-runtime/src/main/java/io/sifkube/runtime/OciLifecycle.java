@@ -1,8 +1,8 @@
 package io.sifkube.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.json.Json;
 import io.sifkube.mount.Mounter;
 import io.sifkube.spec.RunOptions;
 import io.sifkube.sys.SeqPacketSocket;
@@ -203,7 +203,7 @@ public final class OciLifecycle {
   /** The container's state: the runtime's JSON plus the exit code once it has stopped. */
   public JsonNode state(String id) throws IOException {
     String json = runtimeVerb(id, "state", id);
-    var node = (ObjectNode) new ObjectMapper().readTree(json);
+    var node = (ObjectNode) Json.read(json);
     Path exit = exitFile(id);
     if (Files.exists(exit)) {
       node.put("exitCode", Integer.parseInt(Files.readString(exit).trim()));

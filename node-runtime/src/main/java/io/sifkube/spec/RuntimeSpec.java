@@ -1,9 +1,9 @@
 package io.sifkube.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.json.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +20,6 @@ import java.util.Optional;
  */
 public final class RuntimeSpec {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String LIBS = "/.singularity.d/libs";
   private static final String DEFAULT_PATH =
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -54,7 +53,7 @@ public final class RuntimeSpec {
     }
     String cwd = cwd(cfg, opts, user);
 
-    ObjectNode spec = JSON.createObjectNode();
+    ObjectNode spec = Json.object();
     spec.put("ociVersion", "1.0.2");
     ObjectNode process = spec.putObject("process");
     process.put("terminal", opts.extras().terminal());
@@ -315,9 +314,7 @@ public final class RuntimeSpec {
     }
     // Rootless: no cgroups, so limits (refused above) and device rules go into a detached node.
     ObjectNode res =
-        userns != null && userns.rootless()
-            ? JSON.createObjectNode()
-            : linux.putObject("resources");
+        userns != null && userns.rootless() ? Json.object() : linux.putObject("resources");
     ArrayNode rules = res.putArray("devices");
     ObjectNode deny = rules.addObject();
     deny.put("allow", false);

@@ -1,9 +1,8 @@
 package io.sifkube.image.oci;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sifkube.json.Json;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +13,6 @@ import java.util.List;
  * one it was served as, duplicate keys — is refused rather than guessed at.
  */
 public final class ImageDocuments {
-
-  private static final ObjectMapper STRICT =
-      new ObjectMapper()
-          .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private ImageDocuments() {}
 
@@ -114,7 +108,7 @@ public final class ImageDocuments {
 
   static JsonNode tree(byte[] body) {
     try {
-      JsonNode n = STRICT.readTree(body);
+      JsonNode n = Json.read(body);
       if (n == null || !n.isObject()) {
         throw new IllegalArgumentException("document is not a JSON object");
       }

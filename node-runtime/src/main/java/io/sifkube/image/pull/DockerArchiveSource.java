@@ -1,7 +1,6 @@
 package io.sifkube.image.pull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.image.ImageException;
@@ -12,6 +11,7 @@ import io.sifkube.image.oci.ImageDocuments;
 import io.sifkube.image.oci.MediaTypes;
 import io.sifkube.image.oci.Platform;
 import io.sifkube.image.ref.ImageReference;
+import io.sifkube.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -86,20 +86,19 @@ public final class DockerArchiveSource implements ImageSource {
 
     Descriptor config =
         describe(entry.path("Config").asText(""), MediaTypes.DOCKER_CONFIG, "config");
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode manifest = m.createObjectNode();
+    ObjectNode manifest = Json.object();
     manifest.put("schemaVersion", 2);
     manifest.put("mediaType", MediaTypes.DOCKER_MANIFEST);
-    manifest.set("config", descriptorJson(m, config));
+    manifest.set("config", descriptorJson(config));
     ArrayNode layers = manifest.putArray("layers");
     JsonNode layerPaths = entry.path("Layers");
     if (!layerPaths.isArray()) {
       throw invalid("manifest.json entry has no Layers");
     }
     for (JsonNode p : layerPaths) {
-      layers.add(descriptorJson(m, describe(p.asText(""), LAYER_TAR, "layer")));
+      layers.add(descriptorJson(describe(p.asText(""), LAYER_TAR, "layer")));
     }
-    byte[] bytes = m.writeValueAsBytes(manifest);
+    byte[] bytes = Json.bytes(manifest);
     return new ResolvedImage(
         Digest.sha256(bytes), ImageDocuments.manifest(bytes, MediaTypes.DOCKER_MANIFEST));
   }
@@ -152,8 +151,8 @@ public final class DockerArchiveSource implements ImageSource {
     return new Descriptor(mediaType, d, size, null, Map.of());
   }
 
-  private static ObjectNode descriptorJson(ObjectMapper m, Descriptor d) {
-    ObjectNode n = m.createObjectNode();
+  private static ObjectNode descriptorJson(Descriptor d) {
+    ObjectNode n = Json.object();
     n.put("mediaType", d.mediaType());
     n.put("size", d.size());
     n.put("digest", d.digest().toString());
@@ -168,7 +167,7 @@ public final class DockerArchiveSource implements ImageSource {
       throw invalid(what + " is larger than " + MAX_DOCUMENT + " bytes");
     }
     try {
-      return new ObjectMapper().readTree(Files.readAllBytes(file));
+      return Json.read(Files.readAllBytes(file));
     } catch (IOException e) {
       throw invalid(what + " is not valid JSON");
     }

@@ -1,7 +1,6 @@
 package io.sifkube.image.pull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
@@ -13,6 +12,7 @@ import io.sifkube.image.squash.LayerLimits;
 import io.sifkube.image.squash.LayerMerger;
 import io.sifkube.image.squash.Tar2Sqfs;
 import io.sifkube.image.store.ImageCache;
+import io.sifkube.json.Json;
 import io.sifkube.sif.oci.LayerSource;
 import io.sifkube.sif.oci.OciSifWriter;
 import java.io.FilterInputStream;
@@ -120,7 +120,7 @@ public final class ImagePuller {
     }
     JsonNode node;
     try {
-      node = new ObjectMapper().readTree(Files.readAllBytes(configPath));
+      node = Json.read(Files.readAllBytes(configPath));
     } catch (IOException e) {
       throw new ImageException(Reason.INVALID, source.name() + ": image config is not valid JSON");
     }

@@ -2,7 +2,6 @@ package io.sifkube.image.pull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import io.sifkube.image.oci.Descriptor;
@@ -10,6 +9,7 @@ import io.sifkube.image.oci.Digest;
 import io.sifkube.image.oci.ImageDocuments;
 import io.sifkube.image.oci.MediaTypes;
 import io.sifkube.image.oci.Platform;
+import io.sifkube.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -136,7 +136,7 @@ public final class OciLayoutSource implements ImageSource {
 
   private JsonNode readJson(Path p, String what) throws IOException {
     try {
-      return new ObjectMapper().readTree(readBounded(p, what));
+      return Json.read(readBounded(p, what));
     } catch (JsonProcessingException e) {
       throw invalid(what + " is not valid JSON");
     }

@@ -1,11 +1,9 @@
 package io.sifkube.sif.oci;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.image.oci.Digest;
-import java.nio.charset.StandardCharsets;
+import io.sifkube.json.Json;
 
 /**
  * The JSON documents of an OCI image (descriptors, manifests, indexes), built in a fixed field
@@ -13,12 +11,10 @@ import java.nio.charset.StandardCharsets;
  */
 final class OciJson {
 
-  static final ObjectMapper MAPPER = new ObjectMapper();
-
   private OciJson() {}
 
   static ObjectNode descriptor(String mediaType, long size, Digest digest) {
-    ObjectNode d = MAPPER.createObjectNode();
+    ObjectNode d = Json.object();
     d.put("mediaType", mediaType);
     d.put("size", size);
     d.put("digest", digest.toString());
@@ -26,10 +22,6 @@ final class OciJson {
   }
 
   static byte[] bytes(JsonNode node) {
-    try {
-      return MAPPER.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a tree of plain JSON nodes always serialises", e);
-    }
+    return Json.bytes(node);
   }
 }

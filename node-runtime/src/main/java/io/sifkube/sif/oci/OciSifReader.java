@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sifkube.image.oci.Digest;
 import io.sifkube.image.oci.MediaTypes;
+import io.sifkube.json.Json;
 import io.sifkube.sif.SifCodes;
 import io.sifkube.sif.SifDescriptor;
 import io.sifkube.sif.SifException;
@@ -171,7 +172,7 @@ public final class OciSifReader {
           what + " " + digest + " (object " + d.id() + ") has content with digest " + actual);
     }
     try {
-      JsonNode node = OciJson.MAPPER.readTree(bytes);
+      JsonNode node = Json.read(bytes);
       if (node == null || !node.isObject()) {
         throw new SifException(
             sif.path(), Reason.CORRUPT, what + " " + digest + " is not a JSON object");

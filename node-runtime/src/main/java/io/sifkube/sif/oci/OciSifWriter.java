@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.image.oci.Digest;
 import io.sifkube.image.oci.MediaTypes;
+import io.sifkube.json.Json;
 import io.sifkube.sif.CreateOptions;
 import io.sifkube.sif.ObjectInput;
 import io.sifkube.sif.SifCodes;
@@ -78,8 +79,8 @@ public final class OciSifWriter {
         SifWriter.create(tmp, CreateOptions.deterministic(objects + SPARE_DESCRIPTORS))) {
       ObjectInput blob = ObjectInput.of(SifCodes.DATA_OCI_BLOB);
       List<OciSifImage.Layer> stored = new ArrayList<>();
-      ArrayNode layerDescriptors = OciJson.MAPPER.createArrayNode();
-      ArrayNode diffIds = OciJson.MAPPER.createArrayNode();
+      ArrayNode layerDescriptors = Json.array();
+      ArrayNode diffIds = Json.array();
       for (LayerSource layer : layers) {
         SifWriter.Added a = sif.add(blob, layer.path());
         Digest d = Digest.parse(a.digest().orElseThrow());
@@ -91,7 +92,7 @@ public final class OciSifWriter {
       }
 
       ObjectNode cfg = config.deepCopy();
-      ObjectNode rootfs = OciJson.MAPPER.createObjectNode();
+      ObjectNode rootfs = Json.object();
       rootfs.put("type", "layers");
       rootfs.set("diff_ids", diffIds);
       cfg.set("rootfs", rootfs);
@@ -99,7 +100,7 @@ public final class OciSifWriter {
       Digest cfgDigest = addBytes(sif, blob, cfgBytes);
       String cfgType = MediaTypes.configFor(manifestType);
 
-      ObjectNode manifest = OciJson.MAPPER.createObjectNode();
+      ObjectNode manifest = Json.object();
       manifest.put("schemaVersion", 2);
       manifest.put("mediaType", manifestType);
       manifest.set("config", OciJson.descriptor(cfgType, cfgBytes.length, cfgDigest));
@@ -107,7 +108,7 @@ public final class OciSifWriter {
       byte[] manifestBytes = OciJson.bytes(manifest);
       Digest manifestDigest = addBytes(sif, blob, manifestBytes);
 
-      ObjectNode index = OciJson.MAPPER.createObjectNode();
+      ObjectNode index = Json.object();
       index.put("schemaVersion", 2);
       index.put("mediaType", MediaTypes.OCI_INDEX);
       ObjectNode entry = OciJson.descriptor(manifestType, manifestBytes.length, manifestDigest);
