@@ -39,7 +39,9 @@ final class OciCommand {
     requireRoot();
     try {
       return new OciLifecycle(
-          OciRuntime.choose(runtime, Info::warn).sealed(Info::line),
+          // Unsealed, as in RunCommand. conmon, which outlives this process, is handed the
+          // runtime's path: the installed binary's stays valid, this process's memfd would not.
+          OciRuntime.choose(runtime, Info::warn),
           new KernelMounter("1".equals(System.getenv("SIFKUBE_SQUASHFUSE")), Info::line),
           Info::line);
     } catch (ContainerException e) {

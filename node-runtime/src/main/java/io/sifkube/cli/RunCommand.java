@@ -145,9 +145,9 @@ final class RunCommand {
     try {
       Caller caller = Caller.current();
       Path state = caller.stateRoot();
-      OciRuntime rt =
-          OciRuntime.choose(options.runtime, Info::warn, state.resolve("runtime"))
-              .sealed(Info::line);
+      // No sealed copy of the runtime (as siflet makes): a one-shot command calls it once, and
+      // copying the binary costs more than the runtime's own guard against CVE-2019-5736.
+      OciRuntime rt = OciRuntime.choose(options.runtime, Info::warn, state.resolve("runtime"));
       Optional<UserNamespace> userns =
           caller.userNamespace(options.fakeroot, rt.name().equals("runc"));
       if (options.fakeroot && opts.user() == null) {
