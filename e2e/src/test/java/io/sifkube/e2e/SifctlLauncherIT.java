@@ -46,30 +46,49 @@ class SifctlLauncherIT {
   }
 
   @Test
-  void theBuildsClassDataArchiveFitsTheLaunchersClassPath() throws Exception {
+  void theBuildsStartUpArchiveFitsTheLaunchersJvmAndClassPath() throws Exception {
     Path target = Launcher.repoRoot().resolve("node-runtime/target");
-    Path jsa = target.resolve("sifctl.jsa");
-    assertThat(jsa).as("mvn package trains it (CdsTraining)").isRegularFile();
-    // -Xshare:on fails instead of falling back: the archive must match the class path bin/sifctl
-    // uses, and cover the classes of a command.
-    Launcher.Result r =
-        Launcher.exec(
-            List.of(
-                "java",
-                "-XX:+UseSerialGC",
-                "-Xshare:on",
-                "-XX:SharedArchiveFile=" + jsa,
-                "-Xlog:class+load=info",
-                "-cp",
-                target.resolve("sifkube-node-runtime.jar") + ":" + target.resolve("lib") + "/*",
-                "io.sifkube.cli.Sifctl",
-                "--version"));
-    assertThat(r.status()).as(r.err()).isZero();
+    Path record = target.resolve("sifctl.jvm");
+    assertThat(record).as("mvn package trains it (CdsTraining)").isRegularFile();
+    String java = null;
+    Path archive = null;
+    for (String line : Files.readAllLines(record)) {
+      if (line.startsWith("java=")) {
+        java = line.substring("java=".length());
+      } else if (line.startsWith("archive=")) {
+        archive = Path.of(line.substring("archive=".length()));
+      }
+    }
+    assertThat(java).isNotNull();
+    assertThat(archive).isRegularFile();
+    // Training wrote only under target/: an early probe for the AOT cache once had JDK 25 replace
+    // /dev/null with a file (-XX:AOTCacheOutput=/dev/null).
+    int mode = (Integer) Files.getAttribute(Path.of("/dev/null"), "unix:mode");
+    assertThat(mode & 0170000).as("/dev/null is still a character device").isEqualTo(0020000);
+    // The class path bin/sifctl builds for a local command.
+    StringBuilder cp = new StringBuilder(target.resolve("sifkube-node-runtime.jar").toString());
+    for (String jar : Files.readString(target.resolve("sifctl.classpath")).strip().split(":")) {
+      cp.append(':').append(target.resolve(jar));
+    }
+    // Strict modes fail instead of falling back: the archive must match the JVM, the options
+    // that must agree with the training run, and the class path bin/sifctl uses.
+    List<String> strict =
+        archive.toString().endsWith(".aot")
+            ? List.of("-XX:AOTMode=on", "-XX:AOTCache=" + archive)
+            : List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive);
+    List<String> cmd = new java.util.ArrayList<>(List.of(java, "-XX:+UseSerialGC"));
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.addAll(strict);
+    cmd.addAll(
+        List.of(
+            "-Xlog:class+load=info", "-cp", cp.toString(), "io.sifkube.cli.Sifctl", "--version"));
+    Launcher.Result r = Launcher.exec(cmd);
+    assertThat(r.status()).as(r.out() + r.err()).isZero();
     // (picocli's classes are built for Java 5, older than class-data sharing takes)
     assertThat(r.out().lines().filter(l -> l.contains(" io.sifkube.cli.Sifctl ")))
         .singleElement()
         .asString()
-        .contains("shared objects file (top)");
+        .contains("shared objects file");
   }
 
   @Test

@@ -14,10 +14,12 @@ public final class Executables {
    * ({@code -Djdk.lang.Process.launchMechanism}). The JDK 17 default on Linux starts a helper
    * program that then executes the real one: two execs per process. siflet runs conmon and the
    * runtime several times per container, and that second exec was about a millisecond each here.
-   * Call it first thing in {@code main}, before any process is started.
+   * Call it first thing in {@code main}, before any process is started. Later JDKs deprecate vfork
+   * and say so on standard error, so there the JDK's default stays.
    */
   public static void preferVfork() {
-    if (System.getProperty("jdk.lang.Process.launchMechanism") == null) {
+    if (Runtime.version().feature() < 22
+        && System.getProperty("jdk.lang.Process.launchMechanism") == null) {
       System.setProperty("jdk.lang.Process.launchMechanism", "VFORK");
     }
   }
