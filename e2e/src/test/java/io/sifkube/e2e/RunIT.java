@@ -166,6 +166,33 @@ class RunIT {
   }
 
   @Test
+  void asRootSifctlBecomesTheRuntimeAndItsMountsStayOutOfTheHostsTable() throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            Launcher.repoRoot().resolve("bin/sifctl").toString(),
+            "exec",
+            image.toString(),
+            "/bin/sh",
+            "-c",
+            "echo up; sleep 3");
+    Process p = pb.redirectErrorStream(true).start();
+    var out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+    assertThat(out.readLine()).isEqualTo("up");
+    // The sifctl process is the runtime now, and its mounts live in its own namespace.
+    String cmdline = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline"));
+    assertThat(cmdline).contains("run\0--bundle\0/run/sifkube/sifctl/");
+    String theirs = Files.readString(Path.of("/proc/" + p.pid() + "/mountinfo"));
+    assertThat(theirs).contains("/run/sifkube/sifctl/").contains(" - overlay ");
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+        .doesNotContain("/run/sifkube/sifctl/");
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    // The namespace is gone with the container, and its loop device with it.
+    assertThat(Launcher.exec(List.of("losetup", "-a")).ok().out()).doesNotContain(image.toString());
+    assertThat(exec("true").status()).isZero(); // and the next run sweeps what the host kept
+  }
+
+  @Test
   void exitStatusesPassThrough() throws Exception {
     assertThat(exec("exit 0").status()).isZero();
     assertThat(exec("exit 1").status()).isEqualTo(1);

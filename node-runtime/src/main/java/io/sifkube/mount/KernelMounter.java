@@ -22,6 +22,7 @@ public final class KernelMounter implements Mounter {
 
   private final boolean squashfuseFirst;
   private final Consumer<String> info;
+  private volatile boolean usedFuse;
 
   /** Loop-mounts squashfs layers, falling back on squashfuse where the kernel way fails. */
   public KernelMounter(Consumer<String> info) {
@@ -62,8 +63,14 @@ public final class KernelMounter implements Mounter {
       }
       info.accept(
           "kernel squashfs mount failed (" + e.getMessage() + "); mounting with squashfuse");
+      usedFuse = true;
       FuseMounter.squashfuse(file, offset, target, true);
     }
+  }
+
+  @Override
+  public boolean kernelMountsOnly() {
+    return !squashfuseFirst && !usedFuse;
   }
 
   @Override

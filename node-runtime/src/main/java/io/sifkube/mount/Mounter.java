@@ -41,15 +41,26 @@ public interface Mounter {
    */
   default void checkReachable(long containerUid) throws ContainerException {}
 
+  /**
+   * True when everything this mounter has mounted so far, and would mount next, is a kernel mount:
+   * no FUSE daemon that must be stopped, so the end of a private mount namespace releases it all.
+   */
+  default boolean kernelMountsOnly() {
+    return false;
+  }
+
   /** True when {@code target} is a mount point now. */
   static boolean isMounted(Path target) throws IOException {
     return mountPoints().contains(target.toAbsolutePath().normalize());
   }
 
-  /** Every mount point of this mount namespace, from one read of mountinfo. */
+  /**
+   * Every mount point of this thread's mount namespace, from one read of mountinfo (a thread may
+   * have left the process's namespace: see {@code Syscalls.privateMountNamespace}).
+   */
   static Set<Path> mountPoints() throws IOException {
     Set<Path> out = new HashSet<>();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+    for (String line : Files.readAllLines(Path.of("/proc/thread-self/mountinfo"))) {
       String[] f = line.split(" ");
       if (f.length > 4) {
         out.add(Path.of(unescape(f[4])));

@@ -13,6 +13,8 @@ import io.sifkube.sif.oci.OciSifImage;
 import io.sifkube.sif.oci.OciSifReader;
 import io.sifkube.spec.RunOptions;
 import io.sifkube.spec.RuntimeSpec;
+import io.sifkube.sys.SyscallException;
+import io.sifkube.sys.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
@@ -44,6 +46,13 @@ public final class ContainerLauncher {
   private static final int MAX_ID_FILE = 1 << 20;
   private static final String MOUNTS_FILE = ".mounts";
   private static final String SHARED_FILE = ".layers";
+
+  /**
+   * Marks a run that became the runtime's process ({@link #run}): its bundle and mounts lived in a
+   * mount namespace of its own and went with it, so only this marker and the pid file remain (and,
+   * if the runtime itself was killed, its record of the container) for {@link #sweep}.
+   */
+  private static final String HANDED_OVER_FILE = ".handed-over";
 
   private final Mounter mounter;
   private final OciRuntime runtime;
@@ -79,8 +88,33 @@ public final class ContainerLauncher {
     Deque<Path> mounted = new ArrayDeque<>();
     try {
       Files.writeString(dir.resolve("pid"), Long.toString(ProcessHandle.current().pid()));
-      mounted = prepareBundle(sif, image, opts, overlays, dir, null, t);
-      int status = new RuntimeProcess(runtime, id, dir).runForeground();
+      // With kernel mounts only, this process becomes the runtime (exec) once the bundle is
+      // ready, in a mount namespace of its own that releases every mount when the container's
+      // last process exits: no second process to start and wait for, no teardown to run. The
+      // bundle itself is a tmpfs of that namespace; the host keeps only the pid and marker files.
+      boolean handOver = mounter.kernelMountsOnly();
+      if (handOver) {
+        try {
+          Syscalls.privateMountNamespace();
+          Files.writeString(dir.resolve(HANDED_OVER_FILE), runtime.name() + "\n");
+          Syscalls.mount(
+              "tmpfs", dir, "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=0755");
+          mounted.push(dir);
+        } catch (SyscallException e) {
+          handOver = false; // the runtime runs as a child, and this process cleans up after it
+        }
+      }
+      Deque<Path> bundle = prepareBundle(sif, image, opts, overlays, dir, null, t);
+      while (!bundle.isEmpty()) {
+        mounted.push(bundle.removeLast()); // last mounted first, the bundle's tmpfs last
+      }
+      RuntimeProcess process = new RuntimeProcess(runtime, id, dir);
+      if (handOver && mounter.kernelMountsOnly()) {
+        t.report(info);
+        // Returns only when the exec failed; then this process releases everything itself.
+        throw Syscalls.exec(process.runCommand(), System.getenv());
+      }
+      int status = process.runForeground();
       t.mark(runtime.name() + " run");
       return status;
     } finally {
@@ -349,7 +383,21 @@ public final class ContainerLauncher {
         if (!Files.exists(pid) && isRecent(dir)) {
           continue; // another sifctl is between making its directory and writing its pid
         }
-        new RuntimeProcess(runtime, dir.getFileName().toString(), dir).forceDelete();
+        String id = dir.getFileName().toString();
+        if (Files.exists(dir.resolve(HANDED_OVER_FILE))) {
+          if (Files.exists(runtime.root().resolve(id))) {
+            new RuntimeProcess(runtime, id, dir).forceDelete(); // the runtime itself was killed
+          }
+          Files.deleteIfExists(pid);
+          Files.deleteIfExists(dir.resolve(HANDED_OVER_FILE));
+          try {
+            Files.delete(dir);
+          } catch (DirectoryNotEmptyException e) {
+            deleteTree(dir); // its bundle's tmpfs was never mounted: the host holds the files
+          }
+          continue;
+        }
+        new RuntimeProcess(runtime, id, dir).forceDelete();
         Deque<Path> leftovers = recorded(dir);
         info.accept("cleaning up after an earlier run: " + dir.getFileName());
         release(dir, leftovers);

@@ -34,11 +34,16 @@ final class RuntimeProcess {
     return cmd;
   }
 
+  /** The runtime's command line that runs the container in the foreground. */
+  List<String> runCommand() {
+    return command("run", "--bundle", bundle.toString(), id);
+  }
+
   /** Runs the container; returns its exit status. */
   int runForeground() throws ContainerException {
     Process p;
     try {
-      p = new ProcessBuilder(command("run", "--bundle", bundle.toString(), id)).inheritIO().start();
+      p = new ProcessBuilder(runCommand()).inheritIO().start();
     } catch (IOException e) {
       throw new ContainerException("cannot start " + runtime.name() + ": " + e.getMessage(), e);
     }

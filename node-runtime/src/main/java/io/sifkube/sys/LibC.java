@@ -65,5 +65,19 @@ interface LibC extends Library {
 
   int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
+  int CLONE_NEWNS = 0x00020000;
+
+  int unshare(int flags) throws LastErrorException;
+
+  int F_SETFD = 2;
+  int FD_CLOEXEC = 1;
+  int SIG_SETMASK = 2;
+
+  /** {@code set} and {@code old} are sigset_t buffers (128 bytes on Linux); old may be null. */
+  int sigprocmask(int how, byte[] set, byte[] old) throws LastErrorException;
+
+  /** argv and envp as JNA passes String[]: NULL-terminated arrays of C strings. */
+  int execve(String path, String[] argv, String[] envp) throws LastErrorException;
+
   String strerror(int errno);
 }

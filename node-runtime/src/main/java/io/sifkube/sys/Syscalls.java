@@ -1,7 +1,13 @@
 package io.sifkube.sys;
 
 import com.sun.jna.LastErrorException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The system calls Sifkube makes, through JNA. This package is the only place that touches native
@@ -13,6 +19,8 @@ public final class Syscalls {
   public static final long MS_RDONLY = 1;
   public static final long MS_NOSUID = 2;
   public static final long MS_NODEV = 4;
+  public static final long MS_REC = 0x4000;
+  public static final long MS_PRIVATE = 1 << 18;
 
   private Syscalls() {}
 
@@ -47,6 +55,73 @@ public final class Syscalls {
       LibC.INSTANCE.umount2(target.toString(), 0);
     } catch (LastErrorException e) {
       throw new SyscallException("umount", target.toString(), e.getErrorCode());
+    }
+  }
+
+  /**
+   * Moves the calling thread into a mount namespace of its own in which nothing propagates back to
+   * the host's: what it mounts afterwards is seen by it and the processes it starts or becomes
+   * only, and goes away with the namespace when the last of them exits — loop devices with it, as
+   * they auto-clear. (Namespaces belong to threads: other threads of this JVM stay where they are.)
+   */
+  public static void privateMountNamespace() throws SyscallException {
+    try {
+      LibC.INSTANCE.unshare(LibC.CLONE_NEWNS);
+    } catch (LastErrorException e) {
+      throw new SyscallException("unshare", "the mount namespace", e.getErrorCode());
+    }
+    try {
+      LibC.INSTANCE.mount(null, "/", null, MS_REC | MS_PRIVATE, null);
+    } catch (LastErrorException e) {
+      throw new SyscallException("making mounts private under", "/", e.getErrorCode());
+    }
+  }
+
+  /**
+   * Replaces this process with {@code argv} (execve(2)), with {@code env} as its environment and
+   * only standard input, output and error open: every other descriptor this JVM holds is marked
+   * close-on-exec first, and the signal mask is cleared, as a new process would have it. The other
+   * threads of the JVM end with the exec. Returns only when the exec failed, with the reason.
+   */
+  public static SyscallException exec(List<String> argv, Map<String, String> env) {
+    List<String> envp = new ArrayList<>(env.size());
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      envp.add(e.getKey() + "=" + e.getValue());
+    }
+    try {
+      closeOnExec();
+    } catch (IOException e) {
+      return new SyscallException("listing", "/proc/thread-self/fd", 5 /* EIO */);
+    } catch (LastErrorException e) {
+      return new SyscallException("fcntl FD_CLOEXEC on", "a descriptor", e.getErrorCode());
+    }
+    try {
+      LibC.INSTANCE.sigprocmask(LibC.SIG_SETMASK, new byte[128], null);
+      LibC.INSTANCE.execve(argv.get(0), argv.toArray(new String[0]), envp.toArray(new String[0]));
+      return new SyscallException("execve", argv.get(0), 0); // returns only on failure
+    } catch (LastErrorException e) {
+      return new SyscallException("execve", argv.get(0), e.getErrorCode());
+    }
+  }
+
+  private static void closeOnExec() throws IOException {
+    List<Integer> fds = new ArrayList<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/thread-self/fd"))) {
+      for (Path p : dir) {
+        int fd = Integer.parseInt(p.getFileName().toString());
+        if (fd > 2) {
+          fds.add(fd);
+        }
+      }
+    }
+    for (int fd : fds) {
+      try {
+        LibC.INSTANCE.fcntl(fd, LibC.F_SETFD, LibC.FD_CLOEXEC);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != 9) { // EBADF: the directory stream's own, closed since
+          throw e;
+        }
+      }
     }
   }
 }
