@@ -116,6 +116,17 @@ class RunIT {
     return Launcher.sifctl(args);
   }
 
+  /** bin/sifctl exec of the image's /bin/sh -c SCRIPT, to start as a process of the test's own. */
+  private static ProcessBuilder sifctlExec(String script) {
+    return new ProcessBuilder(
+        Launcher.repoRoot().resolve("bin/sifctl").toString(),
+        "exec",
+        image.toString(),
+        "/bin/sh",
+        "-c",
+        script);
+  }
+
   private static Launcher.Result exec(String script, String... options) throws Exception {
     List<String> a = new ArrayList<>(List.of("exec"));
     a.addAll(List.of(options));
@@ -139,14 +150,7 @@ class RunIT {
   @Test
   void squashfuseServesTheLayerWhereLoopDevicesAreNotWanted() throws Exception {
     // SIFKUBE_SQUASHFUSE=1 takes the path a host without loop devices falls back on.
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            Launcher.repoRoot().resolve("bin/sifctl").toString(),
-            "exec",
-            image.toString(),
-            "/bin/sh",
-            "-c",
-            "id -u; cat /etc/group; sleep 2");
+    ProcessBuilder pb = sifctlExec("id -u; cat /etc/group; sleep 2");
     pb.environment().put("SIFKUBE_SQUASHFUSE", "1");
     Process p = pb.redirectErrorStream(true).start();
     boolean seen = false;
@@ -167,15 +171,7 @@ class RunIT {
 
   @Test
   void asRootSifctlBecomesTheRuntimeAndItsMountsStayOutOfTheHostsTable() throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            Launcher.repoRoot().resolve("bin/sifctl").toString(),
-            "exec",
-            image.toString(),
-            "/bin/sh",
-            "-c",
-            "echo up; sleep 3");
-    Process p = pb.redirectErrorStream(true).start();
+    Process p = sifctlExec("echo up; sleep 3").redirectErrorStream(true).start();
     var out = new BufferedReader(new InputStreamReader(p.getInputStream()));
     assertThat(out.readLine()).isEqualTo("up");
     // The sifctl process is the runtime now, and its mounts live in its own namespace.
@@ -257,15 +253,10 @@ class RunIT {
 
   @Test
   void sigtermReachesTheContainer() throws Exception {
-    List<String> cmd =
-        new ArrayList<>(List.of(Launcher.repoRoot().resolve("bin/sifctl").toString(), "exec"));
-    cmd.addAll(
-        List.of(
-            image.toString(),
-            "/bin/sh",
-            "-c",
-            "trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done"));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process p =
+        sifctlExec("trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done")
+            .redirectErrorStream(true)
+            .start();
     var out = new BufferedReader(new InputStreamReader(p.getInputStream()));
     String line;
     while ((line = out.readLine()) != null && !line.equals("ready")) {

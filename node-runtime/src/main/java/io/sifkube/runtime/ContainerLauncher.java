@@ -96,7 +96,7 @@ public final class ContainerLauncher {
       if (handOver) {
         try {
           Syscalls.privateMountNamespace();
-          Files.writeString(dir.resolve(HANDED_OVER_FILE), runtime.name() + "\n");
+          Files.createFile(dir.resolve(HANDED_OVER_FILE));
           Syscalls.mount(
               "tmpfs", dir, "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=0755");
           mounted.push(dir);
@@ -384,10 +384,12 @@ public final class ContainerLauncher {
           continue; // another sifctl is between making its directory and writing its pid
         }
         String id = dir.getFileName().toString();
-        if (Files.exists(dir.resolve(HANDED_OVER_FILE))) {
-          if (Files.exists(runtime.root().resolve(id))) {
-            new RuntimeProcess(runtime, id, dir).forceDelete(); // the runtime itself was killed
-          }
+        boolean handedOver = Files.exists(dir.resolve(HANDED_OVER_FILE));
+        // A run that became the runtime left a record only if the runtime itself was killed.
+        if (!handedOver || Files.exists(runtime.root().resolve(id))) {
+          new RuntimeProcess(runtime, id, dir).forceDelete();
+        }
+        if (handedOver) {
           Files.deleteIfExists(pid);
           Files.deleteIfExists(dir.resolve(HANDED_OVER_FILE));
           try {
@@ -397,7 +399,6 @@ public final class ContainerLauncher {
           }
           continue;
         }
-        new RuntimeProcess(runtime, id, dir).forceDelete();
         Deque<Path> leftovers = recorded(dir);
         info.accept("cleaning up after an earlier run: " + dir.getFileName());
         release(dir, leftovers);
