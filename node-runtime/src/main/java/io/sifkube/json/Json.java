@@ -3,8 +3,6 @@ package io.sifkube.json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -17,12 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * JSON trees (Jackson's {@link JsonNode}s) read and written with Jackson's streaming parser and
- * generator alone, without an {@code ObjectMapper}.
+ * JSON trees (Jackson's {@link JsonNode}s) read by {@link JsonReader} and written with Jackson's
+ * streaming generator, without an {@code ObjectMapper}.
  *
  * <p>Sifkube's documents — OCI manifests and configs, runtime specs, runtime state — are trees,
  * never data-bound beans, and the mapper's configuration, serializer and deserializer machinery
- * cost a one-shot {@code sifctl exec} about 100 ms of its start here against some 20 ms for this.
+ * cost a one-shot {@code sifctl exec} about 100 ms of its start here against a few for this.
  * Reading gives the node types {@code ObjectMapper.readTree} gives, under Jackson's limits on
  * nesting and sizes, but strictly: a duplicate key or anything after the document is an error, as
  * two parsers reading such a document differently is how image-manifest confusion attacks work.
@@ -53,66 +51,12 @@ public final class Json {
    * @throws JsonParseException when {@code bytes} is not one JSON document (its message says where)
    */
   public static JsonNode read(byte[] bytes) throws IOException {
-    try (JsonParser p = FACTORY.createParser(bytes)) {
-      JsonToken first = p.nextToken();
-      if (first == null) {
-        throw new JsonParseException(p, "no JSON document (empty input)");
-      }
-      JsonNode node = read(p, first);
-      if (p.nextToken() != null) {
-        throw new JsonParseException(p, "more after the end of the JSON document");
-      }
-      return node;
-    }
+    return JsonReader.read(bytes);
   }
 
   /** Parses one JSON document from text; see {@link #read(byte[])}. */
   public static JsonNode read(String text) throws IOException {
     return read(text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static JsonNode read(JsonParser p, JsonToken t) throws IOException {
-    switch (t) {
-      case START_OBJECT -> {
-        ObjectNode o = NODES.objectNode();
-        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-          if (o.replace(key, read(p, p.nextToken())) != null) {
-            throw new JsonParseException(p, "duplicate key \"" + key + "\"");
-          }
-        }
-        return o;
-      }
-      case START_ARRAY -> {
-        ArrayNode a = NODES.arrayNode();
-        for (JsonToken x = p.nextToken(); x != JsonToken.END_ARRAY; x = p.nextToken()) {
-          a.add(read(p, x));
-        }
-        return a;
-      }
-      case VALUE_STRING -> {
-        return NODES.textNode(p.getText());
-      }
-      case VALUE_NUMBER_INT -> {
-        return switch (p.getNumberType()) {
-          case INT -> NODES.numberNode(p.getIntValue());
-          case LONG -> NODES.numberNode(p.getLongValue());
-          default -> NODES.numberNode(p.getBigIntegerValue());
-        };
-      }
-      case VALUE_NUMBER_FLOAT -> {
-        return NODES.numberNode(p.getDoubleValue());
-      }
-      case VALUE_TRUE -> {
-        return NODES.booleanNode(true);
-      }
-      case VALUE_FALSE -> {
-        return NODES.booleanNode(false);
-      }
-      case VALUE_NULL -> {
-        return NODES.nullNode();
-      }
-      default -> throw new JsonParseException(p, "unexpected " + t);
-    }
   }
 
   /** The tree as compact UTF-8 JSON. */
