@@ -3,6 +3,7 @@ package io.sifkube.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.image.oci.MediaTypes;
 import io.sifkube.json.Json;
+import io.sifkube.mount.KernelMounter;
 import io.sifkube.runtime.ContainerLauncher;
 import io.sifkube.runtime.OciRuntime;
 import io.sifkube.sif.oci.LayerSource;
@@ -11,6 +12,8 @@ import io.sifkube.sif.oci.OciSifReader;
 import io.sifkube.sif.oci.OciSifWriter;
 import io.sifkube.spec.RuntimeSpec;
 import io.sifkube.sys.SealedExecutable;
+import io.sifkube.sys.SyscallException;
+import io.sifkube.sys.Syscalls;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -75,6 +78,46 @@ final class CdsTraining {
       OciRuntime.choose(null, m -> {}, dir.resolve("runtime"));
     } catch (IOException noRuntimeHere) {
       // the classes are loaded either way
+    }
+    runUpToTheFirstMount(dir, sif, sink);
+  }
+
+  /**
+   * {@code sifctl exec} itself, with a bind whose source is missing: the command line, caller,
+   * runtime choice and image are handled as in a real run, then the run is refused before anything
+   * is made or mounted. The sweep of a stale run and a failing system call cover the steps after,
+   * and the classes that only those steps use are loaded by name (a renamed one fails the build).
+   */
+  private static void runUpToTheFirstMount(Path dir, Path sif, PrintWriter sink) throws Exception {
+    String missing = dir.resolve("missing").toString();
+    RunCommand.main(
+        RunCommand.Kind.EXEC,
+        List.of("-B", missing + ":/mnt", sif.toString(), "/bin/true"),
+        sink,
+        sink);
+    Path state = Files.createDirectories(dir.resolve("state"));
+    Path stale = Files.createDirectories(state.resolve("sifctl-training"));
+    Files.writeString(stale.resolve("pid"), "-1");
+    Files.createFile(stale.resolve(".handed-over"));
+    OciRuntime rt = new OciRuntime("crun", Path.of("/bin/false"), dir.resolve("runtime"));
+    new ContainerLauncher(new KernelMounter(false, m -> {}), rt, state, m -> {}).sweep();
+    try {
+      Syscalls.umount(dir.resolve("missing")); // nothing is mounted there: ENOENT
+    } catch (SyscallException expected) {
+      // libc is bound and an errno described
+    }
+    ClassLoader loader = CdsTraining.class.getClassLoader();
+    for (String name :
+        List.of(
+            "io.sifkube.runtime.Pids",
+            "io.sifkube.runtime.RuntimeProcess",
+            "io.sifkube.runtime.OverlaySource",
+            "io.sifkube.runtime.OverlaySource$Kind",
+            "io.sifkube.sys.Loop",
+            "io.sifkube.sys.Loop$Device",
+            "com.sun.jna.StringArray",
+            "io.sifkube.sys.LibC")) {
+      Class.forName(name, false, loader);
     }
   }
 }

@@ -18,6 +18,7 @@ import io.sifkube.sys.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -30,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -73,6 +73,9 @@ public final class ContainerLauncher {
   /** Runs the container to completion; returns its exit status (128+N when killed by signal N). */
   public int run(Path sif, RunOptions opts) throws IOException {
     Timings t = new Timings();
+    if (mounter.kernelMountsOnly()) {
+      Syscalls.loadInBackground(); // needed for the hand-over below
+    }
     Image image = readImage(sif);
     preflight(image, opts);
     List<OverlaySource> overlays = OverlaySource.parse(opts.extras().overlays());
@@ -83,11 +86,11 @@ public final class ContainerLauncher {
     }
     sweep();
     t.mark("image");
-    String id = "sifctl-" + UUID.randomUUID();
-    Path dir = Files.createDirectories(stateDir.resolve(id));
+    Path dir = newRunDir();
+    String id = dir.getFileName().toString();
     Deque<Path> mounted = new ArrayDeque<>();
     try {
-      Files.writeString(dir.resolve("pid"), Long.toString(ProcessHandle.current().pid()));
+      Files.writeString(dir.resolve("pid"), Long.toString(Pids.self()));
       // With kernel mounts only, this process becomes the runtime (exec) once the bundle is
       // ready, in a mount namespace of its own that releases every mount when the container's
       // last process exits: no second process to start and wait for, no teardown to run. The
@@ -121,6 +124,18 @@ public final class ContainerLauncher {
       release(dir, mounted);
       t.mark("teardown");
       t.report(info);
+    }
+  }
+
+  /** A new directory for one run, created exclusively: its name is the run's id. */
+  private Path newRunDir() throws IOException {
+    Files.createDirectories(stateDir);
+    while (true) {
+      try {
+        return Files.createDirectory(stateDir.resolve(Pids.newId("sifctl-")));
+      } catch (FileAlreadyExistsException e) {
+        // one in 2^128, or a clock-seeded generator met again: draw another
+      }
     }
   }
 
@@ -376,8 +391,7 @@ public final class ContainerLauncher {
     try (Stream<Path> s = Files.list(stateDir)) {
       for (Path dir : s.toList()) {
         Path pid = dir.resolve("pid");
-        if (Files.exists(pid)
-            && ProcessHandle.of(parsePid(pid)).map(ProcessHandle::isAlive).orElse(false)) {
+        if (Files.exists(pid) && Pids.alive(parsePid(pid))) {
           continue;
         }
         if (!Files.exists(pid) && isRecent(dir)) {

@@ -25,6 +25,29 @@ public final class Syscalls {
   private Syscalls() {}
 
   /**
+   * Binds libc on a background thread, for a caller that will make system calls soon but has other
+   * work first. JNA's first use costs a one-shot {@code sifctl exec} some 25 ms on one core (its
+   * native library, java.util.logging's start, which looks for logger services in every jar, and
+   * the proxy of {@link LibC}); on a second core it overlaps reading the image. The first system
+   * call waits for it if it has not finished, and a failure to load shows there, where it is
+   * reported.
+   */
+  public static void loadInBackground() {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                LibC.INSTANCE.getClass();
+              } catch (Throwable e) {
+                // the first system call on the calling thread meets and reports the same failure
+              }
+            },
+            "libc-loader");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
    * Mounts the file system stored at {@code offset}..{@code offset+size} of {@code file} at {@code
    * target} through a loop device, which the kernel frees again on unmount.
    */
