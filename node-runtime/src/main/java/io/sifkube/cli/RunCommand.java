@@ -17,6 +17,7 @@ import io.sifkube.runtime.OciRuntime;
 import io.sifkube.sif.SifException;
 import io.sifkube.spec.RunOptions;
 import io.sifkube.spec.UserNamespace;
+import io.sifkube.sys.Syscalls;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,13 +138,18 @@ final class RunCommand {
   }
 
   private int call() throws Exception {
+    Caller caller = Caller.current();
+    if (caller.isRoot()) {
+      // A root run ends in the hand-over to the runtime, whose system calls need libc: it is
+      // bound on the second core while this one reads the options and the image.
+      Syscalls.loadInBackground();
+    }
     RunOptions opts = options.toOptions(kind == Kind.EXEC, args);
     if (kind == Kind.SHELL) {
       boolean tty = System.console() != null;
       opts = opts.withCommand(true, List.of("/bin/sh")).withExtras(opts.extras().withTerminal(tty));
     }
     try {
-      Caller caller = Caller.current();
       Path state = caller.stateRoot();
       // No sealed copy of the runtime (as siflet makes): a one-shot command calls it once, and
       // copying the binary costs more than the runtime's own guard against CVE-2019-5736.

@@ -73,9 +73,6 @@ public final class ContainerLauncher {
   /** Runs the container to completion; returns its exit status (128+N when killed by signal N). */
   public int run(Path sif, RunOptions opts) throws IOException {
     Timings t = new Timings();
-    if (mounter.kernelMountsOnly()) {
-      Syscalls.loadInBackground(); // needed for the hand-over below
-    }
     Image image = readImage(sif);
     preflight(image, opts);
     List<OverlaySource> overlays = OverlaySource.parse(opts.extras().overlays());
