@@ -16,8 +16,8 @@ PACKAGES=(
   docker-registry skopeo umoci
   # control plane for operator tests; go builds kube-apiserver from Debian's source package
   etcd-server golang-go rsync dpkg-dev make golang-github-modern-go-reflect2-dev
-  # a static shell for test images
-  busybox-static
+  # a static shell for test images; gcc builds the stub driver libraries of GpuDriverIT
+  busybox-static gcc
   # the OCI runtime-spec JSON schema, to validate generated config.json files
   golang-github-opencontainers-specs-dev
   # TLS and htpasswd for the authenticated test registry

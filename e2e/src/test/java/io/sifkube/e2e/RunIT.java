@@ -422,16 +422,6 @@ class RunIT {
   }
 
   @Test
-  void gpuOptionsOnAHostWithoutDriversWarnAndRun() throws Exception {
-    // This machine has no GPU: --nv/--rocm must say so plainly and still run the container.
-    Launcher.Result nv = exec("echo ran", "--nv");
-    assertThat(nv.ok().out()).isEqualTo("ran\n");
-    assertThat(nv.err()).contains("WARNING: --nv: no NVIDIA driver found on this host");
-    Launcher.Result rocm = exec("echo ran", "--rocm");
-    assertThat(rocm.ok().err()).contains("WARNING: --rocm: no ROCm driver found on this host");
-  }
-
-  @Test
   void badInputIsRefusedBeforeAnythingRuns() throws Exception {
     Launcher.Result missing = sifctl("exec", tmp.resolve("nope.oci.sif").toString(), "true");
     assertThat(missing.status()).isEqualTo(1);
