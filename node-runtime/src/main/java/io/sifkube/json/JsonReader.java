@@ -81,15 +81,11 @@ final class JsonReader {
   }
 
   private ObjectNode object(int depth) throws JsonParseException {
-    checkDepth(depth);
-    pos++; // '{'
     ObjectNode o = NODES.objectNode();
-    skipSpace();
-    if (peek() == '}') {
-      pos++;
+    if (opens(depth, '}')) {
       return o;
     }
-    while (true) {
+    do {
       if (peek() != '"') {
         throw error("unexpected " + describeNext() + ": a field name was expected");
       }
@@ -102,43 +98,43 @@ final class JsonReader {
         pos = keyAt;
         throw error("duplicate key \"" + key + "\"");
       }
-      skipSpace();
-      int c = peek();
-      pos++;
-      if (c == '}') {
-        return o;
-      }
-      if (c != ',') {
-        pos--;
-        throw error("unexpected " + describeNext() + ": ',' or '}' was expected");
-      }
-      skipSpace();
-    }
+    } while (!closes('}'));
+    return o;
   }
 
   private ArrayNode array(int depth) throws JsonParseException {
-    checkDepth(depth);
-    pos++; // '['
     ArrayNode a = NODES.arrayNode();
-    skipSpace();
-    if (peek() == ']') {
-      pos++;
+    if (opens(depth, ']')) {
       return a;
     }
-    while (true) {
+    do {
       a.add(value(depth));
-      skipSpace();
-      int c = peek();
+    } while (!closes(']'));
+    return a;
+  }
+
+  /** Takes the opening bracket; true when the container is empty (its closing one taken too). */
+  private boolean opens(int depth, char close) throws JsonParseException {
+    checkDepth(depth);
+    pos++;
+    skipSpace();
+    if (peek() == close) {
       pos++;
-      if (c == ']') {
-        return a;
-      }
-      if (c != ',') {
-        pos--;
-        throw error("unexpected " + describeNext() + ": ',' or ']' was expected");
-      }
-      skipSpace();
+      return true;
     }
+    return false;
+  }
+
+  /** After a member: true at the closing bracket, false at a comma (either is taken). */
+  private boolean closes(char close) throws JsonParseException {
+    skipSpace();
+    int c = peek();
+    if (c != close && c != ',') {
+      throw error("unexpected " + describeNext() + ": ',' or '" + close + "' was expected");
+    }
+    pos++;
+    skipSpace();
+    return c == close;
   }
 
   private void checkDepth(int depth) throws JsonParseException {
