@@ -109,14 +109,12 @@ final class CdsTraining {
     ClassLoader loader = CdsTraining.class.getClassLoader();
     for (String name :
         List.of(
-            "io.sifkube.runtime.Pids",
             "io.sifkube.runtime.RuntimeProcess",
             "io.sifkube.runtime.OverlaySource",
             "io.sifkube.runtime.OverlaySource$Kind",
             "io.sifkube.sys.Loop",
             "io.sifkube.sys.Loop$Device",
-            "com.sun.jna.StringArray",
-            "io.sifkube.sys.LibC")) {
+            "com.sun.jna.StringArray")) {
       Class.forName(name, false, loader);
     }
   }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -36,11 +37,7 @@ final class Pids {
   /** A fresh run id: {@code prefix} and 32 random hex digits. */
   static String newId(String prefix) {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    return prefix + hex(r.nextLong()) + hex(r.nextLong());
-  }
-
-  private static String hex(long v) {
-    String h = Long.toHexString(v);
-    return "0".repeat(16 - h.length()) + h;
+    HexFormat hex = HexFormat.of();
+    return prefix + hex.toHexDigits(r.nextLong()) + hex.toHexDigits(r.nextLong());
   }
 }
