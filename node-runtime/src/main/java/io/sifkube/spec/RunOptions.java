@@ -1,5 +1,6 @@
 package io.sifkube.spec;
 
+import io.sifkube.cdi.Injection;
 import java.util.List;
 
 /**
@@ -75,6 +76,7 @@ public record RunOptions(
    * @param hostBinaries host programs bound into the container's /usr/bin (driver tools)
    * @param fakeroot {@code --fakeroot}: root inside a user namespace
    * @param userNamespace the user namespace the launcher planned for the caller, or null for none
+   * @param cdi the CDI devices to inject, resolved ({@code --device})
    */
   public record Extras(
       List<String> dns,
@@ -97,7 +99,8 @@ public record RunOptions(
       List<Device> devices,
       List<String> hostBinaries,
       boolean fakeroot,
-      UserNamespace userNamespace) {
+      UserNamespace userNamespace,
+      Injection cdi) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -126,7 +129,8 @@ public record RunOptions(
             List.of(),
             List.of(),
             false,
-            null);
+            null,
+            Injection.NONE);
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
@@ -152,6 +156,7 @@ public record RunOptions(
       b.hostBinaries = hostBinaries;
       b.fakeroot = fakeroot;
       b.userNamespace = userNamespace;
+      b.cdi = cdi;
       return b;
     }
 
@@ -183,6 +188,7 @@ public record RunOptions(
       private List<String> hostBinaries;
       private boolean fakeroot;
       private UserNamespace userNamespace;
+      private Injection cdi;
 
       public Builder dns(List<String> value) {
         this.dns = value;
@@ -289,6 +295,11 @@ public record RunOptions(
         return this;
       }
 
+      public Builder cdi(Injection value) {
+        this.cdi = value;
+        return this;
+      }
+
       public Extras build() {
         return new Extras(
             dns,
@@ -311,7 +322,8 @@ public record RunOptions(
             devices,
             hostBinaries,
             fakeroot,
-            userNamespace);
+            userNamespace,
+            cdi);
       }
     }
 

@@ -3,6 +3,7 @@ package io.sifkube.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.cdi.SpecEditor;
 import io.sifkube.json.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -84,6 +85,8 @@ public final class RuntimeSpec {
     }
     mounts(spec.putArray("mounts"), opts, user);
     linux(spec.putObject("linux"), opts);
+    // Last, as SingularityCE injects: the devices' uid and gid default to the user set above.
+    SpecEditor.apply(spec, opts.extras().cdi(), userns != null);
     return spec;
   }
 
