@@ -118,21 +118,25 @@ public final class Inventory {
       return Injection.NONE;
     }
     List<String> wanted = List.copyOf(new LinkedHashSet<>(names));
-    List<String> bad = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    List<String> unresolved = new ArrayList<>();
     for (String n : wanted) {
       String why = QualifiedName.problem(n);
       if (why != null) {
-        bad.add("\"" + n + "\" is not a CDI device name (vendor/class=name): " + why);
+        problems.add("\"" + n + "\" is not a CDI device name (vendor/class=name): " + why);
       } else if (!devices.containsKey(n)) {
         String near = closest(n);
-        bad.add(n + (near == null ? "" : " (did you mean " + near + "?)"));
+        unresolved.add(n + (near == null ? "" : " (did you mean " + near + "?)"));
       }
     }
-    if (!bad.isEmpty()) {
-      throw new CdiException(
+    if (!unresolved.isEmpty()) {
+      problems.add(
           "unresolvable CDI devices: "
-              + String.join(", ", bad)
+              + String.join(", ", unresolved)
               + (devices.isEmpty() ? " (no device is offered here)" : ""));
+    }
+    if (!problems.isEmpty()) {
+      throw new CdiException(String.join("; ", problems));
     }
     Set<String> specsSeen = new LinkedHashSet<>();
     ContainerEdits all = ContainerEdits.NONE;
@@ -172,7 +176,8 @@ public final class Inventory {
               e.spec().sha256(),
               e.spec().version(),
               e.spec().priority(),
-              nodes));
+              nodes,
+              mine.hooks()));
     }
     return new Injection(out, all);
   }

@@ -1,5 +1,9 @@
 package io.sifkube.cli;
 
+import io.sifkube.cdi.CdiRegistry;
+import io.sifkube.cdi.HostNodes;
+import io.sifkube.cdi.Injection;
+import io.sifkube.cdi.Inventory;
 import io.sifkube.runtime.HostGpu;
 import io.sifkube.spec.Capabilities;
 import io.sifkube.spec.GpuSupport;
@@ -57,7 +61,21 @@ final class RunFlags implements OptionTable.Target {
           .value("--cpuset-cpus", "LIST", "CPUs to run on (e.g. 0-1)")
           .value("--pids-limit", "N", "most processes in the container")
           .value("--blkio-weight", "N", "block I/O weight (10-1000)")
-          .flag("--nv", "bring in the host's NVIDIA driver libraries, tools and devices")
+          .list(
+              "--device",
+              "NAME[,NAME...]",
+              "CDI devices to inject, fully qualified (vendor/class=name, e.g."
+                  + " nvidia.com/gpu=all; repeatable)",
+              true)
+          .list(
+              "--cdi-dirs",
+              "DIR[,DIR...]",
+              "CDI spec directories, lowest priority first (default: /etc/cdi,/var/run/cdi)",
+              true)
+          .flag(
+              "--nv",
+              "bring in the host's NVIDIA driver libraries, tools and devices (where a CDI spec"
+                  + " offers nvidia.com/gpu devices, --device nvidia.com/gpu=all is preferred)")
           .flag("--rocm", "bring in the host's ROCm libraries, tools and devices")
           .value("--runtime", "NAME", "crun or runc (default: crun when it can run here)")
           .value("--cache-dir", "DIR", "image cache for pull sources")
@@ -94,6 +112,8 @@ final class RunFlags implements OptionTable.Target {
   long cpuShares;
   String cpusetCpus;
   long blkioWeight;
+  List<String> devices = new ArrayList<>();
+  List<String> cdiDirs = new ArrayList<>();
   boolean nv;
   boolean rocm;
   String runtime;
@@ -134,6 +154,8 @@ final class RunFlags implements OptionTable.Target {
       case "--cpuset-cpus" -> cpusetCpus = v;
       case "--pids-limit" -> pidsLimit = OptionTable.parseLong(option, v);
       case "--blkio-weight" -> blkioWeight = OptionTable.parseLong(option, v);
+      case "--device" -> devices.add(v);
+      case "--cdi-dirs" -> cdiDirs.add(v);
       case "--nv" -> nv = true;
       case "--rocm" -> rocm = true;
       case "--runtime" -> runtime = v;
@@ -184,6 +206,32 @@ final class RunFlags implements OptionTable.Target {
       throw new CliException("--env-file " + envFile + ": cannot read: " + e.getMessage());
     }
     return out;
+  }
+
+  /**
+   * The CDI devices asked for, resolved against the spec directories now: a name that does not
+   * resolve fails the run before anything is mounted. Files that cannot be used are reported and
+   * skipped (SingularityCE fails every run on one bad file; containerd and CRI-O warn, as here).
+   * With {@code --nv}, a host whose specs offer NVIDIA GPUs hears that CDI is the preferred way.
+   */
+  private Injection cdi() throws CliException {
+    List<Path> dirs = cdiDirs.isEmpty() ? CdiRegistry.DEFAULT_DIRS : CdiCommand.dirsOf(cdiDirs);
+    if (devices.isEmpty() && !nv) {
+      return Injection.NONE;
+    }
+    Inventory inv = new CdiRegistry(dirs).scan();
+    if (devices.isEmpty()) {
+      if (inv.devices().keySet().stream().anyMatch(n -> n.startsWith("nvidia.com/gpu="))) {
+        Info.line(
+            "this host's CDI specs offer nvidia.com/gpu devices: --device nvidia.com/gpu=all is"
+                + " the preferred way to a GPU");
+      }
+      return Injection.NONE;
+    }
+    for (Inventory.SpecError e : inv.errors()) {
+      Info.warn("CDI spec " + e.path() + ": " + e.message() + " (its devices are not offered)");
+    }
+    return inv.resolve(devices, HostNodes.SYSTEM);
   }
 
   RunOptions toOptions(boolean exec, List<String> command) throws CliException {
@@ -242,6 +290,7 @@ final class RunFlags implements OptionTable.Target {
                           + (amd ? "ROCm" : "NVIDIA")
                           + " driver found on this host (no libraries in ldconfig, no device"
                           + " nodes); running without GPU support"));
+      Injection cdi = cdi();
       List<String> libs = new ArrayList<>(containLibs());
       libs.addAll(gpu.libraries());
       List<String> gpuBinaries = gpu.binaries();
@@ -289,6 +338,7 @@ final class RunFlags implements OptionTable.Target {
                   .workdir(workdir)
                   .overlays(overlays)
                   .fakeroot(fakeroot)
+                  .cdi(cdi)
                   .build())
           .build();
     } catch (IllegalArgumentException e) {

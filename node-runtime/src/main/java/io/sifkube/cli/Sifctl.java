@@ -32,7 +32,7 @@ public final class Sifctl {
    * line naming one subcommand gets only that one.
    */
   private static final List<String> COMMANDS =
-      List.of("sif", "build", "pull", "cache", "run", "exec", "shell", "oci");
+      List.of("sif", "build", "pull", "cache", "run", "exec", "shell", "oci", "cdi");
 
   private static Object command(String name) {
     return switch (name) {
@@ -41,6 +41,7 @@ public final class Sifctl {
       case "pull" -> new PullCommand();
       case "cache" -> new CacheCommand();
       case "oci" -> new OciCommand();
+      case "cdi" -> new CdiCommand();
       default -> throw new IllegalArgumentException(name);
     };
   }

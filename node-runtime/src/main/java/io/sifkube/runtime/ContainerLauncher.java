@@ -47,6 +47,9 @@ public final class ContainerLauncher {
   private static final String MOUNTS_FILE = ".mounts";
   private static final String SHARED_FILE = ".layers";
 
+  /** Why CDI hooks may fail in this bundle (see Injection#readOnlyRootNote), when they may. */
+  public static final String HOOK_NOTE_FILE = ".cdi-hooks";
+
   /**
    * Marks a run that became the runtime's process ({@link #run}): its bundle and mounts lived in a
    * mount namespace of its own and went with it, so only this marker and the pid file remain (and,
@@ -227,6 +230,14 @@ public final class ContainerLauncher {
         ((ObjectNode) spec.path("root")).put("readonly", false); // a writable overlay was asked for
       }
       mounter.checkReachable(spec.path("process").path("user").path("uid").asLong());
+      String note =
+          opts.extras()
+              .cdi()
+              .readOnlyRootNote(spec.path("root").path("readonly").asBoolean(), runtime.name());
+      if (note != null) {
+        info.accept(note);
+        Files.writeString(dir.resolve(HOOK_NOTE_FILE), note); // for a failed create to repeat
+      }
       Files.write(dir.resolve("config.json"), Json.bytes(spec));
       t.mark("spec");
       return mounted;

@@ -96,7 +96,8 @@ public final class OciLifecycle {
     for (String generated : List.of("rootfs", "overlay", "layers", "overlays")) {
       ContainerLauncher.deleteTree(bundle.resolve(generated));
     }
-    for (String f : List.of("config.json", "resolv.conf", ".mounts")) {
+    for (String f :
+        List.of("config.json", "resolv.conf", ".mounts", ContainerLauncher.HOOK_NOTE_FILE)) {
       Files.deleteIfExists(bundle.resolve(f));
     }
   }
@@ -172,8 +173,13 @@ public final class OciLifecycle {
       if (System.nanoTime() > deadline || p.exitValue() != 0 || monitorGone(state)) {
         String log = readIfExists(state.resolve("runtime.log"));
         ContainerLauncher.deleteTree(state);
+        String note = readIfExists(bundle.resolve(ContainerLauncher.HOOK_NOTE_FILE));
         throw new ContainerException(
-            "creating container " + id + " failed: " + (out + " " + log).strip());
+            "creating container "
+                + id
+                + " failed: "
+                + (out + " " + log).strip()
+                + (note.isEmpty() ? "" : "; " + note));
       }
       sleep(2);
     }

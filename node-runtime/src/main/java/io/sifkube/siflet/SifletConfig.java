@@ -1,5 +1,7 @@
 package io.sifkube.siflet;
 
+import io.sifkube.cdi.CdiException;
+import io.sifkube.cdi.CdiRegistry;
 import io.sifkube.image.oci.Digest;
 import io.sifkube.spec.RuntimeSpec;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +36,7 @@ import java.util.Properties;
  * @param nodeLabels labels of the SifNode ({@code k=v,k2=v2})
  * @param leaseNamespace where the node Lease lives ({@code sifkube-system})
  * @param leaseSeconds the Lease's duration; it is renewed every quarter of it
+ * @param cdiDirs CDI spec directories, lowest priority first ({@code /etc/cdi,/var/run/cdi})
  */
 public record SifletConfig(
     Path stateDir,
@@ -51,7 +54,8 @@ public record SifletConfig(
     String advertiseAddress,
     Map<String, String> nodeLabels,
     String leaseNamespace,
-    int leaseSeconds) {
+    int leaseSeconds,
+    List<Path> cdiDirs) {
 
   /** The kubeconfig value meaning "the service account of the pod siflet runs in". */
   public static final String IN_CLUSTER = "in-cluster";
@@ -74,7 +78,8 @@ public record SifletConfig(
           "advertise-address",
           "node-labels",
           "lease-namespace",
-          "lease-seconds");
+          "lease-seconds",
+          "cdi-dirs");
 
   /** The environment variable for {@code key}: SIFLET_ and the key in capitals. */
   public static String envName(String key) {
@@ -157,6 +162,15 @@ public record SifletConfig(
     if (leaseSeconds < 4) {
       throw new IllegalArgumentException("lease-seconds: must be at least 4");
     }
+    List<Path> cdiDirs;
+    try {
+      cdiDirs =
+          v.containsKey("cdi-dirs")
+              ? CdiRegistry.parseDirs("cdi-dirs", List.of(v.get("cdi-dirs")))
+              : CdiRegistry.DEFAULT_DIRS;
+    } catch (CdiException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
     Path stateDir = Path.of(v.getOrDefault("state-dir", "/var/lib/sifkube")).toAbsolutePath();
     Path runDir =
         v.containsKey("run-dir")
@@ -182,7 +196,8 @@ public record SifletConfig(
         v.get("advertise-address"),
         Map.copyOf(labels),
         v.getOrDefault("lease-namespace", "sifkube-system"),
-        leaseSeconds);
+        leaseSeconds,
+        cdiDirs);
   }
 
   /** {@code /run/sifkube/siflet-} and 12 hex digits of the SHA-256 of {@code stateDir}. */

@@ -11,6 +11,7 @@ import io.sifkube.siflet.api.NodeFacts;
 import io.sifkube.siflet.api.RuntimeApi;
 import io.sifkube.siflet.containers.ConmonBackend;
 import io.sifkube.siflet.containers.Containers;
+import io.sifkube.siflet.devices.DeviceInventory;
 import io.sifkube.siflet.images.ImageStore;
 import io.sifkube.siflet.kube.NodeRegistration;
 import io.sifkube.siflet.server.Metrics;
@@ -99,6 +100,11 @@ public final class SifletMain implements Callable<Integer> {
   @Option(names = "--lease-seconds", description = "node Lease duration (default 40)")
   String leaseSeconds;
 
+  @Option(
+      names = "--cdi-dirs",
+      description = "CDI spec directories, lowest priority first (/etc/cdi,/var/run/cdi)")
+  String cdiDirs;
+
   /** Netty warns that Unix sockets have no SO_KEEPALIVE, which gRPC sets everywhere. */
   private static final java.util.logging.Logger NETTY_BOOTSTRAP =
       java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
@@ -165,11 +171,13 @@ public final class SifletMain implements Callable<Integer> {
     containers.recover();
     containers.startWatching();
     Metrics metrics = new Metrics(containers::list);
-    NodeFacts node = new NodeFacts(rt, new Version().getVersion()[0]);
+    DeviceInventory devices = new DeviceInventory(config.cdiDirs(), LOG);
+    devices.start();
+    NodeFacts node = new NodeFacts(rt, new Version().getVersion()[0], devices::current);
     List<BindableService> services =
         List.of(
             new ImageApi(images, containers, metrics, LOG),
-            new RuntimeApi(containers, images, node, metrics, LOG));
+            new RuntimeApi(containers, images, node, devices, metrics, LOG));
     CountDownLatch stopped = new CountDownLatch(1);
     SifletServer server = new SifletServer(config, services, metrics, LOG);
     NodeRegistration registration;
@@ -178,9 +186,14 @@ public final class SifletMain implements Callable<Integer> {
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       // One line, not a stack trace: the cluster refused or could not be reached.
       LOG.accept("registering the node in the cluster failed: " + e.getMessage());
+      devices.close();
       server.close();
       containers.close();
       return 1;
+    }
+    if (registration != null) {
+      NodeRegistration r = registration;
+      devices.onChange(inv -> r.devicesChanged(node.info()));
     }
     Runtime.getRuntime()
         .addShutdownHook(
@@ -191,6 +204,7 @@ public final class SifletMain implements Callable<Integer> {
                     registration.close();
                   }
                   server.close();
+                  devices.close();
                   containers.close();
                   stopped.countDown();
                 }));
@@ -269,7 +283,8 @@ public final class SifletMain implements Callable<Integer> {
       advertiseAddress,
       nodeLabels,
       leaseNamespace,
-      leaseSeconds
+      leaseSeconds,
+      cdiDirs
     };
     for (int i = 0; i < values.length; i++) {
       if (values[i] != null) {

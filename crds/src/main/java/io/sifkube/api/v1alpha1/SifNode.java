@@ -19,6 +19,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "READY",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "ADDRESS", jsonPath = ".spec.address")
+@AdditionalPrinterColumn(
+    name = "DEVICES",
+    jsonPath = ".status.deviceCount",
+    type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "RUNTIME", jsonPath = ".status.runtime", priority = 1)
 @AdditionalPrinterColumn(
     name = "AGE",

@@ -33,8 +33,23 @@ public class SifNodeStatus {
   @JsonPropertyDescription("What runs may use: capacity less what is reserved.")
   public Map<String, Quantity> allocatable;
 
-  @JsonPropertyDescription("CDI device names the node offers.")
+  /** The device annotation that lets several runs hold a device at once. */
+  public static final String SHARED_ANNOTATION = "sifkube.io/shared";
+
+  @JsonPropertyDescription(
+      "CDI device names the node offers (vendor/class=name), live from its spec directories.")
   public List<String> devices;
+
+  @JsonPropertyDescription("How many CDI devices the node offers.")
+  public Integer deviceCount;
+
+  @JsonPropertyDescription(
+      "The offered devices whose spec annotates them sifkube.io/shared: \"true\": several runs may hold them at once.")
+  public List<String> sharedDevices;
+
+  @JsonPropertyDescription(
+      "CDI spec files the node cannot use (\"FILE: FIELD: reason\"), at most 20 and a count.")
+  public List<String> cdiErrors;
 
   @JsonPropertyDescription("Manifest digests of the images cached on the node.")
   public List<String> images;

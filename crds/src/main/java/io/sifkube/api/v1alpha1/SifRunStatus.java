@@ -51,12 +51,38 @@ public class SifRunStatus {
   @JsonPropertyDescription("The last lines of the output, at most 4 KiB.")
   public String outputTail;
 
+  @JsonPropertyDescription(
+      "The CDI devices injected into the current or last attempt, each with its node and the spec file (path, SHA-256, cdiVersion) it came from.")
+  public List<InjectedDevice> devices;
+
   @JsonPropertyDescription("The metadata.generation this status describes.")
   public Long observedGeneration;
 
   @JsonPropertyDescription(
       "Complete, Failed, Suspended and Scheduled, after Kubernetes conventions.")
   public List<Condition> conditions = new ArrayList<>();
+
+  /** A CDI device injected into a run's container: what it was and where it came from. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class InjectedDevice {
+    @JsonPropertyDescription("The device name (vendor/class=name).")
+    public String name;
+
+    @JsonPropertyDescription("The SifNode it was injected on.")
+    public String node;
+
+    @JsonPropertyDescription("The CDI spec file that defined it there.")
+    public String specFile;
+
+    @JsonPropertyDescription("SHA-256 (hex) of that spec file as read.")
+    public String specSha256;
+
+    @JsonPropertyDescription("The spec file's cdiVersion.")
+    public String cdiVersion;
+
+    @JsonPropertyDescription("Device nodes made: PATH TYPE MAJOR:MINOR from HOSTPATH.")
+    public List<String> nodes;
+  }
 
   /** The life of a run. */
   public enum Phase {

@@ -1,5 +1,7 @@
 package io.sifkube.siflet.api;
 
+import io.sifkube.cdi.CdiException;
+import io.sifkube.cdi.Injection;
 import io.sifkube.node.v1.Bind;
 import io.sifkube.node.v1.ContainerConfig;
 import io.sifkube.node.v1.Resources;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Turns a {@link ContainerConfig} into {@link RunOptions}, checking every field first and naming
@@ -41,15 +44,20 @@ final class ConfigMapping {
   /**
    * The run options for {@code c}, as root runs them on this node.
    *
+   * @param devices resolves CDI device names (throwing {@link CdiException} for those it cannot)
    * @param warn hears what is dropped (a GPU driver that is not there)
    */
-  static RunOptions toRunOptions(ContainerConfig c, Consumer<String> warn) throws IOException {
+  static RunOptions toRunOptions(
+      ContainerConfig c, Function<List<String>, Injection> devices, Consumer<String> warn)
+      throws IOException {
     if (c.getImage().isEmpty()) {
       throw SifletException.invalid("config.image: required");
     }
-    if (c.getDevicesCount() > 0) {
-      throw SifletException.invalid(
-          "config.devices: CDI devices are not supported by this siflet yet");
+    Injection cdi;
+    try {
+      cdi = devices.apply(c.getDevicesList());
+    } catch (CdiException e) {
+      throw SifletException.invalid("config.devices: " + e.getMessage());
     }
     List<String> env = new ArrayList<>();
     for (int i = 0; i < c.getEnvCount(); i++) {
@@ -110,7 +118,8 @@ final class ConfigMapping {
             .blkioWeight(r.getBlkioWeight())
             .noMount(c.getNoMountList())
             .overlays(c.getOverlaysList())
-            .fakeroot(c.getFakeroot());
+            .fakeroot(c.getFakeroot())
+            .cdi(cdi);
     if (c.getFakeroot()) {
       x.userNamespace(
           UserNamespace.plan(0, 0, Optional.empty(), Optional.empty(), true, false).orElseThrow());

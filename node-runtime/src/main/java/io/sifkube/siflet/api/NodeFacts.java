@@ -1,6 +1,9 @@
 package io.sifkube.siflet.api;
 
+import io.sifkube.cdi.Inventory;
 import io.sifkube.image.oci.Platform;
+import io.sifkube.node.v1.CdiDevice;
+import io.sifkube.node.v1.CdiSpecError;
 import io.sifkube.node.v1.NodeInfoResponse;
 import io.sifkube.node.v1.VersionResponse;
 import io.sifkube.runtime.OciRuntime;
@@ -11,8 +14,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
-/** What Version and NodeInfo report: read from the host once, at start. */
+/**
+ * What Version and NodeInfo report: read from the host once, at start, but for the CDI devices,
+ * which are the live inventory.
+ */
 public final class NodeFacts {
 
   /** The API version this siflet speaks. */
@@ -20,8 +27,11 @@ public final class NodeFacts {
 
   private final VersionResponse version;
   private final NodeInfoResponse info;
+  private final Supplier<Inventory> devices;
 
-  public NodeFacts(OciRuntime runtime, String sifletVersion) throws IOException {
+  public NodeFacts(OciRuntime runtime, String sifletVersion, Supplier<Inventory> devices)
+      throws IOException {
+    this.devices = devices;
     Map<String, String> runtimes = new LinkedHashMap<>();
     for (String name : new String[] {"crun", "runc"}) {
       String v = versionLine(name);
@@ -53,7 +63,26 @@ public final class NodeFacts {
   }
 
   public NodeInfoResponse info() {
-    return info;
+    return withDevices(info, devices.get());
+  }
+
+  /** {@code base} with the devices of {@code inv} and its spec files' errors. */
+  static NodeInfoResponse withDevices(NodeInfoResponse base, Inventory inv) {
+    NodeInfoResponse.Builder b = base.toBuilder().clearDevices().clearDeviceDetails();
+    for (Inventory.Entry e : inv.devices().values()) {
+      b.addDevices(e.name());
+      b.addDeviceDetails(
+          CdiDevice.newBuilder()
+              .setName(e.name())
+              .setSpecPath(e.spec().path())
+              .setSpecSha256(e.spec().sha256())
+              .setCdiVersion(e.spec().version())
+              .putAllAnnotations(e.device().annotations()));
+    }
+    for (Inventory.SpecError e : inv.errors()) {
+      b.addCdiErrors(CdiSpecError.newBuilder().setPath(e.path()).setMessage(e.message()));
+    }
+    return b.build();
   }
 
   private static String read(String file) throws IOException {

@@ -16,6 +16,7 @@ import io.sifkube.node.v1.CreateContainerResponse;
 import io.sifkube.node.v1.ExecSyncRequest;
 import io.sifkube.node.v1.ExecSyncResponse;
 import io.sifkube.node.v1.GetContainerEventsRequest;
+import io.sifkube.node.v1.InjectedDevice;
 import io.sifkube.node.v1.ListContainersRequest;
 import io.sifkube.node.v1.ListContainersResponse;
 import io.sifkube.node.v1.LogEntry;
@@ -36,6 +37,7 @@ import io.sifkube.siflet.SifletException;
 import io.sifkube.siflet.containers.ContainerRecord;
 import io.sifkube.siflet.containers.Containers;
 import io.sifkube.siflet.containers.LogReader;
+import io.sifkube.siflet.devices.DeviceInventory;
 import io.sifkube.siflet.images.ImageStore;
 import io.sifkube.siflet.server.Metrics;
 import io.sifkube.spec.RunOptions;
@@ -51,6 +53,7 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   private final Containers containers;
   private final ImageStore images;
   private final NodeFacts node;
+  private final DeviceInventory devices;
   private final Metrics metrics;
   private final Consumer<String> log;
 
@@ -58,11 +61,13 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
       Containers containers,
       ImageStore images,
       NodeFacts node,
+      DeviceInventory devices,
       Metrics metrics,
       Consumer<String> log) {
     this.containers = containers;
     this.images = images;
     this.node = node;
+    this.devices = devices;
     this.metrics = metrics;
     this.log = log;
   }
@@ -92,7 +97,7 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
                 .setCreated(false)
                 .build();
           }
-          RunOptions opts = ConfigMapping.toRunOptions(req.getConfig(), log);
+          RunOptions opts = ConfigMapping.toRunOptions(req.getConfig(), devices::resolve, log);
           String name = req.getConfig().getImage();
           Optional<ImageStore.Image> img = images.status(name);
           Path sif;
@@ -277,6 +282,15 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
             .setMessage(r.message())
             .setImageDigest(r.image())
             .putAllLabels(r.labels());
+    for (ContainerRecord.Device d : r.devices()) {
+      b.addDevices(
+          InjectedDevice.newBuilder()
+              .setName(d.name())
+              .setSpecPath(d.specPath())
+              .setSpecSha256(d.specSha256())
+              .setCdiVersion(d.cdiVersion())
+              .addAllNodes(d.nodes()));
+    }
     try {
       b.setPid(containers.pid(r.id()));
     } catch (java.io.IOException e) {

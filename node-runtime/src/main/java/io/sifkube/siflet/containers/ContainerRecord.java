@@ -1,5 +1,6 @@
 package io.sifkube.siflet.containers;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,6 +18,7 @@ import java.util.Map;
  * @param exitCode the exit status once EXITED
  * @param reason Completed, Error, OOMKilled or Lost
  * @param message more about the reason
+ * @param devices the CDI devices injected at creation, with where each came from
  */
 public record ContainerRecord(
     String id,
@@ -28,7 +30,8 @@ public record ContainerRecord(
     long finishedAt,
     int exitCode,
     String reason,
-    String message) {
+    String message,
+    List<Device> devices) {
 
   public static final String CREATING = "CREATING";
   public static final String CREATED = "CREATED";
@@ -40,6 +43,18 @@ public record ContainerRecord(
     labels = Map.copyOf(labels);
     reason = reason == null ? "" : reason;
     message = message == null ? "" : message;
+    devices = devices == null ? List.of() : List.copyOf(devices); // records written before CDI
+  }
+
+  /**
+   * An injected CDI device: its name, the spec file that won it (path, SHA-256, cdiVersion) and the
+   * nodes made ("PATH TYPE MAJOR:MINOR from HOSTPATH").
+   */
+  public record Device(
+      String name, String specPath, String specSha256, String cdiVersion, List<String> nodes) {
+    public Device {
+      nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    }
   }
 
   /** True once the container's process can no longer run. */
@@ -49,15 +64,16 @@ public record ContainerRecord(
 
   ContainerRecord withState(String s) {
     return new ContainerRecord(
-        id, image, labels, s, createdAt, startedAt, finishedAt, exitCode, reason, message);
+        id, image, labels, s, createdAt, startedAt, finishedAt, exitCode, reason, message, devices);
   }
 
   ContainerRecord started(long at) {
     return new ContainerRecord(
-        id, image, labels, RUNNING, createdAt, at, finishedAt, exitCode, reason, message);
+        id, image, labels, RUNNING, createdAt, at, finishedAt, exitCode, reason, message, devices);
   }
 
   ContainerRecord finished(String s, long at, int code, String why, String more) {
-    return new ContainerRecord(id, image, labels, s, createdAt, startedAt, at, code, why, more);
+    return new ContainerRecord(
+        id, image, labels, s, createdAt, startedAt, at, code, why, more, devices);
   }
 }

@@ -1,6 +1,8 @@
 package io.sifkube.siflet.containers;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sifkube.cdi.ContainerEdits;
+import io.sifkube.cdi.Injection;
 import io.sifkube.runtime.OciLifecycle;
 import io.sifkube.siflet.AtomicFiles;
 import io.sifkube.siflet.SifletException;
@@ -94,7 +96,8 @@ public final class Containers implements AutoCloseable {
       }
       long now = System.currentTimeMillis();
       ContainerRecord r =
-          new ContainerRecord(id, image, labels, ContainerRecord.CREATING, now, 0, 0, 0, "", "");
+          new ContainerRecord(
+              id, image, labels, ContainerRecord.CREATING, now, 0, 0, 0, "", "", devices(opts));
       save(r); // a crash before CREATED is undone by recover()
       try {
         backend.create(id, sif, opts);
@@ -107,6 +110,30 @@ public final class Containers implements AutoCloseable {
       put(r, Event.CREATED);
       return new Created(r, true);
     }
+  }
+
+  /** The audit record of the CDI devices {@code opts} inject. */
+  private static List<ContainerRecord.Device> devices(RunOptions opts) {
+    List<ContainerRecord.Device> out = new ArrayList<>();
+    for (Injection.Injected d : opts.extras().cdi().devices()) {
+      List<String> nodes = new ArrayList<>();
+      for (ContainerEdits.DeviceNode n : d.nodes()) {
+        nodes.add(
+            n.path()
+                + " "
+                + n.type()
+                + " "
+                + n.major()
+                + ":"
+                + n.minor()
+                + " from "
+                + n.hostNode());
+      }
+      out.add(
+          new ContainerRecord.Device(
+              d.name(), d.specPath(), d.specSha256(), d.cdiVersion(), nodes));
+    }
+    return out;
   }
 
   /** Starts a created container. */

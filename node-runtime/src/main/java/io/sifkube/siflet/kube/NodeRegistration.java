@@ -13,11 +13,15 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifNodeSpec;
 import io.sifkube.api.v1alpha1.SifNodeStatus;
+import io.sifkube.node.v1.CdiDevice;
+import io.sifkube.node.v1.CdiSpecError;
 import io.sifkube.node.v1.NodeInfoResponse;
 import io.sifkube.node.v1.VersionResponse;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -103,13 +107,65 @@ public final class NodeRegistration implements AutoCloseable {
             "memory", new Quantity(Long.toString(info.getMemoryBytes())));
     s.capacity = capacity;
     s.allocatable = capacity;
-    s.devices = info.getDevicesList();
+    devices(s, info);
     mine = s;
     writeReady(s);
     renew();
     long every = Math.max(1000, leaseSeconds * 1000L / 4);
     timer.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
     log.accept("registered SifNode " + name + " at " + address);
+  }
+
+  /** The most spec-file errors a SifNode shows; the rest are counted. */
+  static final int MAX_CDI_ERRORS = 20;
+
+  /** Sets the device fields of {@code s} from {@code info}. */
+  static void devices(SifNodeStatus s, NodeInfoResponse info) {
+    s.devices = List.copyOf(info.getDevicesList());
+    s.deviceCount = info.getDevicesCount();
+    s.sharedDevices =
+        info.getDeviceDetailsList().stream()
+            .filter(d -> "true".equals(d.getAnnotationsMap().get(SifNodeStatus.SHARED_ANNOTATION)))
+            .map(CdiDevice::getName)
+            .toList();
+    List<String> errors = new ArrayList<>();
+    for (CdiSpecError e : info.getCdiErrorsList()) {
+      if (errors.size() == MAX_CDI_ERRORS) {
+        errors.add("... and " + (info.getCdiErrorsCount() - MAX_CDI_ERRORS) + " more");
+        break;
+      }
+      errors.add(e.getPath() + ": " + e.getMessage());
+    }
+    s.cdiErrors = errors;
+  }
+
+  /**
+   * The node's CDI devices changed (a spec file came, changed or went): the SifNode's device fields
+   * follow, as a merge patch of those fields alone.
+   */
+  public synchronized void devicesChanged(NodeInfoResponse info) {
+    SifNodeStatus s = mine;
+    if (s == null) {
+      return;
+    }
+    devices(s, info);
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("devices", s.devices);
+    fields.put("deviceCount", s.deviceCount);
+    fields.put("sharedDevices", s.sharedDevices);
+    fields.put("cdiErrors", s.cdiErrors);
+    try {
+      client
+          .resources(SifNode.class)
+          .withName(name)
+          .subresource("status")
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              Serialization.asJson(Map.of("status", fields)));
+      log.accept("SifNode " + name + ": " + s.deviceCount + " CDI device(s)");
+    } catch (KubernetesClientException e) {
+      log.accept("updating the SifNode's devices failed: " + e.getMessage());
+    }
   }
 
   private void heartbeat() {

@@ -35,6 +35,7 @@ import io.sifkube.node.v1.grpc.ImageServiceApi;
 import io.sifkube.node.v1.grpc.RuntimeServiceApi;
 import io.sifkube.siflet.containers.Containers;
 import io.sifkube.siflet.containers.FakeBackend;
+import io.sifkube.siflet.devices.DeviceInventory;
 import io.sifkube.siflet.images.ImageStore;
 import io.sifkube.siflet.server.Metrics;
 import java.nio.file.Files;
@@ -65,6 +66,8 @@ class RuntimeApiTest {
   private RuntimeServiceApi.Client rt;
   private ImageServiceApi.Client images;
   private Path sif;
+  private Path cdi;
+  private DeviceInventory devices;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -73,11 +76,13 @@ class RuntimeApiTest {
     containers.startWatching();
     ImageStore store = new ImageStore(dir.resolve("state"), 0, d -> false, f -> {});
     Metrics metrics = new Metrics(containers::list);
+    cdi = Files.createDirectories(dir.resolve("cdi"));
+    devices = new DeviceInventory(List.of(cdi), m -> {});
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
             .addService(new ImageApi(store, containers, metrics, m -> {}))
-            .addService(new RuntimeApi(containers, store, null, metrics, m -> {}))
+            .addService(new RuntimeApi(containers, store, null, devices, metrics, m -> {}))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -433,5 +438,49 @@ class RuntimeApiTest {
         () -> images.pullImage(PullImageRequest.getDefaultInstance()).next(),
         Status.Code.INVALID_ARGUMENT,
         "source: required");
+  }
+
+  @Test
+  void cdiDevicesAreResolvedAtCreateAndRecordedInTheStatus() throws Exception {
+    Files.writeString(
+        cdi.resolve("example.yaml"),
+        "cdiVersion: 0.5.0\nkind: example.com/dev\ndevices:\n"
+            + "- {name: null0, containerEdits: {deviceNodes: [{path: /dev/x0, hostPath: /dev/null}]}}\n");
+    CreateContainerResponse r =
+        rt.createContainer(
+            create("dev-1")
+                .setConfig(
+                    create("dev-1").getConfig().toBuilder().addDevices("example.com/dev=null0"))
+                .build());
+    assertThat(r.getStatus().getDevicesList())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getName()).isEqualTo("example.com/dev=null0");
+              assertThat(d.getSpecPath()).isEqualTo(cdi.resolve("example.yaml").toString());
+              assertThat(d.getSpecSha256()).hasSize(64);
+              assertThat(d.getCdiVersion()).isEqualTo("0.5.0");
+              assertThat(d.getNodesList()).containsExactly("/dev/x0 c 1:3 from /dev/null");
+            });
+    assertThat(backend.boxes.get("dev-1").opts.extras().cdi().devices()).hasSize(1);
+    // The record keeps it: the status of a later call shows the same devices.
+    assertThat(status("dev-1").getDevicesList()).isEqualTo(r.getStatus().getDevicesList());
+  }
+
+  @Test
+  void unknownCdiDevicesAreInvalidArgumentNamingEachAndNothingIsCreated() {
+    assertStatus(
+        () ->
+            rt.createContainer(
+                create("dev-2")
+                    .setConfig(
+                        create("dev-2").getConfig().toBuilder()
+                            .addDevices("nvidia.com/gpu=0")
+                            .addDevices("gpu0"))
+                    .build()),
+        Status.Code.INVALID_ARGUMENT,
+        "config.devices: \"gpu0\" is not a CDI device name (vendor/class=name): no '='; unresolvable"
+            + " CDI devices: nvidia.com/gpu=0 (no device is offered here)");
+    assertThat(backend.boxes).doesNotContainKey("dev-2");
   }
 }

@@ -43,7 +43,17 @@ class ContainersRecoveryTest {
         new ObjectMapper()
             .writeValueAsBytes(
                 new ContainerRecord(
-                    "halfMade", "img", Map.of(), ContainerRecord.CREATING, 1, 0, 0, 0, "", "")));
+                    "halfMade",
+                    "img",
+                    Map.of(),
+                    ContainerRecord.CREATING,
+                    1,
+                    0,
+                    0,
+                    0,
+                    "",
+                    "",
+                    List.of())));
     backend.boxes.put("halfMade", new FakeBackend.Box());
     backend.boxes.put("stranger", new FakeBackend.Box());
 

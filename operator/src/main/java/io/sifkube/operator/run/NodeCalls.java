@@ -5,9 +5,11 @@ import io.grpc.StatusRuntimeException;
 import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.ContainerConfig;
 import io.sifkube.node.v1.ContainerLogsRequest;
+import io.sifkube.node.v1.ContainerState;
 import io.sifkube.node.v1.ContainerStatus;
 import io.sifkube.node.v1.ContainerStatusRequest;
 import io.sifkube.node.v1.CreateContainerRequest;
+import io.sifkube.node.v1.InjectedDevice;
 import io.sifkube.node.v1.LogEntry;
 import io.sifkube.node.v1.RemoveContainerRequest;
 import io.sifkube.node.v1.StartContainerRequest;
@@ -15,6 +17,7 @@ import io.sifkube.node.v1.StopContainerRequest;
 import io.sifkube.operator.nodes.SifletClients;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -38,12 +41,16 @@ final class NodeCalls {
   }
 
   /**
-   * Creates (idempotently: the ID names the attempt) and starts the container.
+   * A container created and started.
    *
-   * @return true when the container already existed and has already exited (an earlier reconcile of
+   * @param exited the container already existed and has already exited (an earlier reconcile of
    *     this attempt started it, and its exit event may have come and gone)
+   * @param devices the CDI devices injected into it
    */
-  boolean createAndStart(String id, ContainerConfig config, Map<String, String> labels) {
+  record Launched(boolean exited, List<InjectedDevice> devices) {}
+
+  /** Creates (idempotently: the ID names the attempt) and starts the container. */
+  Launched createAndStart(String id, ContainerConfig config, Map<String, String> labels) {
     var rt = clients.runtime(address, 120);
     var created =
         rt.createContainer(
@@ -52,11 +59,12 @@ final class NodeCalls {
                 .setConfig(config)
                 .putAllLabels(labels)
                 .build());
-    if (created.getStatus().getState() == io.sifkube.node.v1.ContainerState.CONTAINER_CREATED) {
+    List<InjectedDevice> devices = created.getStatus().getDevicesList();
+    if (created.getStatus().getState() == ContainerState.CONTAINER_CREATED) {
       rt.startContainer(StartContainerRequest.newBuilder().setId(id).build());
-      return false;
+      return new Launched(false, devices);
     }
-    return created.getStatus().getState() == io.sifkube.node.v1.ContainerState.CONTAINER_EXITED;
+    return new Launched(created.getStatus().getState() == ContainerState.CONTAINER_EXITED, devices);
   }
 
   /** The container's status, or empty when the node does not know it. */

@@ -15,8 +15,9 @@ import java.util.function.Function;
 /**
  * Chooses a SifNode for a run: Ready, schedulable, matching {@code nodeName} or {@code
  * nodeSelector}, with the run's cpu and memory left in its allocatable, offering every CDI device
- * the run asks for with none of them held by another run, and the fewest active runs. Pure: the
- * caller passes the nodes and their load.
+ * the run asks for with none of them held by another run (unless the node's spec marks the device
+ * {@code sifkube.io/shared: "true"}), and the fewest active runs. Pure: the caller passes the nodes
+ * and their load.
  */
 public final class Scheduler {
 
@@ -107,6 +108,7 @@ public final class Scheduler {
               .filter(
                   n ->
                       devices.stream()
+                          .filter(d -> !shared(n, d))
                           .noneMatch(load.apply(n.getMetadata().getName()).devices()::contains))
               .toList();
       if (ready.isEmpty()) {
@@ -122,6 +124,12 @@ public final class Scheduler {
                     .thenComparing(Comparator.naturalOrder()))
             .orElseThrow();
     return new Decision(Optional.of(best), "scheduled on " + best);
+  }
+
+  /** Whether the node's spec for {@code device} lets several runs hold it (sifkube.io/shared). */
+  static boolean shared(SifNode n, String device) {
+    List<String> s = n.getStatus() == null ? null : n.getStatus().sharedDevices;
+    return s != null && s.contains(device);
   }
 
   private static boolean fits(SifNode n, String resource, double asked, double used) {

@@ -2,6 +2,7 @@ package io.sifkube.operator.run;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -23,6 +24,7 @@ import io.sifkube.api.v1alpha1.SifRunStatus.Phase;
 import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.ContainerState;
 import io.sifkube.node.v1.ContainerStatus;
+import io.sifkube.node.v1.InjectedDevice;
 import io.sifkube.operator.image.ImageRefs;
 import io.sifkube.operator.image.PullSecrets;
 import io.sifkube.operator.nodes.SifletClients;
@@ -214,7 +216,11 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (s.phase == Phase.Scheduled || s.phase == Phase.Pulling) {
       // A reconcile working from a copy a patch behind may find its attempt already run to the
       // end: look at it now rather than wait for an exit event that has come and gone.
-      return launch(run) ? watch(run) : FALLBACK;
+      boolean exited = launch(run);
+      if (s.phase == Phase.Failed) {
+        return null; // refused by the node
+      }
+      return exited ? watch(run) : FALLBACK;
     }
     return watch(run);
   }
@@ -264,20 +270,39 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (launched.getOrDefault(run.getMetadata().getUid(), 0) >= attempt) {
       throw new Stale();
     }
-    boolean exited =
-        node.createAndStart(
-            id,
-            ContainerConfigs.of(run.getSpec(), digest),
-            Map.of(
-                ContainerEventSource.RUN_NAMESPACE,
-                ns(run),
-                ContainerEventSource.RUN_NAME,
-                name(run),
-                "sifkube.io/run-uid",
-                run.getMetadata().getUid(),
-                "sifkube.io/attempt",
-                Integer.toString(attempt)));
+    NodeCalls.Launched started;
+    try {
+      started =
+          node.createAndStart(
+              id,
+              ContainerConfigs.of(run.getSpec(), digest),
+              Map.of(
+                  ContainerEventSource.RUN_NAMESPACE,
+                  ns(run),
+                  ContainerEventSource.RUN_NAME,
+                  name(run),
+                  "sifkube.io/run-uid",
+                  run.getMetadata().getUid(),
+                  "sifkube.io/attempt",
+                  Integer.toString(attempt)));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+        throw e;
+      }
+      // No retry can cure a request the node refuses as invalid (an unknown device, a bad
+      // capability): the run ends now, not after backoffLimit attempts of the same refusal.
+      finish(
+          run,
+          Phase.Failed,
+          "InvalidSpec",
+          "siflet on " + s.node + " refused the run: " + e.getStatus().getDescription());
+      return false;
+    }
     launched.put(run.getMetadata().getUid(), attempt);
+    s.devices = devices(started.devices(), s.node);
+    if (!started.devices().isEmpty()) {
+      events.normal(run, "DevicesInjected", describe(started.devices(), s.node));
+    }
     s.attempts = attempt;
     s.containerID = id;
     s.phase = Phase.Running;
@@ -286,7 +311,46 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (s.startTime == null) {
       s.startTime = Instant.now().toString();
     }
-    return exited;
+    return started.exited();
+  }
+
+  /** The status record of injected devices: name, node, spec file, its SHA-256 and version. */
+  static List<SifRunStatus.InjectedDevice> devices(List<InjectedDevice> injected, String node) {
+    if (injected.isEmpty()) {
+      return null;
+    }
+    return injected.stream()
+        .map(
+            d -> {
+              SifRunStatus.InjectedDevice o = new SifRunStatus.InjectedDevice();
+              o.name = d.getName();
+              o.node = node;
+              o.specFile = d.getSpecPath();
+              o.specSha256 = d.getSpecSha256();
+              o.cdiVersion = d.getCdiVersion();
+              o.nodes = d.getNodesCount() == 0 ? null : List.copyOf(d.getNodesList());
+              return o;
+            })
+        .toList();
+  }
+
+  /** The DevicesInjected event's message. */
+  static String describe(List<InjectedDevice> injected, String node) {
+    return "on "
+        + node
+        + ": "
+        + injected.stream()
+            .map(
+                d ->
+                    d.getName()
+                        + " from "
+                        + d.getSpecPath()
+                        + " (sha256 "
+                        + d.getSpecSha256().substring(0, Math.min(12, d.getSpecSha256().length()))
+                        + ", cdiVersion "
+                        + d.getCdiVersion()
+                        + ")")
+            .collect(Collectors.joining(", "));
   }
 
   private Duration watch(SifRun run) {
@@ -475,7 +539,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         .collect(Collectors.toSet());
   }
 
-  /** Whether a SifNode update matters to scheduling: readiness, labels, capacity, address. */
+  /**
+   * Whether a SifNode update matters to scheduling: readiness, labels, capacity, address, devices.
+   */
   static boolean schedulingChanged(SifNode o, SifNode n) {
     return Scheduler.isReady(o) != Scheduler.isReady(n)
         || !Objects.equals(o.getMetadata().getLabels(), n.getMetadata().getLabels())
@@ -487,7 +553,13 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
             n.getSpec() == null ? null : n.getSpec().unschedulable)
         || !Objects.equals(
             o.getStatus() == null ? null : o.getStatus().allocatable,
-            n.getStatus() == null ? null : n.getStatus().allocatable);
+            n.getStatus() == null ? null : n.getStatus().allocatable)
+        || !Objects.equals(
+            o.getStatus() == null ? null : o.getStatus().devices,
+            n.getStatus() == null ? null : n.getStatus().devices)
+        || !Objects.equals(
+            o.getStatus() == null ? null : o.getStatus().sharedDevices,
+            n.getStatus() == null ? null : n.getStatus().sharedDevices);
   }
 
   /**

@@ -138,4 +138,35 @@ class SchedulerTest {
                 .node())
         .contains("plain");
   }
+
+  @Test
+  void aDeviceItsSpecMarksSharedMayBeHeldByManyRuns() {
+    SifNode n = node("fpga", true, Map.of());
+    n.getStatus().devices = List.of("example.com/fpga=0", "example.com/fs=scratch");
+    n.getStatus().sharedDevices = List.of("example.com/fs=scratch");
+    SifRunSpec spec = new SifRunSpec();
+    spec.devices = List.of("example.com/fs=scratch");
+    Scheduler.Load holding =
+        Scheduler.Load.NONE.plus(0, 0, List.of("example.com/fpga=0", "example.com/fs=scratch"));
+    assertThat(Scheduler.choose(spec, List.of(n), x -> holding).node()).contains("fpga");
+    // the exclusive one stays exclusive, also when asked for beside a shared one
+    spec.devices = List.of("example.com/fs=scratch", "example.com/fpga=0");
+    assertThat(Scheduler.choose(spec, List.of(n), x -> holding).why())
+        .isEqualTo(
+            "devices [example.com/fs=scratch, example.com/fpga=0] are held by other runs on every"
+                + " node");
+  }
+
+  @Test
+  void aChangeOfTheOfferedDevicesWakesTheWaitingRuns() {
+    SifNode before = node("n", true, Map.of());
+    SifNode after = node("n", true, Map.of());
+    after.getStatus().devices = List.of("example.com/fpga=0");
+    assertThat(SifRunReconciler.schedulingChanged(before, after)).isTrue();
+    SifNode same = node("n", true, Map.of());
+    same.getStatus().devices = List.of("example.com/fpga=0");
+    assertThat(SifRunReconciler.schedulingChanged(after, same)).isFalse();
+    same.getStatus().sharedDevices = List.of("example.com/fpga=0");
+    assertThat(SifRunReconciler.schedulingChanged(after, same)).isTrue();
+  }
 }
