@@ -162,6 +162,63 @@ class RootlessIT {
     assertThat(other.err()).contains("--user 0: an unprivileged run is the caller");
   }
 
+  /**
+   * CDI as an unprivileged user: no runtime may mknod in a user namespace, so each node is bound
+   * from its host path (also one renamed in the container); env, mounts and hooks as for root, the
+   * hooks running as the caller; an unknown name is refused with nothing left behind.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"crun", "crun --fakeroot", "runc --fakeroot"})
+  void cdiDevicesAreBoundFromTheHostWithoutRoot(String how) throws Exception {
+    String runtime = how.split(" ")[0];
+    boolean fakeroot = how.endsWith("--fakeroot");
+    Path dir = Files.createDirectories(shared.resolve("cdi-" + how.replace(' ', '_')));
+    Path markers = Files.createDirectories(dir.resolve("markers"));
+    Path lib = Files.createDirectories(dir.resolve("lib"));
+    Files.writeString(lib.resolve("libexample.so"), "vendor library\n");
+    Path specs = Files.createDirectories(dir.resolve("specs"));
+    Files.writeString(specs.resolve("example.yaml"), CdiIT.exampleSpec(markers, lib));
+    Launcher.exec(List.of("chmod", "-R", "a+rX", dir.toString())).ok();
+    chown(markers);
+    List<String> args =
+        new ArrayList<>(List.of("exec", "--runtime", runtime, "--cdi-dirs", specs.toString()));
+    if (fakeroot) {
+      args.add("--fakeroot");
+    }
+    args.addAll(
+        List.of(
+            "--device",
+            "example.com/dev=null0,example.com/dev=zero0",
+            image.toString(),
+            "sh",
+            "-c",
+            "busybox stat -c '%n %t:%T' /dev/example-null0 /dev/example-zero0;"
+                + " echo x > /dev/example-null0 && echo null-takes-writes;"
+                + " head -c 2 /dev/example-zero0 | busybox od -An -tx1;"
+                + " echo $EXAMPLE_SDK; cat /opt/example/lib/libexample.so; id -u"));
+    Launcher.Result r = sifctl(args.toArray(String[]::new));
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out())
+        .isEqualTo(
+            "/dev/example-null0 1:3\n/dev/example-zero0 1:5\nnull-takes-writes\n 00 00\n"
+                + "/opt/example\nvendor library\n"
+                + (fakeroot ? "0" : Long.toString(uid))
+                + "\n");
+    // The hooks ran, as the caller.
+    assertThat(owner(markers.resolve("createRuntime"))).isEqualTo(uid);
+    assertThat(Files.readString(markers.resolve("poststop"))).isEqualTo("stopped\n");
+
+    List<String> unknown = new ArrayList<>(args.subList(0, args.indexOf("--device")));
+    unknown.addAll(List.of("--device", "example.com/dev=nul0", image.toString(), "true"));
+    Launcher.Result refused = sifctl(unknown.toArray(String[]::new));
+    assertThat(refused.status()).isEqualTo(1);
+    assertThat(refused.err())
+        .isEqualTo(
+            "sifctl: error: unresolvable CDI devices: example.com/dev=nul0 (did you mean"
+                + " example.com/dev=null0?)\n");
+    assertNothingLeft();
+  }
+
   @Test
   void aPersistentOverlayKeepsChangesOnDiskOwnedByTheCaller() throws Exception {
     Path ov = Files.createDirectories(shared.resolve("overlay"));
