@@ -99,7 +99,8 @@ class ChartTest {
             "--lease-namespace=sifkube-system",
             "--runtime=crun",
             "--state-dir=/var/lib/sifkube",
-            "--run-dir=/run/sifkube/siflet");
+            "--run-dir=/run/sifkube/siflet",
+            "--cdi-dirs=/etc/cdi,/var/run/cdi");
     assertThat(pod.at("/containers/0/env/0/valueFrom/fieldRef/fieldPath").asText())
         .isEqualTo("spec.nodeName");
     // the run dir is shared with the host both ways: mounts siflet makes must reach crun
@@ -112,6 +113,22 @@ class ChartTest {
     assertThat(runMount).isNotNull();
     assertThat(runMount.at("/mountPath").asText()).isEqualTo("/run/sifkube/siflet");
     assertThat(runMount.at("/mountPropagation").asText()).isEqualTo("Bidirectional");
+    // the CDI spec directories, read-only, where the host has them
+    List<String> cdiMounts = new java.util.ArrayList<>();
+    for (JsonNode m : pod.at("/containers/0/volumeMounts")) {
+      if (m.get("name").asText().startsWith("cdi-")) {
+        assertThat(m.at("/readOnly").asBoolean()).as("%s read-only", m).isTrue();
+        cdiMounts.add(m.get("mountPath").asText());
+      }
+    }
+    assertThat(cdiMounts).containsExactly("/etc/cdi", "/var/run/cdi");
+    List<String> cdiHostPaths = new java.util.ArrayList<>();
+    for (JsonNode v : pod.at("/volumes")) {
+      if (v.get("name").asText().startsWith("cdi-")) {
+        cdiHostPaths.add(v.at("/hostPath/path").asText());
+      }
+    }
+    assertThat(cdiHostPaths).containsExactly("/etc/cdi", "/var/run/cdi");
 
     for (JsonNode b : docs) {
       if (b.get("kind").asText().equals("ClusterRoleBinding")) {
@@ -186,6 +203,8 @@ class ChartTest {
         .hasMessageContaining("/operator/replicas");
     assertThatThrownBy(() -> render(t -> t.set("siflet.stateDir", "var/lib")))
         .hasMessageContaining("/siflet/stateDir");
+    assertThatThrownBy(() -> render(t -> t.set("siflet.cdiDirs[0]", "etc/cdi")))
+        .hasMessageContaining("/siflet/cdiDirs/0");
     assertThatThrownBy(() -> render(t -> t.set("siflet.imageDiskBudget", "50GB")))
         .hasMessageContaining("/siflet/imageDiskBudget");
   }

@@ -3,6 +3,7 @@ package io.sifkube.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.sifkube.api.v1alpha1.SifImage;
 import io.sifkube.api.v1alpha1.SifImageStatus;
 import io.sifkube.api.v1alpha1.SifNode;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -111,6 +113,10 @@ class OperatorIT {
   }
 
   private static SifletDaemon siflet(String n, Path pki) throws Exception {
+    // As on a host, the spec directories exist when siflet starts (one made later is watched
+    // from the next periodic scan).
+    Files.createDirectories(cdiDir(n, "etc"));
+    Files.createDirectories(cdiDir(n, "run"));
     return new SifletDaemon(
             Files.createDirectories(dir.resolve("node-" + n)),
             "--listen",
@@ -132,8 +138,15 @@ class OperatorIT {
             "--lease-seconds",
             "8",
             "--metrics-listen",
-            "127.0.0.1:0")
+            "127.0.0.1:0",
+            "--cdi-dirs",
+            cdiDir(n, "etc") + "," + cdiDir(n, "run"))
         .start();
+  }
+
+  /** Node {@code n}'s CDI spec directory {@code which} (etc or run), as its siflet reads them. */
+  private static Path cdiDir(String n, String which) {
+    return dir.resolve("node-" + n).resolve("cdi-" + which);
   }
 
   @AfterAll
@@ -163,11 +176,16 @@ class OperatorIT {
   }
 
   static void await(String what, Check check) throws Exception {
+    await(() -> what, check);
+  }
+
+  /** As {@link #await(String, Check)}, saying what was awaited as it stands at the deadline. */
+  static void await(Supplier<String> what, Check check) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!check.ok()) {
-      assertThat(System.nanoTime())
-          .as("%s within 120 s; operator log:\n%s", what, operatorLog())
-          .isLessThan(deadline);
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(what.get() + " within 120 s; operator log:\n" + operatorLog());
+      }
       Thread.sleep(200);
     }
   }
@@ -200,7 +218,13 @@ class OperatorIT {
     try (KubernetesClient k = cluster.client("admin")) {
       SifRun[] last = new SifRun[1];
       await(
-          name + " " + what,
+          () ->
+              name
+                  + " "
+                  + what
+                  + " (last status: "
+                  + (last[0] == null ? "none" : Serialization.asJson(last[0].getStatus()))
+                  + ")",
           () -> {
             last[0] = k.resources(SifRun.class).inNamespace("default").withName(name).get();
             return last[0] != null && last[0].getStatus() != null && done.test(last[0]);
@@ -350,6 +374,142 @@ class OperatorIT {
     SifRun r = awaitRun("both", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
     assertThat(r.getStatus().reason).isEqualTo("InvalidSpec");
     assertThat(r.getStatus().message).contains("spec.image and spec.source");
+  }
+
+  private static SifNode sifNode(String name) throws Exception {
+    try (KubernetesClient k = cluster.client("admin")) {
+      return k.resources(SifNode.class).withName(name).get();
+    }
+  }
+
+  private static List<String> devicesOf(String node) throws Exception {
+    SifNode n = sifNode(node);
+    return n == null || n.getStatus() == null || n.getStatus().devices == null
+        ? List.of()
+        : n.getStatus().devices;
+  }
+
+  private static List<String> eventsOf(String run) throws Exception {
+    try (KubernetesClient k = cluster.client("admin")) {
+      return k.v1().events().inNamespace("default").list().getItems().stream()
+          .filter(e -> e.getInvolvedObject().getName().equals(run))
+          .map(e -> e.getReason() + ": " + e.getMessage())
+          .toList();
+    }
+  }
+
+  /**
+   * A vendor's spec file dropped into one node's /var/run/cdi (the stand-in GPU of examples/cdi) is
+   * offered by that node's SifNode within seconds, without a restart; the example run asking for it
+   * goes there and sees the device; a second run for it waits until the first ends; a device whose
+   * host node is gone fails its run at once; removing the file withdraws the device.
+   */
+  @Test
+  @Order(6)
+  void aCdiDeviceIsOfferedInjectedAndLentToOneRunAtATime() throws Exception {
+    Path run = Files.createDirectories(cdiDir("a", "run"));
+    Path script = run.resolve("stand-in-nvidia-smi");
+    Files.copy(
+        Launcher.repoRoot().resolve("examples/cdi/stand-in-nvidia-smi"),
+        script,
+        java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    String spec =
+        Files.readString(Launcher.repoRoot().resolve("examples/cdi/stand-in-gpu.yaml"))
+            .replace("/var/run/cdi/stand-in-nvidia-smi", script.toString())
+            // this test's image has PATH=/bin (the quickstart's has the default PATH)
+            .replace("containerPath: /usr/bin/nvidia-smi", "containerPath: /bin/nvidia-smi");
+    Path tmp = run.resolve("spec.tmp");
+    Files.writeString(tmp, spec);
+    long t0 = System.nanoTime();
+    Files.move(tmp, run.resolve("nvidia.yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    await(
+        "node-a offers nvidia.com/gpu=0",
+        () -> devicesOf("node-a").equals(List.of("nvidia.com/gpu=0")));
+    assertThat(System.nanoTime() - t0)
+        .as("seen within 5 s")
+        .isLessThan(TimeUnit.SECONDS.toNanos(5));
+    assertThat(devicesOf("node-b")).isEmpty();
+    assertThat(cluster.kubectl("admin", "get", "sifnodes").ok().out())
+        .containsPattern("node-a\\s+True\\s+\\S+\\s+1\\s+")
+        .containsPattern("node-b\\s+True\\s+\\S+\\s+0\\s+");
+
+    cluster.kubectlStdin(example("gpu-devices.yaml"), "apply").ok();
+    SifRun job =
+        awaitRun("cuda-job", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    assertThat(job.getStatus().node).isEqualTo("node-a");
+    assertThat(job.getStatus().outputTail)
+        .startsWith(
+            "GPU 0: Sifkube stand-in GPU (UUID: GPU-00000000-0000-0000-0000-000000000000)\n")
+        .containsPattern("crw.*1,\\s+5 .* /dev/nvidia0\n");
+    assertThat(job.getStatus().devices)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.name).isEqualTo("nvidia.com/gpu=0");
+              assertThat(d.node).isEqualTo("node-a");
+              assertThat(d.specFile).isEqualTo(run.resolve("nvidia.yaml").toString());
+              assertThat(d.specSha256)
+                  .isEqualTo(
+                      io.sifkube.image.oci.Digest.sha256(
+                              Files.readAllBytes(run.resolve("nvidia.yaml")))
+                          .hex());
+              assertThat(d.cdiVersion).isEqualTo("0.5.0");
+              assertThat(d.nodes).containsExactly("/dev/nvidia0 c 1:5 from /dev/zero");
+            });
+    await(
+        "a DevicesInjected event",
+        () ->
+            eventsOf("cuda-job").stream()
+                .anyMatch(
+                    e ->
+                        e.startsWith("DevicesInjected: on node-a: nvidia.com/gpu=0 from " + run)
+                            && e.contains("cdiVersion 0.5.0")));
+
+    apply(
+        "gpu-hold",
+        "  source: " + source + "\n  args: ['sleep 600']\n  devices: [nvidia.com/gpu=0]\n");
+    awaitRun("gpu-hold", x -> x.getStatus().phase == SifRunStatus.Phase.Running, "Running");
+    apply(
+        "gpu-wait",
+        "  source: " + source + "\n  args: ['echo waited']\n  devices: [nvidia.com/gpu=0]\n");
+    SifRun waiting = awaitUnscheduled("gpu-wait");
+    assertThat(waiting.getStatus().message)
+        .isEqualTo("devices [nvidia.com/gpu=0] are held by other runs on every node");
+    cluster.kubectl("admin", "delete", "sifrun", "gpu-hold", "--timeout=90s").ok();
+    SifRun waited =
+        awaitRun("gpu-wait", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    assertThat(waited.getStatus().node).isEqualTo("node-a");
+    assertThat(waited.getStatus().outputTail).isEqualTo("waited\n");
+
+    // Offered, but its host node is gone by the time the container is made: no retry can help.
+    Files.writeString(
+        run.resolve("fpga.yaml"),
+        "cdiVersion: 0.5.0\nkind: example.com/fpga\ndevices:\n"
+            + "- {name: x, containerEdits: {deviceNodes: [{path: /dev/fpga0, hostPath: /dev/sifkube-gone}]}}\n");
+    await(
+        "node-a offers example.com/fpga=x",
+        () -> devicesOf("node-a").contains("example.com/fpga=x"));
+    SifRun created =
+        apply(
+            "fpga-gone",
+            "  source: " + source + "\n  args: ['true']\n  devices: [example.com/fpga=x]\n");
+    SifRun failed =
+        awaitRun("fpga-gone", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
+    assertThat(failed.getStatus().reason).isEqualTo("InvalidSpec");
+    assertThat(failed.getStatus().message)
+        .isEqualTo(
+            "siflet on node-a refused the run: config.devices: example.com/fpga=x: host device"
+                + " /dev/sifkube-gone: no such file");
+    assertThat(failed.getStatus().failures).isNull();
+    assertThat(containersOf(nodeA, created.getMetadata().getUid())).isZero();
+
+    Files.delete(run.resolve("nvidia.yaml"));
+    Files.delete(run.resolve("fpga.yaml"));
+    await("node-a offers no device", () -> devicesOf("node-a").isEmpty());
+    assertThat(sifNode("node-a").getStatus().deviceCount).isZero();
+    for (String r : List.of("cuda-job", "gpu-wait", "fpga-gone")) {
+      cluster.kubectl("admin", "delete", "sifrun", r, "--timeout=60s").ok();
+    }
   }
 
   private static void patchSpec(String name, String json) throws Exception {
