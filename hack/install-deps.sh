@@ -20,6 +20,8 @@ PACKAGES=(
   busybox-static gcc
   # the OCI runtime-spec JSON schema, to validate generated config.json files
   golang-github-opencontainers-specs-dev
+  # the reference CDI library (Go), which CdiReferenceIT builds a small injector against
+  golang-github-container-orchestrated-devices-container-device-interface-dev
   # TLS and htpasswd for the authenticated test registry
   openssl apache2-utils
   # tools the scripts use
