@@ -318,6 +318,7 @@ class CdiReferenceIT {
                     "0.3.0",
                     "vendor.com/cls",
                     "devices:\n- {name: a, containerEdits: {env: [A=1]}}\n- {name: a, containerEdits: {env: [A=2]}}\n"));
+    // (Each file is of a kind of its own: two files defining one device would only conflict.)
     // Dropped here, kept by 0.5.2: what the spec forbids but that library does not check yet
     // (minimum versions came in its 0.6), or checks nowhere (absolute hook and container paths,
     // case-variant keys, which Go's decoder matches case-insensitively).
