@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -218,6 +219,61 @@ class CdiIT {
       assertThat(r.status()).as(r.err()).isZero();
       assertThat(r.err()).doesNotContain("read-only root");
     }
+  }
+
+  /**
+   * The inventory sifctl keeps between runs (/run/sifkube/cdi): a spec file changed since, even to
+   * the same size, gives the new edits; so does one renamed over it. Files are dated back, as files
+   * changed in the last 2 s are read at every run and not cached.
+   */
+  @Test
+  void sifctlsInventoryCacheFollowsChangedSpecFiles() throws Exception {
+    Path dir = Files.createDirectories(shared.resolve("cached"));
+    Path spec = dir.resolve("v.yaml");
+    String text =
+        "cdiVersion: \"0.3.0\"\nkind: example.com/cache\ndevices:\n"
+            + "- {name: a, containerEdits: {env: [WHICH=one]}}\n";
+    Files.writeString(spec, text);
+    Files.setLastModifiedTime(spec, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+    String[] run = {
+      "exec",
+      "--cdi-dirs",
+      dir.toString(),
+      "--device",
+      "example.com/cache=a",
+      image.toString(),
+      "/bin/sh",
+      "-c",
+      "echo $WHICH"
+    };
+    assertThat(Launcher.sifctl(run).ok().out()).isEqualTo("one\n");
+    assertThat(Launcher.sifctl(run).ok().out()).as("from the cache").isEqualTo("one\n");
+    try (var indexes = Files.list(Path.of("/run/sifkube/cdi"))) {
+      assertThat(
+              indexes
+                  .filter(f -> f.getFileName().toString().endsWith(".idx"))
+                  .anyMatch(
+                      f -> {
+                        try {
+                          return Files.readString(f).contains(spec.toString());
+                        } catch (java.io.IOException e) {
+                          return false;
+                        }
+                      }))
+          .as("an index of the directory in sifctl's cache")
+          .isTrue();
+    }
+    Files.writeString(spec, text.replace("one", "two"));
+    Files.setLastModifiedTime(spec, FileTime.fromMillis(System.currentTimeMillis() - 50_000));
+    assertThat(Launcher.sifctl(run).ok().out()).isEqualTo("two\n");
+    Path other = dir.resolve("new.tmp");
+    Files.writeString(other, text.replace("one", "six"));
+    Files.setLastModifiedTime(other, FileTime.fromMillis(System.currentTimeMillis() - 50_000));
+    Files.move(other, spec, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThat(Launcher.sifctl(run).ok().out()).isEqualTo("six\n");
+    Files.delete(spec);
+    assertThat(Launcher.sifctl(run).err())
+        .contains("unresolvable CDI devices: example.com/cache=a");
   }
 
   @Test

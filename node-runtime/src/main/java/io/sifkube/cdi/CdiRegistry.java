@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +22,8 @@ import java.util.Objects;
  * reference stops scanning there; later directories are still read here).
  *
  * <p>A {@link #scan} reads only the files that changed since the last one (size, modification and
- * change times, inode), so a warm scan of many files costs their {@code stat}s.
+ * change times, inode) or changed too recently to tell, so a warm scan of many files costs their
+ * {@code stat}s.
  */
 public final class CdiRegistry {
 
@@ -31,8 +33,17 @@ public final class CdiRegistry {
 
   private record Key(long size, Object modified, Object changed, Object inode) {}
 
-  /** A file as last read: its key, and the spec or why it could not be used. */
-  private record Read(Key key, CdiSpec spec, String error) {}
+  /**
+   * A file as last read: its key, when it was read, and the spec or why it could not be used. It is
+   * read again, whatever its key, while its last change is too recent to rule out another in the
+   * same tick of the file system's clock (a same-size rewrite would keep the key).
+   */
+  private record Read(Key key, long readAt, CdiSpec spec, String error) {
+    boolean settled() {
+      return key != null
+          && readAt - ((FileTime) key.modified()).toMillis() > InventoryCache.SETTLE_MILLIS;
+    }
+  }
 
   private final List<Path> dirs;
   private final Map<Path, Read> files = new HashMap<>();
@@ -111,25 +122,26 @@ public final class CdiRegistry {
       Map<String, Object> a = Files.readAttributes(p, "unix:size,lastModifiedTime,ctime,ino");
       key = new Key((Long) a.get("size"), a.get("lastModifiedTime"), a.get("ctime"), a.get("ino"));
     } catch (IOException e) {
-      return new Read(null, null, null); // gone between the listing and now
+      return new Read(null, 0, null, null); // gone between the listing and now
     }
     Read old = files.get(p);
-    if (old != null && Objects.equals(old.key(), key)) {
+    if (old != null && Objects.equals(old.key(), key) && old.settled()) {
       if (old.spec() != null && old.spec().priority() != priority) {
-        return new Read(key, old.spec().withPriority(priority), null);
+        return new Read(key, old.readAt(), old.spec().withPriority(priority), null);
       }
       return old;
     }
+    long now = System.currentTimeMillis();
     if (key.size() > SpecReader.MAX_BYTES) {
-      return new Read(key, null, "larger than " + (SpecReader.MAX_BYTES >> 20) + " MiB");
+      return new Read(key, now, null, "larger than " + (SpecReader.MAX_BYTES >> 20) + " MiB");
     }
     try {
       byte[] bytes = Files.readAllBytes(p);
-      return new Read(key, SpecReader.parse(p.toString(), bytes, priority), null);
+      return new Read(key, now, SpecReader.parse(p.toString(), bytes, priority), null);
     } catch (CdiException e) {
-      return new Read(key, null, e.getMessage());
+      return new Read(key, now, null, e.getMessage());
     } catch (IOException e) {
-      return new Read(key, null, "cannot read: " + e);
+      return new Read(key, now, null, "cannot read: " + e);
     }
   }
 }

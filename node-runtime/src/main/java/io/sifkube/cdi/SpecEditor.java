@@ -11,7 +11,6 @@ import io.sifkube.cdi.ContainerEdits.Mount;
 import io.sifkube.json.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -182,9 +181,21 @@ public final class SpecEditor {
       }
       all.add(m);
     }
-    all.sort(Comparator.comparingInt(m -> depth(m.path("destination").asText())));
+    // A stable sort by depth (parents first), written out: a comparator lambda is linked at run
+    // time, which a one-shot sifctl pays for at every start.
+    int[] depths = new int[all.size()];
+    for (int i = 0; i < all.size(); i++) {
+      depths[i] = depth(all.get(i).path("destination").asText());
+    }
     existing.removeAll();
-    all.forEach(existing::add);
+    for (int d = 0, left = all.size(); left > 0; d++) {
+      for (int i = 0; i < all.size(); i++) {
+        if (depths[i] == d) {
+          existing.add(all.get(i));
+          left--;
+        }
+      }
+    }
   }
 
   /** The number of '/' in the cleaned path: parents sort before what is mounted in them. */

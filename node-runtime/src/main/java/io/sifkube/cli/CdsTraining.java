@@ -1,9 +1,12 @@
 package io.sifkube.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.cdi.Injection;
+import io.sifkube.cdi.InventoryCache;
 import io.sifkube.image.oci.MediaTypes;
 import io.sifkube.json.Json;
 import io.sifkube.mount.KernelMounter;
+import io.sifkube.runtime.Caller;
 import io.sifkube.runtime.ContainerLauncher;
 import io.sifkube.runtime.OciRuntime;
 import io.sifkube.sif.oci.LayerSource;
@@ -69,10 +72,32 @@ final class CdsTraining {
     ObjectNode spec =
         RuntimeSpec.build(
             img.config(),
-            flags.toOptions(true, rest.subList(1, rest.size())),
+            flags.toOptions(true, rest.subList(1, rest.size()), Injection.NONE),
             "root:x:0:0:root:/root:/bin/sh\n",
             "root:x:0:\n");
     Json.bytes(spec);
+    Path cdi = cdiSpecs(dir);
+    RunFlags withDevices = new RunFlags();
+    List<String> devRest =
+        RunFlags.TABLE.parse(
+            withDevices,
+            List.of(
+                "--cdi-dirs",
+                cdi.toString(),
+                "--device",
+                "train.example/dev=a,train.example/nic=b",
+                sif.toString(),
+                "/bin/true"));
+    InventoryCache cache = new InventoryCache(dir.resolve("cdi-cache"), Caller.current().uid());
+    for (int i = 0; i < 2; i++) { // reading the files, then from the cache
+      Json.bytes(
+          RuntimeSpec.build(
+              img.config(),
+              withDevices.toOptions(
+                  true, devRest.subList(1, devRest.size()), withDevices.cdi(cache)),
+              "root:x:0:0:root:/root:/bin/sh\n",
+              "root:x:0:\n"));
+    }
     try {
       SealedExecutable.isSealed(Path.of("/proc/self/exe")); // loads JNA and libc
       OciRuntime.choose(null, m -> {}, dir.resolve("runtime"));
@@ -80,6 +105,27 @@ final class CdsTraining {
       // the classes are loaded either way
     }
     runUpToTheFirstMount(dir, sif, sink);
+  }
+
+  /** CDI spec files for the training: a YAML and a JSON one, with every kind of edit. */
+  private static Path cdiSpecs(Path dir) throws IOException {
+    Path cdi = dir.resolve("cdi");
+    if (Files.isDirectory(cdi)) {
+      return cdi;
+    }
+    Files.createDirectories(cdi);
+    Files.writeString(
+        cdi.resolve("train.yaml"),
+        "cdiVersion: \"0.6.0\"\nkind: train.example/dev\ncontainerEdits:\n  env: [TRAIN=1]\n"
+            + "devices:\n- name: a\n  annotations: {x: y}\n  containerEdits:\n"
+            + "    deviceNodes: [{path: /dev/train0, hostPath: /dev/null}]\n"
+            + "    mounts: [{hostPath: /etc/hostname, containerPath: /etc/train, options: [ro, bind]}]\n"
+            + "    hooks: [{hookName: createContainer, path: /bin/true}]\n");
+    Files.writeString(
+        cdi.resolve("train.json"),
+        "{\"cdiVersion\":\"0.3.0\",\"kind\":\"train.example/nic\",\"devices\":[{\"name\":\"b\","
+            + "\"containerEdits\":{\"env\":[\"NIC=1\"]}}]}");
+    return cdi;
   }
 
   /**
@@ -95,6 +141,24 @@ final class CdsTraining {
         List.of("-B", missing + ":/mnt", sif.toString(), "/bin/true"),
         sink,
         sink);
+    // With CDI devices: the first run reads the spec files (YAML and JSON), the second takes them
+    // from the inventory cache, as most runs do.
+    Path cdi = cdiSpecs(dir);
+    for (int i = 0; i < 2; i++) {
+      RunCommand.main(
+          RunCommand.Kind.EXEC,
+          List.of(
+              "--cdi-dirs",
+              cdi.toString(),
+              "--device",
+              "train.example/dev=a,train.example/nic=b",
+              "-B",
+              missing + ":/mnt",
+              sif.toString(),
+              "/bin/true"),
+          sink,
+          sink);
+    }
     Path state = Files.createDirectories(dir.resolve("state"));
     Path stale = Files.createDirectories(state.resolve("sifctl-training"));
     Files.writeString(stale.resolve("pid"), "-1");

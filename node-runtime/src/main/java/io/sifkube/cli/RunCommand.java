@@ -1,5 +1,7 @@
 package io.sifkube.cli;
 
+import io.sifkube.cdi.Injection;
+import io.sifkube.cdi.InventoryCache;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.oci.Platform;
 import io.sifkube.image.pull.ImagePuller;
@@ -23,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.FutureTask;
 
 /**
  * {@code sifctl run|exec|shell [OPTIONS] IMAGE [ARGS]}: a container in the foreground from an
@@ -144,7 +147,10 @@ final class RunCommand {
       // bound on the second core while this one reads the options and the image.
       Syscalls.loadInBackground();
     }
-    RunOptions opts = options.toOptions(kind == Kind.EXEC, args);
+    FutureTask<Injection> devices =
+        options.cdiInBackground(
+            new InventoryCache(caller.stateRoot().resolve("cdi"), caller.uid()));
+    RunOptions opts = options.toOptions(kind == Kind.EXEC, args, Injection.NONE);
     if (kind == Kind.SHELL) {
       boolean tty = System.console() != null;
       opts = opts.withCommand(true, List.of("/bin/sh")).withExtras(opts.extras().withTerminal(tty));
@@ -167,7 +173,19 @@ final class RunCommand {
       }
       opts = opts.withExtras(opts.extras().toBuilder().userNamespace(userns.orElse(null)).build());
       Path sif = resolveImage();
-      return new ContainerLauncher(mounter, rt, state.resolve("sifctl"), Info::line).run(sif, opts);
+      // Taken once the image is read, before anything is mounted: a device that does not resolve
+      // fails the run there.
+      return new ContainerLauncher(mounter, rt, state.resolve("sifctl"), Info::line)
+          .run(
+              sif,
+              opts,
+              () -> {
+                try {
+                  return RunFlags.await(devices);
+                } catch (CliException e) {
+                  throw new ContainerException(e.getMessage(), e);
+                }
+              });
     } catch (ContainerException | SifException | ImageException e) {
       throw new CliException(e.getMessage(), e);
     }

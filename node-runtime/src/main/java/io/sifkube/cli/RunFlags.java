@@ -4,6 +4,7 @@ import io.sifkube.cdi.CdiRegistry;
 import io.sifkube.cdi.HostNodes;
 import io.sifkube.cdi.Injection;
 import io.sifkube.cdi.Inventory;
+import io.sifkube.cdi.InventoryCache;
 import io.sifkube.runtime.HostGpu;
 import io.sifkube.spec.Capabilities;
 import io.sifkube.spec.GpuSupport;
@@ -14,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * The options {@code sifctl run}, {@code exec} and {@code shell} share: declared in {@link #TABLE}
@@ -209,17 +212,56 @@ final class RunFlags implements OptionTable.Target {
   }
 
   /**
+   * {@link #cdi} on a thread of its own, started now: a one-shot run reads the spec directories
+   * (some 10 ms with 100 spec files, most of it {@code stat}s in a cold JVM) while it reads the
+   * image, and takes the result before it mounts anything.
+   */
+  FutureTask<Injection> cdiInBackground(InventoryCache cache) {
+    FutureTask<Injection> task = new FutureTask<>(() -> cdi(cache));
+    if (devices.isEmpty() && !nv) {
+      task.run(); // nothing to read
+    } else {
+      Thread t = new Thread(task, "cdi");
+      t.setDaemon(true);
+      t.start();
+    }
+    return task;
+  }
+
+  /** The result of {@link #cdiInBackground}, with a failure as the CLI reports it. */
+  static Injection await(FutureTask<Injection> task) throws CliException {
+    try {
+      return task.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof CliException c) {
+        throw c;
+      }
+      if (e.getCause() instanceof IllegalArgumentException c) {
+        throw new CliException(c.getMessage());
+      }
+      throw new CliException("resolving CDI devices: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted while resolving CDI devices");
+    }
+  }
+
+  /**
    * The CDI devices asked for, resolved against the spec directories now: a name that does not
    * resolve fails the run before anything is mounted. Files that cannot be used are reported and
    * skipped (SingularityCE fails every run on one bad file; containerd and CRI-O warn, as here).
    * With {@code --nv}, a host whose specs offer NVIDIA GPUs hears that CDI is the preferred way.
+   *
+   * @param cache where the inventory is kept between runs (null: read the spec files)
    */
-  private Injection cdi() throws CliException {
+  Injection cdi(InventoryCache cache) throws CliException {
     List<Path> dirs = cdiDirs.isEmpty() ? CdiRegistry.DEFAULT_DIRS : CdiCommand.dirsOf(cdiDirs);
     if (devices.isEmpty() && !nv) {
       return Injection.NONE;
     }
-    Inventory inv = new CdiRegistry(dirs).scan();
+    // Without --device, --nv only asks whether NVIDIA's generator has written a spec here.
+    List<String> names = devices.isEmpty() ? List.of("nvidia.com/gpu=all") : devices;
+    Inventory inv = cache == null ? new CdiRegistry(dirs).scan() : cache.inventory(dirs, names);
     if (devices.isEmpty()) {
       if (inv.devices().keySet().stream().anyMatch(n -> n.startsWith("nvidia.com/gpu="))) {
         Info.line(
@@ -234,15 +276,19 @@ final class RunFlags implements OptionTable.Target {
     return inv.resolve(devices, HostNodes.SYSTEM);
   }
 
-  RunOptions toOptions(boolean exec, List<String> command) throws CliException {
+  /**
+   * The run options, with the CDI devices of {@code cdi} (from {@link #cdi} or {@link
+   * #cdiInBackground}).
+   */
+  RunOptions toOptions(boolean exec, List<String> command, Injection cdi) throws CliException {
     try {
-      return buildOptions(exec, command);
+      return buildOptions(exec, command, cdi);
     } catch (IOException e) {
       throw new CliException("cannot look for GPU drivers: " + e.getMessage(), e);
     }
   }
 
-  private RunOptions buildOptions(boolean exec, List<String> command)
+  private RunOptions buildOptions(boolean exec, List<String> command, Injection cdi)
       throws CliException, IOException {
     try {
       List<RunOptions.Bind> b = new ArrayList<>();
@@ -290,7 +336,6 @@ final class RunFlags implements OptionTable.Target {
                           + (amd ? "ROCm" : "NVIDIA")
                           + " driver found on this host (no libraries in ldconfig, no device"
                           + " nodes); running without GPU support"));
-      Injection cdi = cdi();
       List<String> libs = new ArrayList<>(containLibs());
       libs.addAll(gpu.libraries());
       List<String> gpuBinaries = gpu.binaries();

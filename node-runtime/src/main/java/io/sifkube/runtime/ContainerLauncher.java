@@ -2,6 +2,7 @@ package io.sifkube.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.cdi.Injection;
 import io.sifkube.image.oci.MediaTypes;
 import io.sifkube.json.Json;
 import io.sifkube.mount.KernelMounter;
@@ -75,9 +76,24 @@ public final class ContainerLauncher {
 
   /** Runs the container to completion; returns its exit status (128+N when killed by signal N). */
   public int run(Path sif, RunOptions opts) throws IOException {
+    return run(sif, opts, () -> opts.extras().cdi());
+  }
+
+  /** The CDI devices of a run, resolved while the image is read; a failure names the device. */
+  public interface Devices {
+    Injection get() throws ContainerException;
+  }
+
+  /**
+   * As {@link #run(Path, RunOptions)}, with the CDI devices taken from {@code devices} once the
+   * image is read and checked, before anything is mounted: a caller resolving them on another
+   * thread overlaps that with the image.
+   */
+  public int run(Path sif, RunOptions options, Devices devices) throws IOException {
     Timings t = new Timings();
     Image image = readImage(sif);
-    preflight(image, opts);
+    preflight(image, options);
+    RunOptions opts = options.withExtras(options.extras().toBuilder().cdi(devices.get()).build());
     List<OverlaySource> overlays = OverlaySource.parse(opts.extras().overlays());
     for (OverlaySource ov : overlays) {
       if (ov.kind() == OverlaySource.Kind.EXT3 && !(mounter instanceof KernelMounter)) {
