@@ -96,8 +96,10 @@ class CdiIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"crun", "runc"})
-  void renamedHostNodesWorkWithTheirNumbersEnvMountsAndHooks(String runtime) throws Exception {
+  @ValueSource(strings = {"crun", "runc", "crun --no-compat", "runc --no-compat"})
+  void renamedHostNodesWorkWithTheirNumbersEnvMountsAndHooks(String how) throws Exception {
+    String runtime = how.split(" ")[0];
+    String[] compat = how.endsWith("--no-compat") ? new String[] {"--no-compat"} : new String[0];
     Files.deleteIfExists(markers.resolve("createRuntime"));
     Files.deleteIfExists(markers.resolve("poststop"));
     String script =
@@ -108,7 +110,9 @@ class CdiIT {
             + " echo x > /dev/example-full0 || echo full-is-full;"
             + " echo $EXAMPLE_SDK $FOO; cat /opt/example/lib/libexample.so;"
             + " touch /opt/example/lib/x 2>/dev/null || echo lib-read-only";
-    Launcher.Result r = exec(runtime, script, "--device", "example.com/dev=all");
+    List<String> options = new ArrayList<>(List.of(compat));
+    options.addAll(List.of("--device", "example.com/dev=all"));
+    Launcher.Result r = exec(runtime, script, options.toArray(String[]::new));
     assertThat(r.status()).as(r.err()).isZero();
     assertThat(r.out())
         .isEqualTo(
