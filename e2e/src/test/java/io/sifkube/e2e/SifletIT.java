@@ -287,6 +287,50 @@ class SifletIT {
     assertNothingLeft(siflet);
   }
 
+  /** Logs are bytes: binary output comes back as written, and a tail is the last lines. */
+  @Test
+  void binaryOutputAndTheTailOfTheLog() throws Exception {
+    RuntimeServiceApi.Client rt = siflet.runtime();
+    rt.createContainer(
+        container("binlog", digest, "busybox printf 'a\\377\\376\\000b\\303(\\n'; seq 1 3000")
+            .build());
+    start(rt, "binlog");
+    awaitExit(rt, "binlog");
+    // Records joined into lines: conmon writes a line split across reads as partial records.
+    List<byte[]> all = new ArrayList<>();
+    List<LogEntry> records = new ArrayList<>();
+    java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+    rt.containerLogs(ContainerLogsRequest.newBuilder().setId("binlog").build())
+        .forEachRemaining(
+            e -> {
+              records.add(e);
+              line.writeBytes(e.getLine().toByteArray());
+              if (!e.getPartial()) {
+                all.add(line.toByteArray());
+                line.reset();
+              }
+            });
+    assertThat(all).hasSize(3001);
+    assertThat(all.get(0))
+        .isEqualTo(new byte[] {'a', (byte) 0xff, (byte) 0xfe, 0, 'b', (byte) 0xc3, '('});
+    assertThat(new String(all.get(3000), StandardCharsets.UTF_8)).isEqualTo("3000");
+    List<LogEntry> tail = new ArrayList<>();
+    rt.containerLogs(ContainerLogsRequest.newBuilder().setId("binlog").setTailLines(2).build())
+        .forEachRemaining(tail::add);
+    assertThat(tail).isEqualTo(records.subList(records.size() - 2, records.size()));
+    // follow on an exited container: the tail, then the end, nothing replayed
+    List<LogEntry> followed = new ArrayList<>();
+    rt.containerLogs(
+            ContainerLogsRequest.newBuilder()
+                .setId("binlog")
+                .setTailLines(1)
+                .setFollow(true)
+                .build())
+        .forEachRemaining(followed::add);
+    assertThat(followed).isEqualTo(records.subList(records.size() - 1, records.size()));
+    rt.removeContainer(RemoveContainerRequest.newBuilder().setId("binlog").build());
+  }
+
   @Test
   void oomKilledAndHealthAndTheSocketMode() throws Exception {
     RuntimeServiceApi.Client rt = siflet.runtime();

@@ -289,17 +289,19 @@ public final class OciLifecycle {
     create(bundle, id);
     start(id);
     Path exit = exitFile(id);
-    Path log = logFile(id);
-    long shown = 0;
-    while (true) {
-      boolean done = Files.exists(exit);
-      shown = follow(log, shown, out);
-      if (done) {
-        int code = Integer.parseInt(Files.readString(exit).trim());
-        delete(id);
-        return code;
+    try (LogReader log = LogReader.open(logFile(id), null)) {
+      while (true) {
+        boolean done = Files.exists(exit);
+        for (LogReader.Line l : log.more()) {
+          out.accept(new String(l.text(), StandardCharsets.UTF_8));
+        }
+        if (done) {
+          int code = Integer.parseInt(Files.readString(exit).trim());
+          delete(id);
+          return code;
+        }
+        sleep(20);
       }
-      sleep(20);
     }
   }
 
@@ -416,29 +418,6 @@ public final class OciLifecycle {
     } catch (IOException e) {
       return new byte[0];
     }
-  }
-
-  /** Prints new lines of a k8s-file log ({@code TIME STREAM F|P TEXT}); returns the new offset. */
-  private static long follow(Path log, long from, Consumer<String> out) throws IOException {
-    if (!Files.exists(log)) {
-      return from;
-    }
-    byte[] all = Files.readAllBytes(log);
-    if (all.length <= from) {
-      return from;
-    }
-    String chunk = new String(all, (int) from, all.length - (int) from, StandardCharsets.UTF_8);
-    int end = chunk.lastIndexOf('\n');
-    if (end < 0) {
-      return from;
-    }
-    for (String line : chunk.substring(0, end).split("\n")) {
-      String[] f = line.split(" ", 4);
-      if (f.length == 4) {
-        out.accept(f[3]);
-      }
-    }
-    return from + chunk.substring(0, end + 1).getBytes(StandardCharsets.UTF_8).length;
   }
 
   private String runtimeVerb(String id, String... args) throws IOException {

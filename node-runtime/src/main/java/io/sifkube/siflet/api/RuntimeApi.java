@@ -32,11 +32,11 @@ import io.sifkube.node.v1.StopContainerResponse;
 import io.sifkube.node.v1.VersionRequest;
 import io.sifkube.node.v1.VersionResponse;
 import io.sifkube.node.v1.grpc.RuntimeServiceApi;
+import io.sifkube.runtime.LogReader;
 import io.sifkube.runtime.OciLifecycle;
 import io.sifkube.siflet.SifletException;
 import io.sifkube.siflet.containers.ContainerRecord;
 import io.sifkube.siflet.containers.Containers;
-import io.sifkube.siflet.containers.LogReader;
 import io.sifkube.siflet.devices.DeviceInventory;
 import io.sifkube.siflet.images.ImageStore;
 import io.sifkube.siflet.server.Metrics;
@@ -44,6 +44,7 @@ import io.sifkube.spec.RunOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -336,22 +337,24 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
           req.hasSince()
               ? Instant.ofEpochSecond(req.getSince().getSeconds(), req.getSince().getNanos())
               : null;
-      LogReader.Chunk c = LogReader.read(file, 0, since, req.getTailLines());
-      send(c, out);
-      while (req.getFollow() && !out.isCancelled()) {
-        Optional<ContainerRecord> r = containers.get(req.getId());
-        boolean ended = r.isEmpty() || r.get().ended();
-        Thread.sleep(100);
-        c = LogReader.read(file, c.next(), since, 0);
-        send(c, out);
-        if (ended && c.lines().isEmpty()) {
-          return; // it had ended before this read, and the read found nothing new
+      try (LogReader log = LogReader.open(file, since)) {
+        send(log.existing(req.getTailLines()), out);
+        // With follow, on from the end of what was sent: the true end of the file.
+        while (req.getFollow() && !out.isCancelled()) {
+          Optional<ContainerRecord> r = containers.get(req.getId());
+          boolean ended = r.isEmpty() || r.get().ended();
+          Thread.sleep(100);
+          List<LogReader.Line> more = log.more();
+          send(more, out);
+          if (ended && more.isEmpty()) {
+            return; // it had ended before this read, and the read found nothing new
+          }
         }
       }
     }
 
-    private static void send(LogReader.Chunk c, StreamObserver<LogEntry> out) {
-      for (LogReader.Line l : c.lines()) {
+    private static void send(List<LogReader.Line> lines, StreamObserver<LogEntry> out) {
+      for (LogReader.Line l : lines) {
         out.onNext(
             LogEntry.newBuilder()
                 .setTime(
