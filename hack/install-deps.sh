@@ -26,6 +26,8 @@ PACKAGES=(
   openssl apache2-utils
   # tools the scripts use
   ca-certificates curl jq util-linux coreutils bsdutils e2fsprogs
+  # DurableWritesIT watches the system calls of sifctl and siflet
+  strace
   # benchmarks (e2e/bench)
   time bc
 )

@@ -282,7 +282,10 @@ public final class InventoryCache {
     }
   }
 
-  /** Writes through a temporary file and a rename: a reader sees the old file or the new one. */
+  /**
+   * Writes through a temporary file and a rename: a reader sees the old file or the new one. Not
+   * {@code Durable}: a cache file a crash loses or cuts short is read again from the spec files.
+   */
   private static void write(Path file, byte[] data) throws IOException {
     Path tmp = Files.createTempFile(file.getParent(), ".cdi", ".tmp");
     try {

@@ -1,5 +1,6 @@
 package io.sifkube.cli;
 
+import io.sifkube.files.Durable;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.oci.Platform;
 import io.sifkube.image.pull.HttpSifDownloader;
@@ -13,7 +14,6 @@ import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -136,7 +136,7 @@ final class PullCommand implements Callable<Integer> {
           at += in.transferTo(at, size - at, out);
         }
       }
-      Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Durable.commit(tmp, to);
     } finally {
       Files.deleteIfExists(tmp);
     }

@@ -1,5 +1,6 @@
 package io.sifkube.image.pull;
 
+import io.sifkube.files.Durable;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import io.sifkube.sif.SifException;
@@ -12,10 +13,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Locale;
@@ -86,10 +85,7 @@ public final class HttpSifDownloader {
         in.transferTo(out);
       }
       check(uri, tmp);
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Durable.commit(tmp, dest);
     } finally {
       Files.deleteIfExists(tmp);
     }

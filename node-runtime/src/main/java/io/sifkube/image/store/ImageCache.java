@@ -1,5 +1,6 @@
 package io.sifkube.image.store;
 
+import io.sifkube.files.Durable;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import io.sifkube.image.oci.Digest;
@@ -10,7 +11,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -110,15 +110,7 @@ public final class ImageCache {
 
   /** Moves a finished file into place at {@code dest}: sync, rename, sync the directory. */
   public Path commit(Path tmp, Path dest) throws IOException {
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
-    Files.createDirectories(dest.getParent());
-    Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    try (FileChannel dir = FileChannel.open(dest.getParent(), StandardOpenOption.READ)) {
-      dir.force(true);
-    }
-    return dest;
+    return Durable.commit(tmp, dest);
   }
 
   /** Holds the cache's lock for {@code digest}, in this JVM and against other processes. */

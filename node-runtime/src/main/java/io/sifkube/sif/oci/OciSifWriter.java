@@ -2,6 +2,7 @@ package io.sifkube.sif.oci;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.files.Durable;
 import io.sifkube.image.oci.Digest;
 import io.sifkube.image.oci.MediaTypes;
 import io.sifkube.json.Json;
@@ -13,12 +14,8 @@ import io.sifkube.sif.SifException.Reason;
 import io.sifkube.sif.SifWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -57,8 +54,7 @@ public final class OciSifWriter {
     Path tmp = dir.resolve("." + dest.getFileName() + ".tmp-" + UUID.randomUUID());
     try {
       OciSifImage written = writeTo(tmp, dest, layers, config, manifestMediaType);
-      move(tmp, dest);
-      syncDirectory(dir);
+      Durable.commit(tmp, dest);
       return written;
     } catch (IOException e) {
       throw SifException.io(dest, "writing OCI-SIF", e);
@@ -125,20 +121,5 @@ public final class OciSifWriter {
 
   private static Digest addBytes(SifWriter sif, ObjectInput kind, byte[] data) throws SifException {
     return Digest.parse(sif.add(kind, new ByteArrayInputStream(data)).digest().orElseThrow());
-  }
-
-  private static void move(Path tmp, Path dest) throws IOException {
-    try {
-      Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("cannot rename " + tmp + " into place atomically", e);
-    }
-  }
-
-  /** Makes the rename durable: without it a crash can forget the new directory entry. */
-  static void syncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
   }
 }

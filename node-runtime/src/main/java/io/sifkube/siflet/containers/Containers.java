@@ -3,8 +3,8 @@ package io.sifkube.siflet.containers;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sifkube.cdi.ContainerEdits;
 import io.sifkube.cdi.Injection;
+import io.sifkube.files.Durable;
 import io.sifkube.runtime.OciLifecycle;
-import io.sifkube.siflet.AtomicFiles;
 import io.sifkube.siflet.SifletException;
 import io.sifkube.spec.RunOptions;
 import java.io.IOException;
@@ -343,7 +343,7 @@ public final class Containers implements AutoCloseable {
   }
 
   private void save(ContainerRecord r) throws IOException {
-    AtomicFiles.write(recordFile(r.id()), JSON.writeValueAsBytes(r));
+    Durable.write(recordFile(r.id()), JSON.writeValueAsBytes(r));
   }
 
   /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sifkube.files.Durable;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.oci.Digest;
 import io.sifkube.image.oci.Platform;
@@ -18,7 +19,6 @@ import io.sifkube.image.squash.Tar2Sqfs;
 import io.sifkube.image.store.ImageCache;
 import io.sifkube.sif.SifFile;
 import io.sifkube.sif.oci.OciSifReader;
-import io.sifkube.siflet.AtomicFiles;
 import io.sifkube.siflet.SifletException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -279,6 +279,6 @@ public final class ImageStore {
           e.sources.forEach(s::add);
           n.put("lastUsed", e.lastUsed);
         });
-    AtomicFiles.write(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+    Durable.write(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
   }
 }
