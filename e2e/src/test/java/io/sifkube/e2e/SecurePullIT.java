@@ -200,12 +200,135 @@ class SecurePullIT {
     }
   }
 
+  /**
+   * The forms of docker's config.json through sifctl: an identity token exchanged at the token
+   * realm, a credential helper on PATH, and a key written as a URL (as `kubectl create secret
+   * docker-registry` writes Docker Hub's).
+   */
+  @Test
+  void identityTokensHelpersAndUrlKeys() throws Exception {
+    try (TokenProxy proxy = new TokenProxy(plain.host())) {
+      String ref = "docker://" + proxy.host() + "/test/app:v1";
+      Path identity = tmp.resolve("identity.json");
+      Files.writeString(
+          identity,
+          "{\"auths\":{\""
+              + proxy.host()
+              + "\":{\"identitytoken\":\""
+              + TokenProxy.IDENTITY_TOKEN
+              + "\"}}}");
+      pull(Map.of(), "--authfile", identity.toString(), ref, tmp.resolve("i.oci.sif").toString())
+          .ok();
+      assertThat(proxy.tokenPosts).isNotEmpty();
+      assertThat(proxy.tokenPosts.peek()).contains("service=sifkube-token-test");
+
+      Path bin = Files.createDirectories(tmp.resolve("bin"));
+      Path helper = bin.resolve("docker-credential-sifkubetest");
+      Files.writeString(
+          helper,
+          "#!/bin/sh\nread -r server\necho \"$server\" >> "
+              + tmp.resolve("helper.log")
+              + "\necho '{\"ServerURL\":\"'$server'\",\"Username\":\""
+              + USER
+              + "\",\"Secret\":\""
+              + PASSWORD
+              + "\"}'\n");
+      Files.setPosixFilePermissions(
+          helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      Path store = tmp.resolve("store.json");
+      Files.writeString(store, "{\"credsStore\":\"sifkubetest\"}");
+      pull(
+              Map.of("PATH", bin + ":" + System.getenv("PATH")),
+              "--authfile",
+              store.toString(),
+              ref,
+              tmp.resolve("h.oci.sif").toString())
+          .ok();
+      assertThat(Files.readString(tmp.resolve("helper.log"))).isEqualTo(proxy.host() + "\n");
+
+      Path url = tmp.resolve("url.json");
+      String auth =
+          Base64.getEncoder()
+              .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+      Files.writeString(
+          url, "{\"auths\":{\"http://" + proxy.host() + "/v1/\":{\"auth\":\"" + auth + "\"}}}");
+      pull(Map.of(), "--authfile", url.toString(), ref, tmp.resolve("u.oci.sif").toString()).ok();
+    }
+  }
+
+  /**
+   * siflet takes a pull secret's config as it is: the entry for the image's registry (a URL key
+   * here), never a helper, and an INVALID_ARGUMENT naming the host when there is none.
+   */
+  @Test
+  void sifletReadsAPullSecretsDockerConfig() throws Exception {
+    try (TokenProxy proxy = new TokenProxy(plain.host());
+        SifletDaemon d = new SifletDaemon(Files.createDirectories(tmp.resolve("siflet"))).start()) {
+      String source = "docker://" + proxy.host() + "/test/app:v1";
+      String auth =
+          Base64.getEncoder()
+              .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+      io.sifkube.node.v1.AuthConfig good =
+          io.sifkube.node.v1.AuthConfig.newBuilder()
+              .setDockerConfig(
+                  com.google.protobuf.ByteString.copyFromUtf8(
+                      "{\"auths\":{\"https://"
+                          + proxy.host()
+                          + "/v1/\":{\"auth\":\""
+                          + auth
+                          + "\"}}}"))
+              .build();
+      List<io.sifkube.node.v1.PullImageEvent> events = new java.util.ArrayList<>();
+      d.images()
+          .pullImage(
+              io.sifkube.node.v1.PullImageRequest.newBuilder()
+                  .setSource(source)
+                  .setInsecure(true)
+                  .setAuth(good)
+                  .build())
+          .forEachRemaining(events::add);
+      assertThat(events.get(events.size() - 1).getImage().getManifestDigest())
+          .startsWith("sha256:");
+      for (String[] bad :
+          new String[][] {
+            {
+              "{\"auths\":{\"other.example\":{\"auth\":\"" + auth + "\"}}}",
+              "auth.docker_config: no credentials for " + proxy.host() + " (it has other.example)"
+            },
+            {
+              "{\"credHelpers\":{\"" + proxy.host() + "\":\"evil\"}}",
+              "helpers are not run for a configuration sent to siflet"
+            }
+          }) {
+        io.grpc.StatusRuntimeException e =
+            org.junit.jupiter.api.Assertions.assertThrows(
+                io.grpc.StatusRuntimeException.class,
+                () ->
+                    d.images()
+                        .pullImage(
+                            io.sifkube.node.v1.PullImageRequest.newBuilder()
+                                .setSource(source)
+                                .setInsecure(true)
+                                .setAuth(
+                                    io.sifkube.node.v1.AuthConfig.newBuilder()
+                                        .setDockerConfig(
+                                            com.google.protobuf.ByteString.copyFromUtf8(bad[0])))
+                                .build())
+                        .forEachRemaining(x -> {}));
+        assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).contains(bad[1]);
+      }
+    }
+  }
+
   /** A registry front that wants a bearer token, and the token service that issues it. */
   static final class TokenProxy implements AutoCloseable {
     private static final String TOKEN = "tok-" + System.nanoTime();
     private final HttpServer server;
     private final FaultyProxy forwarder;
     final ConcurrentLinkedQueue<String> tokenQueries = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<String> tokenPosts = new ConcurrentLinkedQueue<>();
+    static final String IDENTITY_TOKEN = "idt-" + System.nanoTime();
 
     TokenProxy(String upstream) throws IOException {
       forwarder = new FaultyProxy(upstream, 0);
@@ -217,6 +340,21 @@ class SecurePullIT {
       server.createContext(
           "/token",
           ex -> {
+            if (ex.getRequestMethod().equals("POST")) {
+              // OAuth2: an identity token (docker's refresh token) exchanged for an access token
+              String form = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+              tokenPosts.add(form);
+              boolean ok =
+                  form.contains("grant_type=refresh_token")
+                      && form.contains("refresh_token=" + IDENTITY_TOKEN);
+              FaultyProxy.reply(
+                  ex,
+                  ok ? 200 : 401,
+                  ok
+                      ? ("{\"access_token\":\"" + TOKEN + "\"}").getBytes(StandardCharsets.UTF_8)
+                      : new byte[0]);
+              return;
+            }
             tokenQueries.add(ex.getRequestURI().getRawQuery());
             if (!login.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
               FaultyProxy.reply(ex, 401, new byte[0]);

@@ -1,7 +1,5 @@
 package io.sifkube.image.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import java.io.IOException;
@@ -9,25 +7,35 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * Registry credentials from a docker {@code config.json}-format file ({@code auths.HOST.auth} =
- * base64 of {@code user:password}), keyed by registry host. They are handed out per host and are
- * never attached to a request for any other host.
+ * The credentials of one pull, handed out per registry host and never attached to a request for any
+ * other host: a fixed login for one host (siflet's {@code AuthConfig}), or a docker configuration
+ * read by {@link DockerConfig}.
  */
 public final class Credentials {
 
-  /** A user name and password for one registry. */
-  public record Login(String user, String password) {
+  /**
+   * A login for one registry: a user name and password (or access token), and an identity token (an
+   * OAuth2 refresh token that docker login stores for the registry's token service), either part
+   * possibly empty.
+   */
+  public record Login(String user, String password, String identityToken) {
+    public Login(String user, String password) {
+      this(user, password, "");
+    }
+
     /** The {@code Authorization} header value for basic auth. */
     public String basicHeader() {
       String up = user + ":" + password;
       return "Basic " + Base64.getEncoder().encodeToString(up.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whether there is a user name or password to send (not only an identity token). */
+    public boolean hasPassword() {
+      return !user.isEmpty() || !password.isEmpty();
     }
 
     @Override
@@ -36,85 +44,72 @@ public final class Credentials {
     }
   }
 
-  private static final List<String> DOCKER_HUB_KEYS =
-      List.of("docker.io", "index.docker.io", "registry-1.docker.io");
+  /** Looks a host up. */
+  private interface Lookup {
+    Optional<Login> forHost(String host) throws IOException;
+  }
 
-  private final Map<String, Login> byHost;
+  private final Lookup lookup;
 
-  private Credentials(Map<String, Login> byHost) {
-    this.byHost = Map.copyOf(byHost);
+  private Credentials(Lookup lookup) {
+    this.lookup = lookup;
   }
 
   public static Credentials none() {
-    return new Credentials(Map.of());
+    return new Credentials(h -> Optional.empty());
   }
 
+  /** {@code login} for {@code host} (Docker Hub by any of its names), nothing for other hosts. */
   public static Credentials of(String host, Login login) {
-    return new Credentials(Map.of(normalize(host), login));
+    String h = DockerConfig.hostOf(host);
+    return new Credentials(
+        x -> {
+          String y = DockerConfig.hostOf(x);
+          boolean hub = DockerConfig.DOCKER_HUB.contains(h) && DockerConfig.DOCKER_HUB.contains(y);
+          return h.equals(y) || hub ? Optional.of(login) : Optional.empty();
+        });
+  }
+
+  /** What {@code config} gives for each host, running helpers through {@code helpers}. */
+  public static Credentials of(DockerConfig config, DockerConfig.Helpers helpers) {
+    return new Credentials(h -> config.loginFor(h, helpers));
   }
 
   /**
    * The credentials of {@code --authfile}, or else of {@code ~/.singularity/docker-config.json}
-   * when it exists, as SingularityCE reads them.
+   * (SingularityCE's) or {@code ~/.docker/config.json} (docker's) when one exists, with the
+   * credential helpers they name run from PATH.
    */
   public static Credentials load(Path authfile) throws IOException {
     Path file = authfile;
     if (file == null) {
-      file = Path.of(System.getProperty("user.home"), ".singularity", "docker-config.json");
-      if (!Files.isRegularFile(file)) {
+      String home = System.getProperty("user.home");
+      for (Path p :
+          List.of(
+              Path.of(home, ".singularity", "docker-config.json"),
+              Path.of(home, ".docker", "config.json"))) {
+        if (Files.isRegularFile(p)) {
+          file = p;
+          break;
+        }
+      }
+      if (file == null) {
         return none();
       }
     }
-    JsonNode auths;
+    byte[] bytes;
     try {
-      auths = new ObjectMapper().readTree(Files.readAllBytes(file)).path("auths");
+      bytes = Files.readAllBytes(file);
     } catch (IOException e) {
       throw new ImageException(
           Reason.INVALID, file + ": cannot read credentials: " + e.getMessage(), e);
     }
-    Map<String, Login> map = new HashMap<>();
-    for (var f : auths.properties()) {
-      String auth = f.getValue().path("auth").asText("");
-      if (auth.isEmpty()) {
-        continue;
-      }
-      String decoded;
-      try {
-        decoded = new String(Base64.getDecoder().decode(auth), StandardCharsets.UTF_8);
-      } catch (IllegalArgumentException e) {
-        throw new ImageException(
-            Reason.INVALID, file + ": auths." + f.getKey() + ".auth is not valid base64");
-      }
-      int colon = decoded.indexOf(':');
-      if (colon < 0) {
-        throw new ImageException(
-            Reason.INVALID, file + ": auths." + f.getKey() + ".auth is not user:password");
-      }
-      map.put(
-          normalize(f.getKey()),
-          new Login(decoded.substring(0, colon), decoded.substring(colon + 1)));
-    }
-    return new Credentials(map);
+    return of(
+        DockerConfig.parse(bytes, file.toString()), DockerConfig.onPath(System.getenv("PATH")));
   }
 
   /** The login for registry {@code host} ({@code host[:port]}), if any. */
-  public Optional<Login> forHost(String host) {
-    String h = normalize(host);
-    Login l = byHost.get(h);
-    if (l == null && DOCKER_HUB_KEYS.contains(h)) {
-      for (String k : DOCKER_HUB_KEYS) {
-        if (byHost.containsKey(k)) {
-          return Optional.of(byHost.get(k));
-        }
-      }
-    }
-    return Optional.ofNullable(l);
-  }
-
-  /** {@code https://index.docker.io/v1/} → {@code index.docker.io}. */
-  static String normalize(String key) {
-    String k = key.toLowerCase(Locale.ROOT).replaceFirst("^[a-z]+://", "");
-    int slash = k.indexOf('/');
-    return slash < 0 ? k : k.substring(0, slash);
+  public Optional<Login> forHost(String host) throws IOException {
+    return lookup.forHost(host);
   }
 }

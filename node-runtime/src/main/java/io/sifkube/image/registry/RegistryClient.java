@@ -230,6 +230,7 @@ public final class RegistryClient {
       lastRealm = c.param("realm");
       authorization =
           login
+              .filter(Credentials.Login::hasPassword)
               .map(Credentials.Login::basicHeader)
               .orElseThrow(
                   () ->
@@ -263,10 +264,29 @@ public final class RegistryClient {
             ? c.param("scope")
             : "repository:" + ref.repository() + ":pull";
     String query = "service=" + enc(c.param("service")) + "&scope=" + enc(scope);
-    URI tokenUri = URI.create(lastRealm + (lastRealm.contains("?") ? "&" : "?") + query);
-    HttpRequest.Builder b = HttpRequest.newBuilder(tokenUri).GET().timeout(Duration.ofSeconds(60));
-    // The realm is the auth service the registry itself names; docker sends the login there too.
-    login.ifPresent(l -> b.header("Authorization", l.basicHeader()));
+    HttpRequest.Builder b;
+    if (login.isPresent() && !login.get().identityToken().isEmpty()) {
+      // An identity token is an OAuth2 refresh token: exchanged at the realm, as docker does.
+      String form =
+          "grant_type=refresh_token&client_id=sifkube&service="
+              + enc(c.param("service"))
+              + "&scope="
+              + enc(scope)
+              + "&refresh_token="
+              + enc(login.get().identityToken());
+      b =
+          HttpRequest.newBuilder(URI.create(lastRealm))
+              .POST(HttpRequest.BodyPublishers.ofString(form))
+              .header("Content-Type", "application/x-www-form-urlencoded")
+              .timeout(Duration.ofSeconds(60));
+    } else {
+      URI tokenUri = URI.create(lastRealm + (lastRealm.contains("?") ? "&" : "?") + query);
+      b = HttpRequest.newBuilder(tokenUri).GET().timeout(Duration.ofSeconds(60));
+      // The realm is the auth service the registry itself names; docker sends the login there.
+      login
+          .filter(Credentials.Login::hasPassword)
+          .ifPresent(l -> b.header("Authorization", l.basicHeader()));
+    }
     HttpResponse<InputStream> resp = sendOnce(b.build());
     byte[] body;
     try (InputStream in = resp.body()) {

@@ -2,10 +2,12 @@ package io.sifkube.siflet.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.stub.StreamObserver;
+import io.sifkube.image.ImageException;
 import io.sifkube.image.oci.Digest;
 import io.sifkube.image.pull.PullListener;
 import io.sifkube.image.ref.ImageReference;
 import io.sifkube.image.registry.Credentials;
+import io.sifkube.image.registry.DockerConfig;
 import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.Image;
 import io.sifkube.node.v1.ImageConfigSummary;
@@ -25,6 +27,7 @@ import io.sifkube.siflet.SifletException;
 import io.sifkube.siflet.containers.Containers;
 import io.sifkube.siflet.images.ImageStore;
 import io.sifkube.siflet.server.Metrics;
+import java.io.IOException;
 import java.util.function.Consumer;
 
 /** The ImageService of image.proto, over {@link ImageStore}. */
@@ -66,9 +69,13 @@ public final class ImageApi extends ImageServiceApi.Service {
    * Credentials bound to the image's own registry host: a client cannot make siflet send them
    * anywhere else.
    */
-  static Credentials credentials(String source, AuthConfig auth) throws SifletException {
-    if (auth.getUsername().isEmpty() && auth.getPassword().isEmpty()) {
+  static Credentials credentials(String source, AuthConfig auth) throws IOException {
+    boolean login = !auth.getUsername().isEmpty() || !auth.getPassword().isEmpty();
+    if (!login && auth.getDockerConfig().isEmpty()) {
       return Credentials.none();
+    }
+    if (login && !auth.getDockerConfig().isEmpty()) {
+      throw SifletException.invalid("auth: docker_config or username/password, not both");
     }
     if (!source.startsWith("docker://")) {
       throw SifletException.invalid("auth: credentials only apply to docker:// sources");
@@ -86,6 +93,33 @@ public final class ImageApi extends ImageServiceApi.Service {
               + " is not the image's registry "
               + host
               + "; credentials are only sent to it");
+    }
+    if (!login) {
+      DockerConfig config;
+      try {
+        config = DockerConfig.parse(auth.getDockerConfig().toByteArray(), "auth.docker_config");
+      } catch (ImageException e) {
+        throw SifletException.invalid(e.getMessage());
+      }
+      Credentials.Login found;
+      try {
+        found =
+            config
+                .loginFor(host, DockerConfig.NO_HELPERS)
+                .orElseThrow(
+                    () ->
+                        SifletException.invalid(
+                            "auth.docker_config: no credentials for "
+                                + host
+                                + " (it has "
+                                + (config.hosts().isEmpty()
+                                    ? "none"
+                                    : String.join(", ", config.hosts()))
+                                + ")"));
+      } catch (ImageException e) {
+        throw SifletException.invalid(e.getMessage());
+      }
+      return Credentials.of(host, found);
     }
     return Credentials.of(host, new Credentials.Login(auth.getUsername(), auth.getPassword()));
   }

@@ -54,6 +54,10 @@ class AuthAndCredentialsTest {
     assertThatThrownBy(() -> Credentials.load(f))
         .isInstanceOf(ImageException.class)
         .hasMessage(f + ": auths.h.auth is not valid base64");
+    // A login for one host also serves Docker Hub by all its names, and nothing else.
+    Credentials one = Credentials.of("docker.io", new Credentials.Login("u", "p"));
+    assertThat(one.forHost("index.docker.io")).isPresent();
+    assertThat(one.forHost("quay.io")).isEmpty();
   }
 
   @Test
