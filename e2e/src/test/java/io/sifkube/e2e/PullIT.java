@@ -2,6 +2,8 @@ package io.sifkube.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.sifkube.e2e.TestImages.Layer;
 import java.io.IOException;
@@ -289,6 +291,49 @@ class PullIT {
     try (Stream<Path> blobs = Files.list(cache.resolve("blobs/sha256"))) {
       assertThat(blobs.map(p -> p.getFileName().toString())).doesNotContain(layerHex);
     }
+  }
+
+  /**
+   * A layer whose uncompressed tar is not the one the config's rootfs.diff_ids names (a registry or
+   * mirror that swapped layer and manifest consistently, but not the config) is refused.
+   */
+  @Test
+  void aLayerThatIsNotTheConfigsDiffIdIsRefused() throws Exception {
+    Path layout =
+        TestImages.layout(
+            tmp.resolve("d"), "v1", "amd64", List.of(new Layer().file("f", "real", 0644)));
+    ObjectMapper json = new ObjectMapper();
+    Path blobs = layout.resolve("blobs/sha256");
+    ObjectNode index = (ObjectNode) json.readTree(layout.resolve("index.json").toFile());
+    ObjectNode mDesc = (ObjectNode) index.path("manifests").get(0);
+    ObjectNode manifest =
+        (ObjectNode)
+            json.readTree(blobs.resolve(mDesc.get("digest").asText().substring(7)).toFile());
+    ObjectNode cDesc = (ObjectNode) manifest.get("config");
+    ObjectNode config =
+        (ObjectNode)
+            json.readTree(blobs.resolve(cDesc.get("digest").asText().substring(7)).toFile());
+    String forged = "sha256:" + "ab".repeat(32);
+    ((com.fasterxml.jackson.databind.node.ArrayNode) config.path("rootfs").path("diff_ids"))
+        .set(0, forged);
+    byte[] cBytes = json.writeValueAsBytes(config);
+    String cHex = io.sifkube.image.oci.Digest.sha256(cBytes).hex();
+    Files.write(blobs.resolve(cHex), cBytes);
+    cDesc.put("digest", "sha256:" + cHex).put("size", cBytes.length);
+    byte[] mBytes = json.writeValueAsBytes(manifest);
+    String mHex = io.sifkube.image.oci.Digest.sha256(mBytes).hex();
+    Files.write(blobs.resolve(mHex), mBytes);
+    mDesc.put("digest", "sha256:" + mHex).put("size", mBytes.length);
+    json.writeValue(layout.resolve("index.json").toFile(), index);
+    registry.push(layout, "v1", "hostile/diffid:v1");
+    Path cache = tmp.resolve("cache-diffid");
+    Launcher.Result r =
+        pull(cache, "docker://" + registry.host() + "/hostile/diffid:v1", tmp.resolve("d.oci.sif"));
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("layer sha256:" + layerDigestHex(layout) + " uncompresses to sha256:")
+        .contains("not to the config's rootfs.diff_ids entry " + forged);
+    assertNoImageCached(cache);
   }
 
   @Test

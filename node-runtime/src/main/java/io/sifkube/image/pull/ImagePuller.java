@@ -70,12 +70,14 @@ public final class ImagePuller {
         return new PullResult(sif, id, true);
       }
       Path configPath = fetch(source, img.manifest().config());
+      ObjectNode config = rewriteConfig(source, configPath, id);
+      List<Digest> diffIds = diffIds(source, config, img.manifest().layers().size());
       List<LayerInput> layers = new ArrayList<>();
-      for (Descriptor layer : img.manifest().layers()) {
-        layers.add(new LayerInput(layer.digest(), fetch(source, layer)));
+      for (int i = 0; i < img.manifest().layers().size(); i++) {
+        Descriptor layer = img.manifest().layers().get(i);
+        layers.add(new LayerInput(layer.digest(), fetch(source, layer), diffIds.get(i)));
       }
       listener.info("Converting OCI image to OCI-SIF format");
-      ObjectNode config = rewriteConfig(source, configPath, id);
       Path squashfs = cache.tempFile(".sqfs");
       try {
         listener.info("Squashing image to single layer");
@@ -92,6 +94,36 @@ public final class ImagePuller {
       }
       return new PullResult(sif, id, false);
     }
+  }
+
+  /**
+   * The config's {@code rootfs.diff_ids}, one per layer: each layer's uncompressed tar is checked
+   * against its entry while it is merged, as containerd and umoci check them.
+   */
+  private static List<Digest> diffIds(ImageSource source, JsonNode config, int layers)
+      throws ImageException {
+    JsonNode ids = config.path("rootfs").path("diff_ids");
+    if (!ids.isArray() || ids.size() != layers) {
+      throw new ImageException(
+          Reason.INVALID,
+          source.name()
+              + ": image config rootfs.diff_ids lists "
+              + (ids.isArray() ? ids.size() : "no")
+              + " layer digests for "
+              + layers
+              + " layers");
+    }
+    List<Digest> out = new ArrayList<>();
+    for (int i = 0; i < layers; i++) {
+      try {
+        out.add(Digest.parse(ids.get(i).asText()));
+      } catch (IllegalArgumentException e) {
+        throw new ImageException(
+            Reason.INVALID,
+            source.name() + ": image config rootfs.diff_ids[" + i + "]: " + e.getMessage());
+      }
+    }
+    return out;
   }
 
   /** The blob {@code d} from the cache, fetching and verifying it first when needed. */

@@ -3,12 +3,15 @@ package io.sifkube.image.squash;
 import io.airlift.compress.zstd.ZstdInputStream;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
+import io.sifkube.image.oci.Digest;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -97,7 +100,10 @@ public final class LayerMerger {
     Set<String> newWhiteouts = new HashSet<>();
     Set<String> newOpaque = new HashSet<>();
     Set<String> inThisLayer = new HashSet<>();
-    try (CountingStream counted = new CountingStream(open(layer), limits.maxBytes(), digest);
+    MessageDigest uncompressed = Digest.newSha256();
+    try (CountingStream counted =
+            new CountingStream(
+                new DigestInputStream(open(layer), uncompressed), limits.maxBytes(), digest);
         TarArchiveInputStream in = new TarArchiveInputStream(counted)) {
       long entries = 0;
       TarArchiveEntry e;
@@ -181,6 +187,22 @@ public final class LayerMerger {
           }
         }
         out.closeArchiveEntry();
+      }
+      // The diff_id covers the whole uncompressed stream, the tar's end blocks and padding too.
+      counted.transferTo(OutputStream.nullOutputStream());
+    }
+    if (layer.diffId() != null) {
+      Digest actual = Digest.of(uncompressed);
+      if (!actual.equals(layer.diffId())) {
+        throw new ImageException(
+            Reason.DIGEST_MISMATCH,
+            image
+                + ": layer "
+                + digest
+                + " uncompresses to "
+                + actual
+                + ", not to the config's rootfs.diff_ids entry "
+                + layer.diffId());
       }
     }
     whiteouts.addAll(newWhiteouts);

@@ -7,6 +7,7 @@ import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import io.sifkube.image.oci.Digest;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -29,6 +30,36 @@ class LayerMergerTest {
 
   private TestLayers.Merged merge(LayerInput... layers) throws Exception {
     return merge(LayerLimits.DEFAULT, layers);
+  }
+
+  @Test
+  void eachLayersUncompressedTarMustHaveItsDiffId() throws Exception {
+    TestLayers t = new TestLayers().file("f", "content");
+    byte[] tar = t.tarBytes();
+    LayerInput gz = t.write(tmp, "l");
+    Digest right = Digest.sha256(tar);
+    assertThat(merge(new LayerInput(gz.digest(), gz.blob(), right)).contents())
+        .containsEntry("f", "content");
+    LayerInput zst = t.writeZstd(tmp, "z");
+    assertThat(merge(new LayerInput(zst.digest(), zst.blob(), right)).contents())
+        .containsEntry("f", "content");
+    // Garbage after the tar's end blocks is part of the stream the diff_id covers.
+    Path padded = tmp.resolve("padded.tar");
+    byte[] more = java.util.Arrays.copyOf(tar, tar.length + 512);
+    more[more.length - 1] = 7;
+    Files.write(padded, more);
+    Digest wrong = Digest.sha256("something else".getBytes(StandardCharsets.UTF_8));
+    for (LayerInput bad :
+        List.of(
+            new LayerInput(gz.digest(), gz.blob(), wrong),
+            new LayerInput(Digest.sha256(more), padded, right))) {
+      assertThatThrownBy(() -> merge(bad))
+          .isInstanceOfSatisfying(
+              ImageException.class,
+              e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.DIGEST_MISMATCH))
+          .hasMessageContaining("layer " + bad.digest() + " uncompresses to sha256:")
+          .hasMessageContaining("not to the config's rootfs.diff_ids entry " + bad.diffId());
+    }
   }
 
   @Test

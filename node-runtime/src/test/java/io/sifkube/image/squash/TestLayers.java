@@ -63,9 +63,18 @@ final class TestLayers {
     return this;
   }
 
+  private boolean finished;
+
+  private void finish() throws IOException {
+    if (!finished) {
+      tar.finish();
+      finished = true;
+    }
+  }
+
   /** Writes the layer, gzip-compressed, and returns it with its digest. */
   LayerInput write(Path dir, String name) throws IOException {
-    tar.finish();
+    finish();
     Path f = dir.resolve(name + ".tar.gz");
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(f))) {
       out.write(bytes.toByteArray());
@@ -75,13 +84,13 @@ final class TestLayers {
 
   /** The finished, uncompressed tar. */
   byte[] tarBytes() throws IOException {
-    tar.finish();
+    finish();
     return bytes.toByteArray();
   }
 
   /** Writes the layer zstd-compressed. */
   LayerInput writeZstd(Path dir, String name) throws IOException {
-    tar.finish();
+    finish();
     Path f = dir.resolve(name + ".tar.zst");
     try (OutputStream out = new ZstdOutputStream(Files.newOutputStream(f))) {
       out.write(bytes.toByteArray());
@@ -91,7 +100,7 @@ final class TestLayers {
 
   /** Writes the layer uncompressed. */
   LayerInput writePlain(Path dir, String name) throws IOException {
-    tar.finish();
+    finish();
     Path f = dir.resolve(name + ".tar");
     Files.write(f, bytes.toByteArray());
     return new LayerInput(Digest.sha256(Files.readAllBytes(f)), f);
