@@ -71,7 +71,8 @@ rootfs="$work/rootfs"
 mkdir -p "$rootfs/bin" "$rootfs/etc"
 cp /bin/busybox "$rootfs/bin/busybox"
 for c in sh echo cat uname hostname; do ln -sf busybox "$rootfs/bin/$c"; done
-echo "Hello from a SifRun: an OCI-SIF pulled by siflet and run by $(crun --version | head -1)" >"$rootfs/etc/motd"
+# What ran it is the node's choice (crun where it can run, else runc): the message names no runtime.
+echo "Hello from a SifRun: an OCI-SIF pulled and run by siflet with the node's OCI runtime (kubectl get sifnodes -o wide shows which)" >"$rootfs/etc/motd"
 umoci init --layout "$work/layout" && umoci new --image "$work/layout:1"
 # (umoci insert of a whole tree at / writes a truncated layer; unpack + repack does not)
 umoci unpack --image "$work/layout:1" "$work/bundle" >/dev/null
