@@ -88,15 +88,19 @@ mkdir -p "$pki"
   cd "$pki"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt \
     -subj /CN=sifkube-quickstart-ca -days 30 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
+  # Distinct certificates, each for its role only: siflet's serves, the operator's is a client's
+  # (and its name, sifkube-operator, is the one siflet's --allowed-clients lets call).
+  printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n' >siflet.ext
+  printf 'subjectAltName=DNS:sifkube-operator\nextendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n' >operator.ext
   for n in siflet operator; do
     openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $n.key -out $n.csr -subj /CN=$n 2>/dev/null
-    openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $n.crt -days 30 -extfile san.ext 2>/dev/null
+    openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $n.crt -days 30 -extfile $n.ext 2>/dev/null
   done
 )
 mkdir -p "$work/siflet"
 setsid bin/siflet --state-dir "$work/siflet/state" --run-dir "$work/siflet/run" --socket "$work/siflet/siflet.sock" \
   --listen 127.0.0.1:0 --tls-ca "$pki/ca.crt" --tls-cert "$pki/siflet.crt" --tls-key "$pki/siflet.key" \
+  --allowed-clients sifkube-operator \
   --kubeconfig "$work/cluster/siflet-local.kubeconfig" --node-name local-node \
   >"$work/siflet.log" 2>&1 &
 echo $! >"$work/siflet.pid"

@@ -75,7 +75,7 @@ mkdir -p "$pki"
 for n in a b; do
   mkdir -p "$work/node-$n"
   bin/siflet --state-dir "$work/node-$n/state" --run-dir "$runs_tmp/node-$n" --socket "$work/node-$n/siflet.sock" --listen 127.0.0.1:0 \
-    --tls-ca "$pki/ca.crt" --tls-cert "$pki/siflet.crt" --tls-key "$pki/siflet.key" \
+    --tls-ca "$pki/ca.crt" --tls-cert "$pki/siflet.crt" --tls-key "$pki/siflet.key" --allowed-clients operator \
     --kubeconfig "$work/cluster/siflet-$n.kubeconfig" --node-name "node-$n" --lease-namespace sifkube-system \
     >"$work/siflet-$n.log" 2>&1 &
   pids+=($!)

@@ -100,7 +100,8 @@ class ChartTest {
             "--runtime=crun",
             "--state-dir=/var/lib/sifkube",
             "--run-dir=/run/sifkube/siflet",
-            "--cdi-dirs=/etc/cdi,/var/run/cdi");
+            "--cdi-dirs=/etc/cdi,/var/run/cdi",
+            "--allowed-clients=sifkube-operator");
     assertThat(pod.at("/containers/0/env/0/valueFrom/fieldRef/fieldPath").asText())
         .isEqualTo("spec.nodeName");
     // the run dir is shared with the host both ways: mounts siflet makes must reach crun
@@ -192,6 +193,31 @@ class ChartTest {
     assertThat(args(only(docs, "DaemonSet"))).contains("--runtime=runc", "--image-disk-budget=50g");
     assertThat(only(docs, "Deployment").at("/spec/replicas").asInt()).isEqualTo(1);
     assertThat(args(only(docs, "Deployment"))).noneMatch(a -> a.startsWith("--siflet-server-name"));
+  }
+
+  /** With cert-manager: distinct certificates, each for its role only, named as siflet expects. */
+  @Test
+  void certManagerIssuesAClientAndAServerCertificate() throws Exception {
+    List<JsonNode> docs = render(t -> t.set("certManager.enabled", true));
+    List<JsonNode> certs =
+        docs.stream().filter(d -> d.get("kind").asText().equals("Certificate")).toList();
+    assertThat(certs).hasSize(2);
+    JsonNode op = certs.get(0);
+    JsonNode sf = certs.get(1);
+    assertThat(op.at("/spec/secretName").asText()).isEqualTo("sifkube-operator-tls");
+    assertThat(op.at("/spec/usages").toString())
+        .contains("client auth")
+        .doesNotContain("server auth");
+    assertThat(op.at("/spec/dnsNames/0").asText()).isEqualTo("sifkube-operator");
+    assertThat(op.at("/spec/privateKey/encoding").asText()).isEqualTo("PKCS8");
+    assertThat(sf.at("/spec/secretName").asText()).isEqualTo("sifkube-siflet-tls");
+    assertThat(sf.at("/spec/usages").toString())
+        .contains("server auth")
+        .doesNotContain("client auth");
+    assertThat(sf.at("/spec/dnsNames/0").asText()).isEqualTo("siflet.sifkube.internal");
+    assertThat(render(t -> t).stream().map(d -> d.get("kind").asText()))
+        .as("off by default")
+        .doesNotContain("Certificate");
   }
 
   @Test

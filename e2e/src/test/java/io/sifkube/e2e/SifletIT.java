@@ -546,7 +546,7 @@ class SifletIT {
             .cert("client", "ca", "IP:127.0.0.1")
             .cert("stranger", "other", "IP:127.0.0.1")
             .dir();
-    try (SifletDaemon s = tlsDaemon("tls", pki)) {
+    try (SifletDaemon s = tlsDaemon("tls", pki, "client")) {
       assertThat(s.tcpPort).isPositive();
       assertThat(version(s, pki, "client")).isEqualTo("v1");
       for (String bad : new String[] {null, "stranger"}) {
@@ -560,9 +560,188 @@ class SifletIT {
   }
 
   /**
+   * Authentication is not authorisation: a certificate the CA signed must also name an allowed
+   * client (PERMISSION_DENIED, and a log line naming the peer, for another node's), and a
+   * certificate for serving cannot act as a client at all (its extended key usage).
+   */
+  @Test
+  void onlyAllowedClientsWithClientCertificatesAreServed() throws Exception {
+    Path pki =
+        new TestPki(dir.resolve("pki-authz"))
+            .ca("ca")
+            .server("server", "ca", "IP:127.0.0.1")
+            .client("operator", "ca", "DNS:sifkube-operator")
+            .client("node-b", "ca", "DNS:siflet.node-b")
+            .dir();
+    try (SifletDaemon s = tlsDaemon("tls-authz", pki, "sifkube-operator,server")) {
+      assertThat(version(s, pki, "operator")).isEqualTo("v1");
+      assertThatThrownBy(() -> version(s, pki, "node-b"))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                assertThat(e.getStatus().getDescription()).contains("siflet.node-b");
+              });
+      assertThat(Files.readString(s.log))
+          .contains("refused sifkube.node.v1.RuntimeService/Version from /127.0.0.1:")
+          .contains("CN=node-b")
+          .contains("not in allowed-clients");
+      // The server's own certificate names an allowed client, but is for serving only.
+      assertThatThrownBy(() -> version(s, pki, "server"))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    }
+  }
+
+  /**
+   * Certificates rotate in place, as cert-manager renews them: siflet and the operator's client
+   * read the new files on the next handshake, without a restart; after the switch the new CA's
+   * clients are served and the old CA's are refused.
+   */
+  @Test
+  void certificatesRotateWithoutARestart() throws Exception {
+    Path a =
+        new TestPki(dir.resolve("pki-a"))
+            .ca("ca")
+            .server("server", "ca", "IP:127.0.0.1")
+            .client("client", "ca", "DNS:sifkube-operator")
+            .dir();
+    Path b =
+        new TestPki(dir.resolve("pki-b"))
+            .ca("ca")
+            .server("server", "ca", "IP:127.0.0.1")
+            .client("client", "ca", "DNS:sifkube-operator")
+            .dir();
+    Path live = Files.createDirectories(dir.resolve("pki-live"));
+    Path opLive = Files.createDirectories(dir.resolve("pki-op-live"));
+    install(a, live, "ca.crt", "server.crt", "server.key");
+    install(a, opLive, "ca.crt", "client.crt", "client.key");
+    try (SifletDaemon s = tlsDaemon("tls-rotate", live, "sifkube-operator");
+        var operator =
+            new io.sifkube.operator.nodes.SifletClients(
+                opLive.resolve("ca.crt"),
+                opLive.resolve("client.crt"),
+                opLive.resolve("client.key"),
+                null)) {
+      String address = "127.0.0.1:" + s.tcpPort;
+      assertThat(version(s, a, "client")).isEqualTo("v1");
+      assertThat(operator.runtime(address, 20).version(VersionRequest.getDefaultInstance()))
+          .extracting(v -> v.getApiVersion())
+          .isEqualTo("v1");
+      assertThatThrownBy(() -> version(s, b, "client")).isInstanceOf(StatusRuntimeException.class);
+
+      install(b, live, "ca.crt", "server.crt", "server.key");
+      Thread.sleep(1500); // the files are looked at again at most once a second
+      assertThat(version(s, b, "client")).isEqualTo("v1");
+      assertThatThrownBy(() -> version(s, a, "client"))
+          .as("the old CA's client after the switch")
+          .isInstanceOf(StatusRuntimeException.class);
+      assertThat(Files.readString(s.log)).contains("TLS: read " + live.resolve("server.crt"));
+
+      // The operator's client follows its own files the same way.
+      install(b, opLive, "ca.crt", "client.crt", "client.key");
+      Thread.sleep(1500);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try {
+          assertThat(operator.runtime(address, 5).version(VersionRequest.getDefaultInstance()))
+              .extracting(v -> v.getApiVersion())
+              .isEqualTo("v1");
+          break;
+        } catch (StatusRuntimeException e) {
+          assertThat(System.nanoTime()).as("the operator's client reconnects").isLessThan(deadline);
+          Thread.sleep(200);
+        }
+      }
+    }
+  }
+
+  /** Copies {@code files} of {@code from} into {@code to}, each by a rename, as a rotation does. */
+  private static void install(Path from, Path to, String... files) throws Exception {
+    for (String f : files) {
+      Path tmp = to.resolve("." + f + ".tmp");
+      Files.copy(from.resolve(f), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          tmp,
+          to.resolve(f),
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /**
    * A DaemonSet shares one serving certificate: with --siflet-server-name the operator checks the
    * name it carries instead of the node address; without it, that certificate is refused.
    */
+  @Test
+  void noOtherUserCanConnectToTheSocketOrReadTheStateAndRunDirectories() throws Exception {
+    // Everything in a directory any user may enter, and a state directory made too open
+    // beforehand: only siflet's own modes can keep another user out.
+    Path open = Files.createTempDirectory(Path.of("/tmp"), "sifkube-modes");
+    try {
+      Launcher.exec(List.of("chmod", "0755", open.toString())).ok();
+      Files.createDirectories(open.resolve("state"));
+      Launcher.exec(List.of("chmod", "0755", open.resolve("state").toString())).ok();
+      try (SifletDaemon s = new SifletDaemon(open).start()) {
+        String img = pull(s, source);
+        RuntimeServiceApi.Client rt = s.runtime();
+        rt.createContainer(container("private", img, "echo a-secret; " + SLEEPER).build());
+        start(rt, "private");
+
+        assertThat(mode(s.socket)).isEqualTo("srw-rw---- 0:0");
+        assertThat(mode(s.stateDir)).isEqualTo("drwx------ 0:0");
+        assertThat(mode(s.runDir)).isEqualTo("drwx------ 0:0");
+        assertThat(s.logText()).contains(s.stateDir + " was mode rwxr-xr-x");
+        assertThat(open.toFile().list())
+            .as("the private directory the socket was bound in is gone")
+            .containsExactlyInAnyOrder("state", "run", "siflet.sock", "siflet.log");
+
+        // root reaches the socket (curl fails later, speaking HTTP/1 to gRPC, not with exit 7)
+        assertThat(curl(List.of(), s.socket).status()).isNotEqualTo(7);
+        Launcher.Result other = curl(NOBODY, s.socket);
+        assertThat(other.status()).as("nobody cannot connect: %s", other.err()).isEqualTo(7);
+
+        List<String> paths = new ArrayList<>();
+        for (Path root : List.of(s.stateDir, s.runDir)) {
+          try (var walk = Files.walk(root, 3)) {
+            walk.forEach(p -> paths.add(p.toString()));
+          }
+        }
+        assertThat(paths).anyMatch(p -> p.contains("/logs/"));
+        List<String> probe = new ArrayList<>(NOBODY);
+        probe.addAll(
+            List.of(
+                "sh",
+                "-c",
+                "for p; do if [ -d \"$p\" ]; then ls \"$p\" >/dev/null 2>&1 && echo \"$p\";"
+                    + " elif cat \"$p\" >/dev/null 2>&1; then echo \"$p\"; fi; done",
+                "sh"));
+        probe.addAll(paths);
+        assertThat(Launcher.exec(probe).out().lines().toList())
+            .as("what nobody could list or read")
+            .isEmpty();
+        removeAll(s);
+      }
+    } finally {
+      Launcher.exec(List.of("rm", "-rf", open.toString()));
+    }
+  }
+
+  private static final List<String> NOBODY =
+      List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
+
+  private static String mode(Path p) throws Exception {
+    return Launcher.exec(List.of("stat", "-c", "%A %u:%g", p.toString())).ok().out().strip();
+  }
+
+  private static Launcher.Result curl(List<String> as, Path socket) throws Exception {
+    List<String> cmd = new ArrayList<>(as);
+    cmd.addAll(
+        List.of("curl", "-sS", "--max-time", "5", "--unix-socket", socket.toString(), "http://x/"));
+    return Launcher.exec(cmd);
+  }
+
   @Test
   void theOperatorAcceptsOneNamedCertificateForEveryNodeOnlyWhenToldItsName() throws Exception {
     Path pki =
@@ -597,6 +776,11 @@ class SifletIT {
 
   /** A siflet on TCP with mutual TLS: server.crt/key of {@code pki}, clients of its ca.crt. */
   private static SifletDaemon tlsDaemon(String name, Path pki) throws Exception {
+    return tlsDaemon(name, pki, "*");
+  }
+
+  /** As {@link #tlsDaemon(String, Path)}, serving only the clients named. */
+  private static SifletDaemon tlsDaemon(String name, Path pki, String allowed) throws Exception {
     return new SifletDaemon(
             Files.createDirectories(dir.resolve(name)),
             "--listen",
@@ -606,7 +790,9 @@ class SifletIT {
             "--tls-cert",
             pki.resolve("server.crt").toString(),
             "--tls-key",
-            pki.resolve("server.key").toString())
+            pki.resolve("server.key").toString(),
+            "--allowed-clients",
+            allowed)
         .start();
   }
 

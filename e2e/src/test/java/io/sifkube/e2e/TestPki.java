@@ -31,7 +31,28 @@ final class TestPki {
 
   /** A certificate {@code name} signed by CA {@code ca}, with {@code san} as subjectAltName. */
   TestPki cert(String name, String ca, String san) throws Exception {
-    Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=" + san + "\n");
+    return cert(name, ca, san, null);
+  }
+
+  /** A certificate for serving TLS only (extended key usage serverAuth), as siflet's. */
+  TestPki server(String name, String ca, String san) throws Exception {
+    return cert(name, ca, san, "serverAuth");
+  }
+
+  /** A certificate for TLS clients only (extended key usage clientAuth), as the operator's. */
+  TestPki client(String name, String ca, String san) throws Exception {
+    return cert(name, ca, san, "clientAuth");
+  }
+
+  private TestPki cert(String name, String ca, String san, String usage) throws Exception {
+    Files.writeString(
+        dir.resolve(name + ".ext"),
+        "subjectAltName="
+            + san
+            + "\n"
+            + (usage == null
+                ? ""
+                : "extendedKeyUsage=" + usage + "\nkeyUsage=digitalSignature,keyEncipherment\n"));
     openssl(
         "req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %1$s.key -out %1$s.csr"
             + " -subj /CN=%1$s",

@@ -37,6 +37,8 @@ import java.util.Properties;
  * @param leaseNamespace where the node Lease lives ({@code sifkube-system})
  * @param leaseSeconds the Lease's duration; it is renewed every quarter of it
  * @param cdiDirs CDI spec directories, lowest priority first ({@code /etc/cdi,/var/run/cdi})
+ * @param allowedClients names a TLS client's certificate must carry (a subject alternative name or
+ *     its common name) for siflet to take its calls; {@code *} for any the CA signed
  */
 public record SifletConfig(
     Path stateDir,
@@ -55,7 +57,8 @@ public record SifletConfig(
     Map<String, String> nodeLabels,
     String leaseNamespace,
     int leaseSeconds,
-    List<Path> cdiDirs) {
+    List<Path> cdiDirs,
+    List<String> allowedClients) {
 
   /** The kubeconfig value meaning "the service account of the pod siflet runs in". */
   public static final String IN_CLUSTER = "in-cluster";
@@ -79,7 +82,8 @@ public record SifletConfig(
           "node-labels",
           "lease-namespace",
           "lease-seconds",
-          "cdi-dirs");
+          "cdi-dirs",
+          "allowed-clients");
 
   /** The environment variable for {@code key}: SIFLET_ and the key in capitals. */
   public static String envName(String key) {
@@ -121,10 +125,12 @@ public record SifletConfig(
     String listen = v.get("listen");
     if (listen != null) {
       hostPort("listen", listen);
-      for (String k : List.of("tls-ca", "tls-cert", "tls-key")) {
+      for (String k : List.of("tls-ca", "tls-cert", "tls-key", "allowed-clients")) {
         if (!v.containsKey(k)) {
           throw new IllegalArgumentException(
-              k + ": required with listen (remote clients must use mutual TLS)");
+              k
+                  + ": required with listen (remote clients must use mutual TLS, and only the"
+                  + " clients named in allowed-clients, or * for any the CA signed, are served)");
         }
       }
     }
@@ -197,7 +203,24 @@ public record SifletConfig(
         Map.copyOf(labels),
         v.getOrDefault("lease-namespace", "sifkube-system"),
         leaseSeconds,
-        cdiDirs);
+        cdiDirs,
+        allowedClients(v.get("allowed-clients")));
+  }
+
+  private static List<String> allowedClients(String value) {
+    if (value == null) {
+      return List.of();
+    }
+    List<String> out = new java.util.ArrayList<>();
+    for (String n : value.split(",")) {
+      if (!n.isBlank()) {
+        out.add(n.strip());
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("allowed-clients: no name given");
+    }
+    return List.copyOf(out);
   }
 
   /** {@code /run/sifkube/siflet-} and 12 hex digits of the SHA-256 of {@code stateDir}. */

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.BindableService;
+import io.sifkube.files.PrivateDirs;
 import io.sifkube.runtime.Executables;
 import io.sifkube.runtime.OciRuntime;
 import io.sifkube.siflet.api.ImageApi;
@@ -105,6 +106,11 @@ public final class SifletMain implements Callable<Integer> {
       description = "CDI spec directories, lowest priority first (/etc/cdi,/var/run/cdi)")
   String cdiDirs;
 
+  @Option(
+      names = "--allowed-clients",
+      description = "names (certificate SAN or CN) of the TLS clients served, or * for any")
+  String allowedClients;
+
   /** Netty warns that Unix sockets have no SO_KEEPALIVE, which gRPC sets everywhere. */
   private static final java.util.logging.Logger NETTY_BOOTSTRAP =
       java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
@@ -146,7 +152,7 @@ public final class SifletMain implements Callable<Integer> {
 
   /** Locks {@code dir/siflet.lock} for this process; null when another siflet holds it. */
   private static FileLock lock(Path dir) throws IOException {
-    Files.createDirectories(dir);
+    PrivateDirs.ensure(dir, LOG);
     FileChannel ch =
         FileChannel.open(
             dir.resolve("siflet.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -284,7 +290,8 @@ public final class SifletMain implements Callable<Integer> {
       nodeLabels,
       leaseNamespace,
       leaseSeconds,
-      cdiDirs
+      cdiDirs,
+      allowedClients
     };
     for (int i = 0; i < values.length; i++) {
       if (values[i] != null) {

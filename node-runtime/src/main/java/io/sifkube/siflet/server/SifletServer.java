@@ -3,14 +3,14 @@ package io.sifkube.siflet.server;
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.BindableService;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.sifkube.files.PrivateDirs;
+import io.sifkube.node.v1.grpc.MutualTls;
 import io.sifkube.siflet.SifletConfig;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,6 +22,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,9 @@ import java.util.function.Consumer;
 /**
  * siflet's listeners: gRPC on a Unix socket (mode 0660, for local clients such as {@code sifctl
  * --siflet}) and, when configured, on TCP with mutual TLS (a client certificate signed by the
- * configured CA is required); the gRPC health service on both; Prometheus metrics over HTTP.
+ * configured CA, for client authentication, and naming an allowed client: {@link AllowedClients};
+ * the files are read again when they change: {@link MutualTls}); the gRPC health service on both;
+ * Prometheus metrics over HTTP.
  */
 public final class SifletServer implements AutoCloseable {
 
@@ -40,6 +43,7 @@ public final class SifletServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private HttpServer metricsServer;
   private int tcpPort = -1;
+  private Path unixSocket;
   private int metricsPort = -1;
 
   /** Starts listening; {@code services} are served on every listener. */
@@ -54,10 +58,8 @@ public final class SifletServer implements AutoCloseable {
         NettyServerBuilder b =
             NettyServerBuilder.forAddress(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))
                 .sslContext(
-                    GrpcSslContexts.forServer(config.tlsCert().toFile(), config.tlsKey().toFile())
-                        .trustManager(config.tlsCa().toFile())
-                        .clientAuth(ClientAuth.REQUIRE)
-                        .build());
+                    MutualTls.server(config.tlsCa(), config.tlsCert(), config.tlsKey(), log))
+                .intercept(new AllowedClients(config.allowedClients(), log));
         Server s = add(b, services).build().start();
         servers.add(s);
         tcpPort = ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
@@ -88,6 +90,11 @@ public final class SifletServer implements AutoCloseable {
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
   }
 
+  /**
+   * Binds the socket in a private (0700) directory beside its path, sets its mode to 0660 there and
+   * only then renames it into place: bound directly, it would exist for a moment with the mode the
+   * process umask leaves (0777 under umask 0), and any local user could connect in that moment.
+   */
   private void startUnix(Path socket, List<BindableService> services) throws IOException {
     Files.createDirectories(socket.getParent());
     if (Files.exists(socket)) {
@@ -102,13 +109,22 @@ public final class SifletServer implements AutoCloseable {
     EventLoopGroup workers = new EpollEventLoopGroup(2);
     groups.add(boss);
     groups.add(workers);
-    NettyServerBuilder b =
-        NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-            .channelType(EpollServerDomainSocketChannel.class)
-            .bossEventLoopGroup(boss)
-            .workerEventLoopGroup(workers);
-    servers.add(add(b, services).build().start());
-    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+    Path privateDir = PrivateDirs.temporary(socket.getParent(), ".siflet-sock");
+    try {
+      Path bound = privateDir.resolve("s");
+      NettyServerBuilder b =
+          NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
+              .channelType(EpollServerDomainSocketChannel.class)
+              .bossEventLoopGroup(boss)
+              .workerEventLoopGroup(workers);
+      servers.add(add(b, services).build().start());
+      Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-rw----"));
+      Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE);
+      unixSocket = socket;
+    } finally {
+      Files.deleteIfExists(privateDir.resolve("s"));
+      Files.deleteIfExists(privateDir);
+    }
   }
 
   private NettyServerBuilder add(NettyServerBuilder b, List<BindableService> services) {
@@ -147,5 +163,13 @@ public final class SifletServer implements AutoCloseable {
       metricsServer.stop(0);
     }
     groups.forEach(EventLoopGroup::shutdownGracefully);
+    if (unixSocket != null) {
+      try {
+        // Netty unlinks the path it bound, which the rename moved away
+        Files.deleteIfExists(unixSocket);
+      } catch (IOException e) {
+        // a socket file left behind is replaced at the next start
+      }
+    }
   }
 }

@@ -1,7 +1,6 @@
 package io.sifkube.operator.nodes;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.sifkube.node.v1.AuthConfig;
@@ -9,6 +8,7 @@ import io.sifkube.node.v1.Image;
 import io.sifkube.node.v1.PullImageEvent;
 import io.sifkube.node.v1.PullImageRequest;
 import io.sifkube.node.v1.grpc.ImageServiceApi;
+import io.sifkube.node.v1.grpc.MutualTls;
 import io.sifkube.node.v1.grpc.RuntimeServiceApi;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,12 +16,16 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * gRPC connections to the siflets, one per address, over mutual TLS: the operator presents its
  * certificate and trusts only siflets whose certificate the configured CA signed.
  */
 public final class SifletClients implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SifletClients.class);
 
   private final SslContext ssl;
   private final String serverName;
@@ -36,11 +40,8 @@ public final class SifletClients implements AutoCloseable {
    */
   public SifletClients(Path ca, Path cert, Path key, String serverName) throws IOException {
     this.serverName = serverName;
-    this.ssl =
-        GrpcSslContexts.forClient()
-            .trustManager(ca.toFile())
-            .keyManager(cert.toFile(), key.toFile())
-            .build();
+    // Read again when the files change (cert-manager rotating the Secret): see MutualTls.
+    this.ssl = MutualTls.client(ca, cert, key, m -> LOG.info(m));
   }
 
   private ManagedChannel channel(String address) {
