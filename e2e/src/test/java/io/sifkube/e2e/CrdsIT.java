@@ -8,6 +8,9 @@ import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.api.v1alpha1.SifRunSpec;
 import io.sifkube.api.v1alpha1.SifRunStatus;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,6 +77,76 @@ class CrdsIT {
             "--validate=false");
     assertThat(missing.status()).isNotZero();
     assertThat(missing.err()).contains("spec.address").contains("Required value");
+  }
+
+  @Test
+  void sifRunsTheSchemaCanRefuseAreRefusedBeforeAnythingIsStored() throws Exception {
+    String src = "source: 'docker://x/y:1'";
+    // spec → what the API server must say, naming the field
+    String oneOf = "\"spec\" must validate one and only one schema (oneOf)";
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put("{args: ['true']}", oneOf + ". Found none valid");
+    bad.put("{image: img, " + src + "}", oneOf + ". Found 2 valid alternatives");
+    bad.put(
+        "{" + src + ", capabilities: {add: [CAP_CHOWN, cap_chown]}}",
+        iv("spec.capabilities.add", "\"cap_chown\""));
+    bad.put(
+        "{" + src + ", capabilities: {drop: [NET_ADMIN]}}",
+        iv("spec.capabilities.drop", "\"NET_ADMIN\""));
+    bad.put("{" + src + ", resources: {cpu: '0'}}", iv("spec.resources.cpu", "\"0\""));
+    bad.put("{" + src + ", resources: {cpu: 0}}", iv("spec.resources.cpu", "0"));
+    bad.put("{" + src + ", resources: {memory: '-1Gi'}}", iv("spec.resources.memory", "\"-1Gi\""));
+    bad.put("{" + src + ", resources: {memory: 'lots'}}", iv("spec.resources.memory", "\"lots\""));
+    bad.put(
+        "{" + src + ", resources: {memory: '0.0Mi'}}", iv("spec.resources.memory", "\"0.0Mi\""));
+    bad.put("{" + src + ", resources: {pids: 0}}", iv("spec.resources.pids", "0"));
+    bad.put("{" + src + ", binds: [{hostPath: data}]}", iv("spec.binds.hostPath", "\"data\""));
+    bad.put(
+        "{" + src + ", binds: [{hostPath: /data/../etc}]}",
+        iv("spec.binds.hostPath", "\"/data/../etc\""));
+    bad.put(
+        "{" + src + ", binds: [{hostPath: /d, mountPath: ./x}]}",
+        iv("spec.binds.mountPath", "\"./x\""));
+    bad.put("{" + src + ", overlay: [/o/x:rw]}", iv("spec.overlay", "\"/o/x:rw\""));
+    bad.put("{" + src + ", devices: [/dev/nvidia0]}", iv("spec.devices", "\"/dev/nvidia0\""));
+    int i = 0;
+    for (Map.Entry<String, String> e : bad.entrySet()) {
+      Launcher.Result r = applyRun("bad-" + i++, e.getKey());
+      assertThat(r.status()).as("refused: %s", e.getKey()).isNotZero();
+      assertThat(r.err()).as("for %s", e.getKey()).contains(e.getValue());
+    }
+    assertThat(cluster.kubectl("admin", "get", "sifruns", "-o", "name").ok().out())
+        .as("nothing stored")
+        .doesNotContain("/bad-");
+
+    // what a user writes every day still goes in
+    for (String good :
+        List.of(
+            "{image: img, capabilities: {add: [CAP_SYS_PTRACE], drop: [CAP_NET_RAW]}}",
+            "{" + src + ", resources: {cpu: '500m', memory: '1.5Gi', pids: 100}}",
+            "{" + src + ", resources: {cpu: 2, memory: 1e9}}",
+            "{" + src + ", binds: [{hostPath: /, mountPath: /.host}, {hostPath: /scratch/..a}]}",
+            "{" + src + ", overlay: [/o/x, /o/y.sqfs:ro], devices: [nvidia.com/gpu=0:1]}")) {
+      Launcher.Result r = applyRun("good", good);
+      assertThat(r.status()).as("accepted: %s\n%s", good, r.err()).isZero();
+      cluster.kubectl("admin", "delete", "sifrun", "good").ok();
+    }
+  }
+
+  /** How a 1.20 API server names a refused field and value (lists without the index). */
+  private static String iv(String field, String value) {
+    return field + ": Invalid value: " + value + ": " + field + " in body should";
+  }
+
+  private static Launcher.Result applyRun(String name, String spec) throws Exception {
+    return cluster.kubectlStdin(
+        "apiVersion: sifkube.io/v1alpha1\nkind: SifRun\nmetadata: {name: "
+            + name
+            + "}\nspec: "
+            + spec
+            + "\n",
+        "apply",
+        "--validate=false");
   }
 
   @Test

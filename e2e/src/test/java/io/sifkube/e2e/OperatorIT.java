@@ -46,8 +46,8 @@ class OperatorIT {
     Path pki =
         new TestPki(dir.resolve("pki"))
             .ca("ca")
-            .cert("siflet", "ca", "IP:127.0.0.1")
-            .cert("operator", "ca", "IP:127.0.0.1")
+            .server("siflet", "ca", "IP:127.0.0.1")
+            .client("operator", "ca", "DNS:sifkube-operator")
             .dir();
     cluster = KubeCluster.up(dir.resolve("cluster"), "sifkube-operator", "siflet-a", "siflet-b");
     cluster.installCrds();
@@ -127,6 +127,8 @@ class OperatorIT {
             pki.resolve("siflet.crt").toString(),
             "--tls-key",
             pki.resolve("siflet.key").toString(),
+            "--allowed-clients",
+            "sifkube-operator",
             "--kubeconfig",
             cluster.kubeconfig("siflet-" + n).toString(),
             "--node-name",
@@ -369,11 +371,24 @@ class OperatorIT {
 
   @Test
   @Order(5)
-  void anInvalidSpecFailsWithTheFieldNamed() throws Exception {
-    apply("both", "  source: " + source + "\n  image: also-this\n");
-    SifRun r = awaitRun("both", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
+  void aSpecTheNodeRefusesFailsOnceWithTheFieldNamed() throws Exception {
+    // The schema lets CAP_NOPE by (CAP_[A-Z_]+); the node knows no such capability. No retry can
+    // cure that: Failed at once, no attempt counted, an Event — not Pulling forever.
+    apply(
+        "cap-nope",
+        "  source: " + source + "\n  args: ['true']\n  capabilities: {add: [CAP_NOPE]}\n");
+    SifRun r =
+        awaitRun("cap-nope", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
     assertThat(r.getStatus().reason).isEqualTo("InvalidSpec");
-    assertThat(r.getStatus().message).contains("spec.image and spec.source");
+    assertThat(r.getStatus().message).contains("CAP_NOPE").contains("capabilit");
+    assertThat(r.getStatus().failures).isNull();
+    assertThat(eventsOf("cap-nope"))
+        .anyMatch(e -> e.startsWith("Failed: ") && e.contains("CAP_NOPE"));
+    Thread.sleep(3000);
+    SifRun later = awaitRun("cap-nope", x -> true, "read");
+    assertThat(later.getStatus().phase).isEqualTo(SifRunStatus.Phase.Failed);
+    assertThat(later.getStatus().failures).as("no attempt retried").isNull();
+    cluster.kubectl("admin", "delete", "sifrun", "cap-nope", "--timeout=60s").ok();
   }
 
   private static SifNode sifNode(String name) throws Exception {

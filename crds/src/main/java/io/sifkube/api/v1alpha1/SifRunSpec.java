@@ -12,12 +12,36 @@ import java.util.Map;
 
 /**
  * What a {@link SifRun} runs and how: the options of {@code sifctl run}, as Kubernetes fields.
- * Exactly one of {@code image} and {@code source} must be set (the operator checks it, since a 1.20
- * API server has no CEL rules).
+ * Exactly one of {@code image} and {@code source} must be set: the CRD's schema says it with a
+ * {@code oneOf} of the two (a 1.20 API server has no CEL rules), and the operator checks it again
+ * for objects stored before the schema did.
  */
 @JsonClassDescription(
     "What the run executes and how: image or source, command and args, env, binds, overlays, namespaces, capabilities, fakeroot, resources, devices, node placement and Job-like limits (backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished, suspend).")
 public class SifRunSpec {
+
+  /** A capability's name as the kernel's headers spell it. */
+  static final String CAPABILITY = "^CAP_[A-Z_]+$";
+
+  /**
+   * A Kubernetes quantity (500m, 2, 1.5Gi, 1e9) greater than zero: the number must hold a digit
+   * other than 0. The API server's patterns are RE2 (no look-ahead), hence the two alternatives.
+   * Integers (cpu: 2) are held by the field's minimum instead.
+   */
+  /** An absolute path with no {@code .} or {@code ..} component (RE2: no look-ahead). */
+  static final String ABSOLUTE_PATH = "^(/([^/.][^/]*|\\.[^/.][^/]*|\\.\\.[^/]+)?)+$";
+
+  /** An overlay: an absolute path as above, optionally followed by {@code :ro}. */
+  static final String OVERLAY = "^(/([^/.:][^/:]*|\\.[^/.:][^/:]*|\\.\\.[^/:]+)?)+(:ro)?$";
+
+  /** A CDI qualified device name, vendor/class=name, to the specification's grammar. */
+  static final String CDI_NAME =
+      "^[A-Za-z]([A-Za-z0-9_.-]*[A-Za-z0-9])?/[A-Za-z]([A-Za-z0-9_.-]*[A-Za-z0-9])?"
+          + "=[A-Za-z0-9]([A-Za-z0-9_.:-]*[A-Za-z0-9])?$";
+
+  static final String POSITIVE_QUANTITY =
+      "^\\+?([0-9]*[1-9][0-9]*(\\.[0-9]*)?|[0-9]*\\.[0-9]*[1-9][0-9]*)"
+          + "([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$";
 
   @JsonPropertyDescription("The name of a SifImage in this namespace to run.")
   public String image;
@@ -41,6 +65,7 @@ public class SifRunSpec {
   @JsonPropertyDescription("Host directories bound into the container.")
   public List<Bind> binds;
 
+  @Pattern(OVERLAY)
   @JsonPropertyDescription(
       "Overlays (PATH[:ro]) on the node: directories, squashfs or ext3 images; at most one"
           + " writable.")
@@ -65,6 +90,7 @@ public class SifRunSpec {
   @JsonPropertyDescription("Limits; also what scheduling reserves on the node.")
   public Resources resources;
 
+  @Pattern(CDI_NAME)
   @JsonPropertyDescription("CDI device names to inject (e.g. nvidia.com/gpu=0).")
   public List<String> devices;
 
@@ -106,12 +132,13 @@ public class SifRunSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Bind {
     @Required
-    @Pattern("^/.*")
-    @JsonPropertyDescription("Absolute path on the node.")
+    @Pattern(ABSOLUTE_PATH)
+    @JsonPropertyDescription("Absolute path on the node, without . or .. components.")
     public String hostPath;
 
-    @Pattern("^/.*")
-    @JsonPropertyDescription("Absolute path in the container; empty for hostPath.")
+    @Pattern(ABSOLUTE_PATH)
+    @JsonPropertyDescription(
+        "Absolute path in the container, without . or .. components; empty for hostPath.")
     public String mountPath;
 
     @JsonPropertyDescription("Mount read-only.")
@@ -131,9 +158,11 @@ public class SifRunSpec {
   /** Capability changes. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Capabilities {
+    @Pattern(CAPABILITY)
     @JsonPropertyDescription("Capabilities to add (CAP_...).")
     public List<String> add;
 
+    @Pattern(CAPABILITY)
     @JsonPropertyDescription("Capabilities to drop (CAP_...).")
     public List<String> drop;
 
@@ -144,9 +173,13 @@ public class SifRunSpec {
   /** Resource limits. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Resources {
+    @Pattern(POSITIVE_QUANTITY)
+    @Min(1)
     @JsonPropertyDescription("CPU limit (e.g. 500m, 2).")
     public Quantity cpu;
 
+    @Pattern(POSITIVE_QUANTITY)
+    @Min(1)
     @JsonPropertyDescription("Memory limit (e.g. 512Mi).")
     public Quantity memory;
 

@@ -33,7 +33,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -115,6 +114,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (invalid != null) {
       if (s.phase != Phase.Failed) {
         finish(run, Phase.Failed, "InvalidSpec", invalid);
+        events.normal(run, String.valueOf(Phase.Failed), invalid);
       }
       return UpdateControl.patchStatus(run);
     }
