@@ -31,10 +31,14 @@ final class Launcher {
     return root;
   }
 
-  static Path sharedFixtures() {
+  /** The reference SIF data hack/sif-reference.sh caches (SIFs, keys, siftool's views). */
+  static Path sifReference() {
     Path dir =
-        Path.of(System.getProperty("sifkube.shared", "../../shared"), "fixtures", "sif-reference");
-    assertThat(dir).as("shared reference fixtures").isDirectory();
+        Path.of(
+            System.getProperty("sifkube.sif.reference", "/var/cache/sifkube/sif-reference-2.21.0"));
+    assertThat(dir.resolve(".complete"))
+        .as("reference SIF data in %s: run hack/sif-reference.sh (hack/test.sh does)", dir)
+        .isRegularFile();
     return dir;
   }
 

@@ -39,9 +39,9 @@ class SifctlLauncherIT {
   void versionHelpAndReferenceViews() throws Exception {
     assertThat(Launcher.sifctl("--version").ok().out()).startsWith("sifctl 0.");
     assertThat(Launcher.sifctl("--help").ok().out()).contains("Usage: sifctl");
-    Path sif = Launcher.sharedFixtures().resolve("one-group-signed-legacy-all.sif");
+    Path sif = Launcher.sifReference().resolve("one-group-signed-legacy-all.sif");
     String expected =
-        Files.readString(Launcher.sharedFixtures().resolve("one-group-signed-legacy-all.list.txt"));
+        Files.readString(Launcher.sifReference().resolve("one-group-signed-legacy-all.list.txt"));
     assertThat(Launcher.sifctl("sif", "list", sif.toString()).ok().out()).isEqualTo(expected);
   }
 

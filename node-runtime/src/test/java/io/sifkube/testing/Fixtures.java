@@ -9,18 +9,23 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Locates the shared reference fixtures (SIF files written by sylabs/sif and siftool's output). */
+/**
+ * Locates the reference SIF data: the SIF files and test keys sylabs/sif ships (from Debian's
+ * golang-github-sylabs-sif-dev) and what the reference siftool prints for each, made and cached by
+ * {@code hack/sif-reference.sh} (which {@code hack/test.sh} runs).
+ */
 public final class Fixtures {
 
   private Fixtures() {}
 
-  /** {@code ../shared/fixtures/sif-reference}, next to the repository. */
+  /** The cache directory {@code hack/sif-reference.sh} fills. */
   public static Path sifReference() {
-    String shared = System.getProperty("sifkube.shared", "../shared");
-    Path dir = Path.of(shared, "fixtures", "sif-reference").normalize();
-    assertThat(dir)
-        .as("reference SIF fixtures (the shared/ folder beside the repository)")
-        .isDirectory();
+    Path dir =
+        Path.of(
+            System.getProperty("sifkube.sif.reference", "/var/cache/sifkube/sif-reference-2.21.0"));
+    assertThat(dir.resolve(".complete"))
+        .as("reference SIF data in %s: run hack/sif-reference.sh (hack/test.sh does)", dir)
+        .isRegularFile();
     return dir;
   }
 
