@@ -8,10 +8,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The local control plane of hack/local-cluster.sh (etcd, kube-apiserver, kube-controller-manager
@@ -71,6 +74,31 @@ final class KubeCluster implements AutoCloseable {
     a.add("-f");
     a.add(f.toString());
     return kubectl("admin", a.toArray(String[]::new));
+  }
+
+  /**
+   * The requests {@code users} made that the API server received in [{@code from}, {@code to}),
+   * from its audit log, counted by "user verb resource" (a watch counts when it starts).
+   */
+  Map<String, Long> requests(Set<String> users, Instant from, Instant to) throws IOException {
+    Map<String, Long> out = new TreeMap<>();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String line : Files.readAllLines(dir.resolve("audit.log"))) {
+      var e = json.readTree(line);
+      String verb = e.path("verb").asText();
+      String stage = e.path("stage").asText();
+      boolean counted =
+          verb.equals("watch") ? stage.equals("ResponseStarted") : stage.equals("ResponseComplete");
+      String user = e.path("user").path("username").asText();
+      Instant at = Instant.parse(e.path("requestReceivedTimestamp").asText());
+      if (counted && users.contains(user) && !at.isBefore(from) && at.isBefore(to)) {
+        String resource =
+            e.path("objectRef").path("resource").asText(e.path("requestURI").asText());
+        out.merge(user + " " + verb + " " + resource, 1L, Long::sum);
+      }
+    }
+    return out;
   }
 
   /** The CRDs of {@code crds/}: the generated files, in the order they may be applied. */

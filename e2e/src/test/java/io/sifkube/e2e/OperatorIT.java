@@ -595,6 +595,77 @@ class OperatorIT {
     assertThat(r.getStatus().outputTail).isEqualTo("via-sifimage\n");
   }
 
+  /**
+   * With 2 nodes, 100 finished runs and 10 resolved SifImages, the operator and the siflets make no
+   * API request in 60 idle seconds but the Leases' renewals: everything else comes from watches.
+   */
+  @Test
+  @Order(9)
+  void anIdleClusterCostsTheApiServerNothingButLeaseRenewals() throws Exception {
+    StringBuilder all = new StringBuilder();
+    for (int i = 0; i < 100; i++) {
+      all.append("---\napiVersion: sifkube.io/v1alpha1\nkind: SifRun\n")
+          .append("metadata: {name: idle-" + i + ", labels: {sifkube.test/idle: 'yes'}}\n")
+          .append("spec: {source: '" + source + "', args: ['true']}\n");
+    }
+    for (int i = 0; i < 10; i++) {
+      all.append("---\napiVersion: sifkube.io/v1alpha1\nkind: SifImage\n")
+          .append("metadata: {name: idle-" + i + ", labels: {sifkube.test/idle: 'yes'}}\n")
+          .append("spec: {source: '" + source + "'}\n");
+    }
+    cluster.kubectlStdin(all.toString(), "apply").ok();
+    try (KubernetesClient k = cluster.client("admin")) {
+      await(
+          "100 idle runs Succeeded and 10 SifImages Ready",
+          () ->
+              k
+                          .resources(SifRun.class)
+                          .inNamespace("default")
+                          .withLabel("sifkube.test/idle", "yes")
+                          .list()
+                          .getItems()
+                          .stream()
+                          .filter(
+                              r ->
+                                  r.getStatus() != null
+                                      && r.getStatus().phase == SifRunStatus.Phase.Succeeded)
+                          .count()
+                      == 100
+                  && k
+                          .resources(SifImage.class)
+                          .inNamespace("default")
+                          .withLabel("sifkube.test/idle", "yes")
+                          .list()
+                          .getItems()
+                          .stream()
+                          .filter(
+                              i ->
+                                  i.getStatus() != null
+                                      && i.getStatus().conditions.stream()
+                                          .anyMatch(
+                                              c ->
+                                                  c.getType().equals("Ready")
+                                                      && c.getStatus().equals("True")))
+                          .count()
+                      == 10);
+    }
+    Thread.sleep(20_000); // settle: past a full orphan sweep and a lease renewal of each node
+    java.time.Instant from = java.time.Instant.now();
+    Thread.sleep(60_000);
+    java.time.Instant to = java.time.Instant.now();
+    Thread.sleep(2_000); // the audit log is written after the response
+    var users = java.util.Set.of("sifkube-operator", "siflet-a", "siflet-b");
+    var requests = cluster.requests(users, from, to);
+    System.out.println("API requests in 60 idle seconds: " + requests);
+    var beyondLeases = new java.util.TreeMap<>(requests);
+    beyondLeases.keySet().removeIf(r -> r.endsWith(" leases"));
+    assertThat(beyondLeases).as("requests beyond lease renewals (all: %s)", requests).isEmpty();
+    assertThat(requests).as("the siflets renew their Leases").containsKey("siflet-a update leases");
+    // a renewal is one update: the siflet keeps the Lease it wrote, reading it only after an error
+    assertThat(requests).doesNotContainKey("siflet-a get leases");
+    cluster.kubectl("admin", "delete", "sifruns,sifimages", "-l", "sifkube.test/idle=yes").ok();
+  }
+
   @Test
   @Order(10)
   void activeDeadlineSecondsStopsALongRun() throws Exception {

@@ -100,9 +100,14 @@ public final class OperatorMain implements Callable<Integer> {
                             // Not System.exit on losing the lease: stop() releases it from the
                             // shutdown hook, where exit would deadlock.
                             false)));
-    operator.register(new SifRunReconciler(client, siflets, new RunMetrics(registry)));
-    operator.register(new SifNodeReconciler(client, siflets, namespace));
-    operator.register(new SifImageReconciler(client, siflets));
+    SifRunReconciler runs = new SifRunReconciler(client, siflets, new RunMetrics(registry));
+    // Errors (a siflet that does not answer, a pull backing off) are retried by JOSDK with a
+    // jittered exponential backoff, 1 s doubling to a minute, instead of fixed sleeps.
+    operator.register(
+        runs, o -> o.withRetry(new JitteredRetry(Duration.ofSeconds(1), Duration.ofSeconds(60))));
+    operator.register(new SifNodeReconciler(siflets, namespace, runs::cached));
+    SifImageReconciler images = new SifImageReconciler(client, siflets);
+    operator.register(images);
     operator.start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -110,6 +115,7 @@ public final class OperatorMain implements Callable<Integer> {
             new Thread(
                 () -> {
                   operator.stop();
+                  images.close();
                   siflets.close();
                   if (metricsServer != null) {
                     metricsServer.stop(0);

@@ -1,10 +1,10 @@
 package io.sifkube.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import io.sifkube.image.ref.ImageReference;
+import io.sifkube.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -302,7 +302,7 @@ public final class RegistryClient {
               + lastRealm
               + (login.isPresent() ? " (login for " + ref.registry() + " refused)" : ""));
     }
-    JsonNode tok = new ObjectMapper().readTree(body);
+    JsonNode tok = Json.read(body);
     String token = tok.path("token").asText(tok.path("access_token").asText(""));
     if (token.isEmpty()) {
       throw new ImageException(
@@ -399,7 +399,7 @@ public final class RegistryClient {
   private static String errorDetail(HttpResponse<InputStream> resp) {
     try (InputStream in = resp.body()) {
       byte[] body = in.readNBytes(MAX_ERROR_BODY);
-      JsonNode errors = new ObjectMapper().readTree(body).path("errors");
+      JsonNode errors = Json.read(body).path("errors");
       if (errors.isArray() && errors.size() > 0) {
         JsonNode e = errors.get(0);
         return ": " + e.path("code").asText("") + " " + e.path("message").asText("");

@@ -76,6 +76,9 @@ public final class NodeRegistration implements AutoCloseable {
   /** What this siflet reports about its node; written again when it turns Ready again. */
   private volatile SifNodeStatus mine;
 
+  /** The Lease as last written; null: read it before the next update. */
+  private volatile Lease lease;
+
   /** Creates or updates the SifNode, then renews the Lease until closed. */
   public void start(VersionResponse version, NodeInfoResponse info) {
     SifNodeSpec spec = new SifNodeSpec();
@@ -168,23 +171,18 @@ public final class NodeRegistration implements AutoCloseable {
     }
   }
 
+  /**
+   * One Lease update, as kubelet's heartbeat: the Lease this siflet last wrote is updated in place
+   * (its resourceVersion makes it safe), read again only after a conflict or an error. The operator
+   * turns the SifNode Ready again when a renewal follows an expiry, so nothing else is read here.
+   */
   private void heartbeat() {
     try {
       renew();
-      SifNode node = client.resources(SifNode.class).withName(name).get();
-      if (node != null && !ready(node)) {
-        writeReady(mine);
-        log.accept("SifNode " + name + " is Ready again");
-      }
     } catch (KubernetesClientException e) {
+      lease = null; // read it again next time
       log.accept("node heartbeat failed: " + e.getMessage());
     }
-  }
-
-  private static boolean ready(SifNode n) {
-    return n.getStatus() != null
-        && n.getStatus().conditions.stream()
-            .anyMatch(c -> c.getType().equals("Ready") && "True".equals(c.getStatus()));
   }
 
   /** Writes {@code status} with the current images and Ready=True, as a patch (see start). */
@@ -211,31 +209,34 @@ public final class NodeRegistration implements AutoCloseable {
   private void renew() {
     ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
     String leaseName = "sifnode-" + name;
-    Lease lease = client.leases().inNamespace(leaseNamespace).withName(leaseName).get();
     if (lease == null) {
-      client
-          .leases()
-          .inNamespace(leaseNamespace)
-          .resource(
-              new LeaseBuilder()
-                  .withNewMetadata()
-                  .withName(leaseName)
-                  .withNamespace(leaseNamespace)
-                  .endMetadata()
-                  .withNewSpec()
-                  .withHolderIdentity(name)
-                  .withLeaseDurationSeconds(leaseSeconds)
-                  .withAcquireTime(now)
-                  .withRenewTime(now)
-                  .endSpec()
-                  .build())
-          .create();
+      lease = client.leases().inNamespace(leaseNamespace).withName(leaseName).get();
+    }
+    if (lease == null) {
+      lease =
+          client
+              .leases()
+              .inNamespace(leaseNamespace)
+              .resource(
+                  new LeaseBuilder()
+                      .withNewMetadata()
+                      .withName(leaseName)
+                      .withNamespace(leaseNamespace)
+                      .endMetadata()
+                      .withNewSpec()
+                      .withHolderIdentity(name)
+                      .withLeaseDurationSeconds(leaseSeconds)
+                      .withAcquireTime(now)
+                      .withRenewTime(now)
+                      .endSpec()
+                      .build())
+              .create();
       return;
     }
     lease.getSpec().setHolderIdentity(name);
     lease.getSpec().setLeaseDurationSeconds(leaseSeconds);
     lease.getSpec().setRenewTime(now);
-    client.leases().inNamespace(leaseNamespace).resource(lease).update();
+    lease = client.leases().inNamespace(leaseNamespace).resource(lease).update();
   }
 
   /** Stops renewing (the Lease then expires and the operator marks the node NotReady). */

@@ -1,11 +1,17 @@
 package io.sifkube.operator.image;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.StatusRuntimeException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sifkube.api.v1alpha1.SifImage;
 import io.sifkube.api.v1alpha1.SifImageStatus;
 import io.sifkube.api.v1alpha1.SifImageStatus.CacheState;
@@ -19,24 +25,54 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 
 /**
  * Resolves a {@link SifImage} to a manifest digest through a siflet and, with {@code prePull},
- * caches it on every Ready SifNode matching the selector, reporting each node's state. Conditions:
- * {@code Resolved} (the digest is known) and {@code Ready} (cached on every node that should have
- * it). New nodes are noticed on the next look, every 30 s.
+ * caches it on every Ready SifNode matching the selector, reporting each node's state and a pull's
+ * progress. Conditions: {@code Resolved} (the digest is known) and {@code Ready} (cached on every
+ * node that should have it). Nodes come from an informer: a node that becomes Ready, or changes
+ * labels, wakes the images; nothing is listed or polled, and a settled image costs no API request.
+ * Pulls run on their own threads ({@link PrePulls}), in parallel across nodes; a failed one is
+ * tried again after {@link #RETRY}.
  */
 @ControllerConfiguration(name = "sifimage")
-public final class SifImageReconciler implements Reconciler<SifImage> {
+public final class SifImageReconciler implements Reconciler<SifImage>, AutoCloseable {
 
-  private static final Duration LOOK_AGAIN = Duration.ofSeconds(30);
+  static final Duration RETRY = Duration.ofSeconds(30);
+  private static final Duration WHILE_PULLING = Duration.ofSeconds(2);
 
   private final KubernetesClient client;
   private final SifletClients siflets;
+  private final PrePulls pulls = new PrePulls(8);
+  private InformerEventSource<SifNode, SifImage> nodes;
 
   public SifImageReconciler(KubernetesClient client, SifletClients siflets) {
     this.client = client;
     this.siflets = siflets;
+  }
+
+  @Override
+  public List<EventSource<?, SifImage>> prepareEventSources(EventSourceContext<SifImage> context) {
+    var images = context.getPrimaryCache();
+    nodes =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(SifNode.class, SifImage.class)
+                .withSecondaryToPrimaryMapper(
+                    n -> images.list().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .withOnUpdateFilter(SifImageReconciler::placementChanged)
+                .build(),
+            context);
+    return List.of(nodes);
+  }
+
+  /** Readiness, labels or address: what decides where an image goes and how it gets there. */
+  private static boolean placementChanged(SifNode o, SifNode n) {
+    return Scheduler.isReady(o) != Scheduler.isReady(n)
+        || !Objects.equals(o.getMetadata().getLabels(), n.getMetadata().getLabels())
+        || !Objects.equals(o.getSpec(), n.getSpec());
   }
 
   @Override
@@ -45,39 +81,70 @@ public final class SifImageReconciler implements Reconciler<SifImage> {
       img.setStatus(new SifImageStatus());
     }
     SifImageStatus s = img.getStatus();
+    String was = Serialization.asJson(s);
     Long gen = img.getMetadata().getGeneration();
+    String uid = img.getMetadata().getUid();
     if (s.observedGeneration != null && !s.observedGeneration.equals(gen)) {
       s.nodes = new ArrayList<>(); // the source changed: every cached copy is out of date
       s.manifestDigest = null;
     }
     s.observedGeneration = gen;
-    AuthConfig auth;
-    try {
-      auth = PullSecrets.forImage(client, img);
-    } catch (IllegalArgumentException e) {
-      Conditions.set(s.conditions, "Resolved", false, "PullSecretInvalid", e.getMessage(), gen);
-      Conditions.set(s.conditions, "Ready", false, "PullSecretInvalid", e.getMessage(), gen);
-      return UpdateControl.patchStatus(img).rescheduleAfter(LOOK_AGAIN);
-    }
-    List<SifNode> ready =
-        client.resources(SifNode.class).list().getItems().stream()
-            .filter(Scheduler::isReady)
-            .toList();
+    pulls.keepOnly(
+        context
+            .getPrimaryCache()
+            .list()
+            .map(i -> i.getMetadata().getUid())
+            .collect(Collectors.toSet()),
+        uid,
+        gen);
+    List<SifNode> ready = nodes.list().filter(Scheduler::isReady).toList();
     List<SifNode> targets = targets(img, ready);
     if (targets.isEmpty() && s.manifestDigest == null) {
       Conditions.set(
           s.conditions, "Resolved", false, "NoReadyNode", "no Ready SifNode to resolve on", gen);
       Conditions.set(s.conditions, "Ready", false, "NoReadyNode", "waiting for a node", gen);
-      return UpdateControl.patchStatus(img).rescheduleAfter(Duration.ofSeconds(10));
+      return patchIfChanged(img, was); // a node that becomes Ready wakes this image
     }
-    boolean allCached = true;
+    AuthConfig auth = null;
+    boolean pulling = false;
     for (SifNode n : targets) {
       String name = n.getMetadata().getName();
       if (state(s, name) == CacheState.Cached) {
         continue;
       }
+      PrePulls.Key key = new PrePulls.Key(uid, gen, name);
+      PrePulls.Pull p = pulls.get(key);
+      if (p != null && p.waiting(RETRY)) {
+        continue; // failed a moment ago: tried again after RETRY
+      }
+      if (p != null && p.failedAt != null) {
+        pulls.taken(key);
+        p = null;
+      }
+      if (p == null) {
+        if (auth == null) {
+          try {
+            auth = PullSecrets.forImage(client, img); // read only when a pull needs it
+          } catch (IllegalArgumentException e) {
+            Conditions.set(
+                s.conditions, "Resolved", false, "PullSecretInvalid", e.getMessage(), gen);
+            Conditions.set(s.conditions, "Ready", false, "PullSecretInvalid", e.getMessage(), gen);
+            return patchIfChanged(img, was).rescheduleAfter(RETRY);
+          }
+        }
+        AuthConfig a = auth;
+        String address = n.getSpec().address;
+        String source = img.getSpec().source;
+        p = pulls.start(key, progress -> () -> siflets.pull(address, source, a, progress));
+      }
+      if (!p.done()) {
+        pulling = true;
+        setNode(s, name, CacheState.Pulling, p.progress);
+        continue;
+      }
       try {
-        Image pulled = siflets.pull(n.getSpec().address, img.getSpec().source, auth);
+        Image pulled = p.result.get();
+        pulls.taken(key);
         s.manifestDigest = pulled.getManifestDigest();
         s.size = pulled.getSize();
         s.entrypoint = pulled.getConfig().getEntrypointList();
@@ -85,33 +152,51 @@ public final class SifImageReconciler implements Reconciler<SifImage> {
         // an empty USER (root) is left out: "" would reach the API server as null
         s.user = pulled.getConfig().getUser().isEmpty() ? null : pulled.getConfig().getUser();
         setNode(s, name, CacheState.Cached, null);
-      } catch (StatusRuntimeException e) {
-        allCached = false;
-        setNode(
-            s,
-            name,
-            CacheState.Failed,
-            e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+      } catch (ExecutionException e) {
+        p.failedAt = java.time.Instant.now();
+        setNode(s, name, CacheState.Failed, why(e.getCause()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return UpdateControl.noUpdate();
       }
     }
     boolean resolved = s.manifestDigest != null;
+    boolean allCached =
+        targets.stream().allMatch(n -> state(s, n.getMetadata().getName()) == CacheState.Cached);
     String failed = failures(s);
     Conditions.set(
         s.conditions,
         "Resolved",
         resolved,
-        resolved ? "Resolved" : "PullFailed",
+        resolved ? "Resolved" : pulling ? "Pulling" : "PullFailed",
         resolved ? img.getSpec().source + " is " + s.manifestDigest : failed,
         gen);
-    boolean isReady = resolved && allCached;
     Conditions.set(
         s.conditions,
         "Ready",
-        isReady,
-        isReady ? "Cached" : "PullFailed",
-        isReady ? "cached on " + targets.size() + " node(s)" : failed,
+        allCached && resolved,
+        allCached && resolved ? "Cached" : pulling ? "Pulling" : "PullFailed",
+        allCached && resolved ? "cached on " + targets.size() + " node(s)" : failed,
         gen);
-    return UpdateControl.patchStatus(img).rescheduleAfter(LOOK_AGAIN);
+    UpdateControl<SifImage> c = patchIfChanged(img, was);
+    if (pulling) {
+      return c.rescheduleAfter(WHILE_PULLING); // collect the results; no API request unless changed
+    }
+    return allCached ? c : c.rescheduleAfter(RETRY);
+  }
+
+  private static UpdateControl<SifImage> patchIfChanged(SifImage img, String was) {
+    // Patching an unchanged status is a write for nothing, and wakes every watcher.
+    return Serialization.asJson(img.getStatus()).equals(was)
+        ? UpdateControl.noUpdate()
+        : UpdateControl.patchStatus(img);
+  }
+
+  private static String why(Throwable t) {
+    if (t instanceof StatusRuntimeException e) {
+      return e.getStatus().getCode() + ": " + e.getStatus().getDescription();
+    }
+    return String.valueOf(t.getMessage());
   }
 
   /** Nodes that should hold the image: matching prePull's selector, or one to resolve on. */
@@ -156,6 +241,14 @@ public final class SifImageReconciler implements Reconciler<SifImage> {
         .filter(n -> n.state == CacheState.Failed)
         .map(n -> n.node + ": " + n.message)
         .reduce((a, b) -> a + "; " + b)
-        .orElse("not pulled yet");
+        .orElse(
+            s.nodes.stream().anyMatch(n -> n.state == CacheState.Pulling)
+                ? "pulling"
+                : "not pulled yet");
+  }
+
+  @Override
+  public void close() {
+    pulls.close();
   }
 }

@@ -1,6 +1,5 @@
 package io.sifkube.operator.nodes;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.StatusRuntimeException;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifRun;
@@ -18,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * Removes containers a node still holds for runs that no longer want them: the attempt of a run
  * that was rescheduled while its node was lost (the node comes back with it still running), or of a
  * run deleted while its node was down. Containers younger than {@link #MIN_AGE} are left alone: the
- * run reconciler creates a container before it records it in the run's status.
+ * run reconciler creates a container before it records it in the run's status. Runs are looked up
+ * in the run controller's cache: a sweep is gRPC calls to the node and no API request.
  */
 final class OrphanSweeper {
 
@@ -26,12 +26,12 @@ final class OrphanSweeper {
   static final Duration MIN_AGE = Duration.ofSeconds(30);
   private static final Logger LOG = LoggerFactory.getLogger(OrphanSweeper.class);
 
-  private final KubernetesClient client;
   private final SifletClients siflets;
+  private final RunLookup runs;
 
-  OrphanSweeper(KubernetesClient client, SifletClients siflets) {
-    this.client = client;
+  OrphanSweeper(SifletClients siflets, RunLookup runs) {
     this.siflets = siflets;
+    this.runs = runs;
   }
 
   void sweep(SifNode node) {
@@ -48,7 +48,7 @@ final class OrphanSweeper {
         if (ns == null || run == null || young(c)) {
           continue;
         }
-        SifRun r = client.resources(SifRun.class).inNamespace(ns).withName(run).get();
+        SifRun r = runs.get(ns, run).orElse(null);
         boolean wanted =
             r != null
                 && r.getMetadata().getUid().equals(c.getLabelsMap().get("sifkube.io/run-uid"))
@@ -64,6 +64,8 @@ final class OrphanSweeper {
       }
     } catch (StatusRuntimeException e) {
       LOG.warn("cannot sweep {}: {}", name, e.getStatus());
+    } catch (IllegalStateException e) {
+      LOG.debug("not sweeping {} yet: {}", name, e.getMessage()); // the run cache is starting
     }
   }
 

@@ -7,6 +7,7 @@ import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.Image;
 import io.sifkube.node.v1.PullImageEvent;
 import io.sifkube.node.v1.PullImageRequest;
+import io.sifkube.node.v1.PullProgress;
 import io.sifkube.node.v1.grpc.ImageServiceApi;
 import io.sifkube.node.v1.grpc.MutualTls;
 import io.sifkube.node.v1.grpc.RuntimeServiceApi;
@@ -16,6 +17,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +81,14 @@ public final class SifletClients implements AutoCloseable {
    * progress stream to the end; returns the image it reports.
    */
   public Image pull(String address, String source, AuthConfig auth) {
+    return pull(address, source, auth, p -> {});
+  }
+
+  /**
+   * As {@link #pull(String, String, AuthConfig)}, handing each progress event to {@code progress}.
+   */
+  public Image pull(
+      String address, String source, AuthConfig auth, Consumer<PullProgress> progress) {
     Iterator<PullImageEvent> events =
         images(address, 1800)
             .pullImage(PullImageRequest.newBuilder().setSource(source).setAuth(auth).build());
@@ -87,6 +97,8 @@ public final class SifletClients implements AutoCloseable {
       PullImageEvent e = events.next();
       if (e.hasImage()) {
         img = e.getImage();
+      } else if (e.hasProgress()) {
+        progress.accept(e.getProgress());
       }
     }
     if (img == null) {

@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -33,6 +34,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -75,6 +77,14 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     this.siflets = siflets;
     this.events = new RunEvents(client);
     this.metrics = metrics;
+  }
+
+  /** A run from this controller's cache (for the orphan sweep); before the cache runs, throws. */
+  public Optional<SifRun> cached(String namespace, String name) {
+    if (runs == null) {
+      throw new IllegalStateException("the SifRun cache is not started");
+    }
+    return runs.get(new ResourceID(name, namespace));
   }
 
   @Override
@@ -121,29 +131,36 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (s.phase == Phase.Succeeded || s.phase == Phase.Failed) {
       return afterFinish(run);
     }
-    Duration next;
+    Duration next = null;
+    RuntimeException retry = null;
     try {
       next = step(run);
     } catch (StatusRuntimeException e) {
       LOG.warn("{}/{}: siflet call failed: {}", ns(run), name(run), e.getStatus());
       s.message = "siflet: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription();
-      next = Duration.ofSeconds(2);
       if (s.node != null && !nodeReady(s.node)) {
         next = attemptFailed(run, -1, "NodeLost", "SifNode " + s.node + " is not Ready");
+      } else {
+        retry = new TryAgain(s.message);
       }
     } catch (Stale e) {
       // Look again shortly, from the newer copy (status-only changes bring no event).
       return UpdateControl.<SifRun>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
     } catch (PullBackOff e) {
-      next = Duration.ofSeconds(20);
+      retry = new TryAgain(s.message); // the reason and message are in the status already
     } catch (IllegalStateException e) {
       LOG.warn("{}/{}: {}", ns(run), name(run), e.getMessage());
-      s.message = e.getMessage(); // a missing SifNode or SifImage: look again later
-      next = Duration.ofSeconds(5);
+      s.message = e.getMessage(); // a missing SifNode or SifImage
+      retry = new TryAgain(s.message);
     }
     if (s.phase != before) {
       events.normal(run, String.valueOf(s.phase), s.message == null ? "" : s.message);
       metrics.entered(run, s.phase);
+    }
+    if (retry != null) {
+      // JOSDK retries with a jittered exponential backoff (OperatorMain), after
+      // updateErrorStatus has written what went wrong.
+      throw retry;
     }
     // Patching an unchanged status is a write for nothing; at hundreds of runs it adds up.
     UpdateControl<SifRun> c =
@@ -151,6 +168,15 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
             ? UpdateControl.noUpdate()
             : UpdateControl.patchStatus(run);
     return next == null ? c : c.rescheduleAfter(next);
+  }
+
+  /** A reconcile that threw (a node call failed, a pull backs off): its status says why. */
+  @Override
+  public ErrorStatusUpdateControl<SifRun> updateErrorStatus(
+      SifRun run, Context<SifRun> context, Exception e) {
+    return run.getStatus() == null
+        ? ErrorStatusUpdateControl.noStatusUpdate()
+        : ErrorStatusUpdateControl.patchStatus(run);
   }
 
   /** Advances the run one step; returns when to look again (null: no need). */
@@ -250,6 +276,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     SifRunStatus s = run.getStatus();
     NodeCalls node = node(s.node);
     s.phase = Phase.Pulling;
+    metrics.entered(run, Phase.Pulling); // usually left for Running within this reconcile
     String digest;
     try {
       digest = node.pull(source(run), auth(run));
@@ -443,6 +470,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   public DeleteControl cleanup(SifRun run, Context<SifRun> context) {
     placements.forget(run.getMetadata().getUid());
     launched.remove(run.getMetadata().getUid());
+    metrics.forget(run);
     SifRunStatus s = run.getStatus();
     if (s == null || s.node == null || s.containerID == null) {
       return DeleteControl.defaultDelete();
@@ -578,6 +606,16 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private static final class Stale extends RuntimeException {
     Stale() {
       super(null, null, false, false);
+    }
+  }
+
+  /**
+   * What JOSDK's retry gets: the run's own message, without a stack trace (JOSDK logs each retried
+   * error at WARN; the trace of a refused gRPC call at every retry would bury the log).
+   */
+  private static final class TryAgain extends RuntimeException {
+    TryAgain(String message) {
+      super(message, null, false, false);
     }
   }
 
