@@ -60,7 +60,19 @@ class SifletConfigTest {
     assertThatThrownBy(
             () ->
                 SifletConfig.resolve(Map.of("listen", "0.0.0.0:7443"), Map.of(), new Properties()))
-        .hasMessage("tls-ca: required with listen (remote clients must use mutual TLS)");
+        .hasMessageStartingWith("tls-ca: required with listen (remote clients must use mutual TLS");
+    Map<String, String> tls =
+        Map.of("listen", "0.0.0.0:7443", "tls-ca", "/c", "tls-cert", "/s", "tls-key", "/k");
+    assertThatThrownBy(() -> SifletConfig.resolve(tls, Map.of(), new Properties()))
+        .hasMessageStartingWith("allowed-clients: required with listen")
+        .hasMessageContaining("or * for any the CA signed");
+    Map<String, String> blank = new java.util.HashMap<>(tls);
+    blank.put("allowed-clients", " , ");
+    assertThatThrownBy(() -> SifletConfig.resolve(blank, Map.of(), new Properties()))
+        .hasMessage("allowed-clients: no name given");
+    blank.put("allowed-clients", "sifkube-operator, ops");
+    assertThat(SifletConfig.resolve(blank, Map.of(), new Properties()).allowedClients())
+        .containsExactly("sifkube-operator", "ops");
     assertThatThrownBy(
             () -> SifletConfig.resolve(Map.of("listen", "nohost"), Map.of(), new Properties()))
         .hasMessage("listen: \"nohost\" is not HOST:PORT");
