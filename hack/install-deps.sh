@@ -28,6 +28,10 @@ PACKAGES=(
   ca-certificates curl jq util-linux coreutils bsdutils e2fsprogs
   # DurableWritesIT watches the system calls of sifctl and siflet
   strace
+  # SystemdSifletIT verifies the unit with systemd-analyze
+  systemd
+  # the Argo CD health check runs on real objects with Lua 5.1 (Argo CD's gopher-lua is 5.1)
+  lua5.1 lua-cjson
   # benchmarks (e2e/bench)
   time bc
 )
