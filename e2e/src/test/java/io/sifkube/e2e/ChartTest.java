@@ -54,6 +54,18 @@ class ChartTest {
     return a;
   }
 
+  /** docs/gitops.md shows the Argo CD health check the chart ships, for both kinds, verbatim. */
+  @Test
+  void theArgoCdHealthCheckInTheDocsIsTheOneShipped() throws Exception {
+    String lua = java.nio.file.Files.readString(CHART.resolve("files/argocd-health.lua"));
+    String docs = java.nio.file.Files.readString(Launcher.repoRoot().resolve("docs/gitops.md"));
+    JsonNode data = YAML.readTree(docs.split("```yaml\n")[1].split("```")[0]).get("data");
+    assertThat(data.get("resource.customizations.health.sifkube.io_SifRun").asText())
+        .isEqualTo(lua);
+    assertThat(data.get("resource.customizations.health.sifkube.io_SifImage").asText())
+        .isEqualTo(lua);
+  }
+
   @Test
   void lintsCleanInStrictMode() {
     LintResult r = new Helm(CHART).lint().strict().call();

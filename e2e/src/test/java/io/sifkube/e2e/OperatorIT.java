@@ -201,6 +201,25 @@ class OperatorIT {
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 
+  /**
+   * What Argo CD's health check (charts/sifkube/files/argocd-health.lua, run with Debian's Lua 5.1
+   * as Argo CD's gopher-lua would) says of {@code object}: "STATUS\tMESSAGE".
+   */
+  static String argoHealth(Object object) throws Exception {
+    Path json = Files.createTempFile(dir, "object", ".json");
+    Files.writeString(json, Serialization.asJson(object));
+    Path root = Launcher.repoRoot();
+    return Launcher.exec(
+            List.of(
+                "lua5.1",
+                root.resolve("e2e/src/test/lua/argocd-health.lua").toString(),
+                root.resolve("charts/sifkube/files/argocd-health.lua").toString(),
+                json.toString()))
+        .ok()
+        .out()
+        .strip();
+  }
+
   private static SifRun apply(String name, String specYaml) throws Exception {
     cluster
         .kubectlStdin(
@@ -262,6 +281,7 @@ class OperatorIT {
         apply("hello", "  source: " + source + "\n  args: ['echo hello-from-sifrun']\n");
     SifRun r =
         awaitRun("hello", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    assertThat(argoHealth(r)).startsWith("Healthy\tSucceeded");
     assertThat(r.getStatus().exitCode).isZero();
     assertThat(r.getStatus().attempts).isEqualTo(1);
     assertThat(r.getStatus().outputTail).isEqualTo("hello-from-sifrun\n");
@@ -302,6 +322,7 @@ class OperatorIT {
   void aFailingRunIsRetriedUpToItsBackoffLimit() throws Exception {
     cluster.kubectlStdin(example("retry-backoff.yaml"), "apply").ok();
     SifRun r = awaitRun("flaky", x -> x.getStatus().phase == SifRunStatus.Phase.Failed, "Failed");
+    assertThat(argoHealth(r)).startsWith("Degraded\tBackoffLimitExceeded");
     assertThat(r.getStatus().attempts).isEqualTo(3);
     assertThat(r.getStatus().exitCode).isEqualTo(3);
     assertThat(r.getStatus().reason).isEqualTo("BackoffLimitExceeded");
@@ -328,6 +349,7 @@ class OperatorIT {
   void deletingARunningRunStopsAndRemovesItsContainer() throws Exception {
     SifRun created = apply("long", "  source: " + source + "\n  args: ['sleep 600']\n");
     SifRun r = awaitRun("long", x -> x.getStatus().phase == SifRunStatus.Phase.Running, "Running");
+    assertThat(argoHealth(r)).startsWith("Progressing\tStarted");
     SifletDaemon node = r.getStatus().node.equals("node-a") ? nodeA : nodeB;
     String uid = created.getMetadata().getUid();
     assertThat(containersOf(node, uid)).isEqualTo(1);
@@ -341,6 +363,7 @@ class OperatorIT {
     apply(
         "nowhere", "  source: " + source + "\n  args: ['true']\n  nodeSelector: {zone: nowhere}\n");
     SifRun r = awaitUnscheduled("nowhere");
+    assertThat(argoHealth(r)).startsWith("Progressing\tUnschedulable: no SifNode matches");
     assertThat(r.getStatus().conditions)
         .anyMatch(
             c ->
@@ -557,6 +580,7 @@ class OperatorIT {
     assertThat(r.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pulling);
     assertThat(r.getStatus().message).contains(missing).contains("no-such-tag");
     assertThat(r.getStatus().attempts).as("no attempt started").isNull();
+    assertThat(argoHealth(r)).startsWith("Degraded\tImagePullBackOff: pulling " + missing);
     cluster.kubectl("admin", "delete", "sifrun", "badtag", "--timeout=60s").ok();
   }
 
@@ -588,6 +612,7 @@ class OperatorIT {
       assertThat(s.nodes)
           .extracting(n -> n.node + "=" + n.state)
           .containsExactly("node-a=Cached", "node-b=Cached");
+      assertThat(argoHealth(img[0])).isEqualTo("Healthy\tCached: cached on 2 node(s)");
     }
     apply("by-image", "  image: busybox\n  args: ['echo via-sifimage']\n");
     SifRun r =
@@ -695,6 +720,7 @@ class OperatorIT {
                     .anyMatch(c -> c.getType().equals("Suspended") && c.getStatus().equals("True")),
             "Suspended");
     assertThat(s.getStatus().phase).isEqualTo(SifRunStatus.Phase.Pending);
+    assertThat(argoHealth(s)).startsWith("Suspended\tJobSuspended");
     assertThat(containersOf(nodeA, uid) + containersOf(nodeB, uid)).isZero();
     patchSpec("pausable", "{\"spec\":{\"suspend\":false}}");
     SifRun resumed =

@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "sifkube-operator",
     mixinStandardHelpOptions = true,
+    versionProvider = OperatorMain.Version.class,
     description = "Sifkube operator: runs SifRuns on SifNodes through their siflets.")
 public final class OperatorMain implements Callable<Integer> {
 
@@ -165,5 +166,19 @@ public final class OperatorMain implements Callable<Integer> {
             + http.getAddress().getPort()
             + "/metrics");
     return http;
+  }
+
+  /** The build's version, from io/sifkube/operator/version.properties (filtered by Maven). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws java.io.IOException {
+      java.util.Properties p = new java.util.Properties();
+      try (var in = OperatorMain.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      }
+      return new String[] {"sifkube-operator " + p.getProperty("version", "unknown")};
+    }
   }
 }

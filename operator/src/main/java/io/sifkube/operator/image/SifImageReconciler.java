@@ -20,6 +20,7 @@ import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.Image;
 import io.sifkube.operator.nodes.SifletClients;
 import io.sifkube.operator.run.Conditions;
+import io.sifkube.operator.run.Kstatus;
 import io.sifkube.operator.run.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,6 +187,7 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
   }
 
   private static UpdateControl<SifImage> patchIfChanged(SifImage img, String was) {
+    Kstatus.forImage(img.getStatus(), img.getMetadata().getGeneration());
     // Patching an unchanged status is a write for nothing, and wakes every watcher.
     return Serialization.asJson(img.getStatus()).equals(was)
         ? UpdateControl.noUpdate()

@@ -126,9 +126,14 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         finish(run, Phase.Failed, "InvalidSpec", invalid);
         events.normal(run, String.valueOf(Phase.Failed), invalid);
       }
+      Kstatus.forRun(s, gen(run));
       return UpdateControl.patchStatus(run);
     }
     if (s.phase == Phase.Succeeded || s.phase == Phase.Failed) {
+      Kstatus.forRun(s, gen(run)); // runs finished before these conditions existed get them once
+      if (!Serialization.asJson(s).equals(was)) {
+        return UpdateControl.patchStatus(run).rescheduleAfter(Duration.ofSeconds(1));
+      }
       return afterFinish(run);
     }
     Duration next = null;
@@ -160,8 +165,10 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (retry != null) {
       // JOSDK retries with a jittered exponential backoff (OperatorMain), after
       // updateErrorStatus has written what went wrong.
+      Kstatus.forRun(s, gen(run));
       throw retry;
     }
+    Kstatus.forRun(s, gen(run));
     // Patching an unchanged status is a write for nothing; at hundreds of runs it adds up.
     UpdateControl<SifRun> c =
         Serialization.asJson(s).equals(was)
