@@ -201,6 +201,22 @@ class OperatorIT {
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 
+  /** How many of the idle test's objects of {@code type} pass {@code test}. */
+  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> long idle(
+      Class<T> type, Predicate<T> test) throws Exception {
+    try (KubernetesClient k = cluster.client("admin")) {
+      return k
+          .resources(type)
+          .inNamespace("default")
+          .withLabel("sifkube.test/idle", "yes")
+          .list()
+          .getItems()
+          .stream()
+          .filter(test)
+          .count();
+    }
+  }
+
   /**
    * What Argo CD's health check (charts/sifkube/files/argocd-health.lua, run with Debian's Lua 5.1
    * as Argo CD's gopher-lua would) says of {@code object}: "STATUS\tMESSAGE".
@@ -639,41 +655,22 @@ class OperatorIT {
           .append("spec: {source: '" + source + "'}\n");
     }
     cluster.kubectlStdin(all.toString(), "apply").ok();
-    try (KubernetesClient k = cluster.client("admin")) {
-      await(
-          "100 idle runs Succeeded and 10 SifImages Ready",
-          () ->
-              k
-                          .resources(SifRun.class)
-                          .inNamespace("default")
-                          .withLabel("sifkube.test/idle", "yes")
-                          .list()
-                          .getItems()
-                          .stream()
-                          .filter(
-                              r ->
-                                  r.getStatus() != null
-                                      && r.getStatus().phase == SifRunStatus.Phase.Succeeded)
-                          .count()
-                      == 100
-                  && k
-                          .resources(SifImage.class)
-                          .inNamespace("default")
-                          .withLabel("sifkube.test/idle", "yes")
-                          .list()
-                          .getItems()
-                          .stream()
-                          .filter(
-                              i ->
-                                  i.getStatus() != null
-                                      && i.getStatus().conditions.stream()
-                                          .anyMatch(
-                                              c ->
-                                                  c.getType().equals("Ready")
-                                                      && c.getStatus().equals("True")))
-                          .count()
-                      == 10);
-    }
+    await(
+        "100 idle runs Succeeded and 10 SifImages Ready",
+        () ->
+            idle(
+                        SifRun.class,
+                        r ->
+                            r.getStatus() != null
+                                && r.getStatus().phase == SifRunStatus.Phase.Succeeded)
+                    == 100
+                && idle(
+                        SifImage.class,
+                        i ->
+                            i.getStatus() != null
+                                && io.sifkube.operator.run.Conditions.isTrue(
+                                    i.getStatus().conditions, "Ready"))
+                    == 10);
     Thread.sleep(20_000); // settle: past a full orphan sweep and a lease renewal of each node
     java.time.Instant from = java.time.Instant.now();
     Thread.sleep(60_000);
