@@ -16,6 +16,8 @@ PACKAGES=(
   docker-registry skopeo umoci
   # control plane for operator tests; go builds kube-apiserver from Debian's source package
   etcd-server golang-go rsync dpkg-dev make golang-github-modern-go-reflect2-dev
+  # the local node (hack/local-node.sh): containerd's CRI, the CNI plugins, kube-proxy's tools
+  containerd containernetworking-plugins iptables conntrack iproute2
   # a static shell for test images; gcc builds the stub driver libraries of GpuDriverIT
   busybox-static gcc
   # the OCI runtime-spec JSON schema, to validate generated config.json files

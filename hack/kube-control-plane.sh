@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager and kubectl 1.20.2 from Debian bookworm's
-# `kubernetes` source package (the upstream tree with its vendored dependencies), once, and caches
-# them; the tests' control plane (etcd + kube-apiserver + kube-controller-manager on loopback) runs
-# them. kubectl is built too: a matching client, and Debian's kubernetes-client package conflicts
-# with the kubectl other tools install. Run as root; idempotent.
+# Builds Kubernetes 1.20.2 from Debian bookworm's `kubernetes` source package (the upstream tree
+# with its vendored dependencies), once, and caches the binaries: kube-apiserver and
+# kube-controller-manager for the tests' control plane (etcd + both on loopback); kubelet,
+# kube-scheduler and kube-proxy for its node (hack/local-cluster.sh --node), plus the node's pod
+# sandbox program `pause`, compiled from the same tree (build/pause) so that no image has to come
+# from a registry outside this machine. kubectl is built too: a matching client, and Debian's
+# kubernetes-client package conflicts with the kubectl other tools install. Only what is missing
+# from the cache is built. Run as root; idempotent.
 #
 # Usage: hack/kube-control-plane.sh [build|path]     (path: print the directory of the binaries)
 set -euo pipefail
 
 cache=${SIFKUBE_KUBE_CACHE:-/var/cache/sifkube/kubernetes-1.20.2}
 bin="$cache/bin"
-want=(kube-apiserver kube-controller-manager kubectl)
+want=(kube-apiserver kube-controller-manager kubectl kubelet kube-scheduler kube-proxy pause)
 
-have_all() {
-  for b in "${want[@]}"; do [[ -x "$bin/$b" ]] || return 1; done
-}
+missing=()
+for b in "${want[@]}"; do [[ -x "$bin/$b" ]] || missing+=("$b"); done
 
 if [[ ${1:-build} == path ]]; then
   echo "$bin"
   exit 0
 fi
-if have_all; then
+if ((${#missing[@]} == 0)); then
   echo "kube-control-plane: cached in $bin"
   exit 0
 fi
@@ -37,7 +39,7 @@ SRC
   apt-get update -qq
 fi
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  golang-go rsync dpkg-dev make golang-github-modern-go-reflect2-dev >/dev/null
+  golang-go rsync dpkg-dev make golang-github-modern-go-reflect2-dev gcc libc6-dev >/dev/null
 
 work="$cache/work"
 rm -rf "$work"
@@ -54,15 +56,25 @@ cd gopath/src/k8s.io/kubernetes
 rm -rf vendor/github.com/modern-go/reflect2
 cp -r /usr/share/gocode/src/github.com/modern-go/reflect2 vendor/github.com/modern-go/reflect2
 export GOPATH="$work/gopath" GO111MODULE=off CGO_ENABLED=0
-make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kubectl" >"$work/build.log" 2>&1 || {
-  tail -30 "$work/build.log" >&2
-  exit 1
-}
+what=()
+for b in "${missing[@]}"; do [[ $b == pause ]] || what+=("cmd/$b"); done
+if ((${#what[@]} > 0)); then
+  make WHAT="${what[*]}" >"$work/build.log" 2>&1 || {
+    tail -30 "$work/build.log" >&2
+    exit 1
+  }
+fi
 mkdir -p "$bin"
-for b in "${want[@]}"; do
-  cp "_output/local/bin/linux/$(go env GOARCH)/$b" "$bin/$b.tmp"
+for b in "${missing[@]}"; do
+  if [[ $b == pause ]]; then
+    # Static, as the upstream pause image's binary is: the sandbox image holds nothing else.
+    gcc -Os -static -Wall -Werror -DVERSION=v3.4.1-debian -o "$bin/pause.tmp" build/pause/linux/pause.c
+    strip "$bin/pause.tmp"
+  else
+    cp "_output/local/bin/linux/$(go env GOARCH)/$b" "$bin/$b.tmp"
+  fi
   mv "$bin/$b.tmp" "$bin/$b"
 done
 cd /
 rm -rf "$work"
-echo "kube-control-plane: built into $bin"
+echo "kube-control-plane: built ${missing[*]} into $bin"
