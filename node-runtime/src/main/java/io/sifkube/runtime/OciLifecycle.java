@@ -344,6 +344,13 @@ public final class OciLifecycle {
     return text.isEmpty() ? 0 : Long.parseLong(text);
   }
 
+  /** The process id of the container's conmon, or 0 before it wrote it. */
+  public long monitorPid(String id) throws IOException {
+    Path p = root.resolve(id).resolve("conmon.pid");
+    String text = Files.exists(p) ? Files.readString(p).trim() : "";
+    return text.isEmpty() ? 0 : Long.parseLong(text);
+  }
+
   /** True while the container's conmon runs. */
   public boolean monitorAlive(String id) throws IOException {
     Path p = root.resolve(id).resolve("conmon.pid");

@@ -39,6 +39,16 @@ import java.util.Properties;
  * @param cdiDirs CDI spec directories, lowest priority first ({@code /etc/cdi,/var/run/cdi})
  * @param allowedClients names a TLS client's certificate must carry (a subject alternative name or
  *     its common name) for siflet to take its calls; {@code *} for any the CA signed
+ * @param monitorCgroup a cgroup (a path from each hierarchy's root, e.g. {@code /sifkube-monitors})
+ *     each container's conmon is moved into, or null to leave it in siflet's: where siflet runs as
+ *     a pod, its container's cgroup is killed whole when the pod goes, and the containers' monitors
+ *     must outlive it (as under systemd's KillMode=process)
+ * @param daemonSet the DaemonSet (in {@code leaseNamespace}) whose pod this siflet is, or null:
+ *     when siflet stops and that DaemonSet is gone or going ({@code helm uninstall}), siflet
+ *     removes its containers, their mounts, its SifNode and Lease and, unless {@code keepState},
+ *     its state; when it is still there (an upgrade, a restarted pod), everything is left running
+ *     as always
+ * @param keepState keep images, records and logs when uninstalled (see {@code daemonSet})
  */
 public record SifletConfig(
     Path stateDir,
@@ -58,7 +68,10 @@ public record SifletConfig(
     String leaseNamespace,
     int leaseSeconds,
     List<Path> cdiDirs,
-    List<String> allowedClients) {
+    List<String> allowedClients,
+    String monitorCgroup,
+    String daemonSet,
+    boolean keepState) {
 
   /** The kubeconfig value meaning "the service account of the pod siflet runs in". */
   public static final String IN_CLUSTER = "in-cluster";
@@ -83,7 +96,10 @@ public record SifletConfig(
           "lease-namespace",
           "lease-seconds",
           "cdi-dirs",
-          "allowed-clients");
+          "allowed-clients",
+          "monitor-cgroup",
+          "daemonset",
+          "keep-state");
 
   /** The environment variable for {@code key}: SIFLET_ and the key in capitals. */
   public static String envName(String key) {
@@ -204,7 +220,30 @@ public record SifletConfig(
         v.getOrDefault("lease-namespace", "sifkube-system"),
         leaseSeconds,
         cdiDirs,
-        allowedClients(v.get("allowed-clients")));
+        allowedClients(v.get("allowed-clients")),
+        monitorCgroup(v.get("monitor-cgroup")),
+        v.get("daemonset"),
+        bool("keep-state", v.getOrDefault("keep-state", "false")));
+  }
+
+  private static boolean bool(String key, String value) {
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new IllegalArgumentException(key + ": must be true or false, not \"" + value + "\"");
+    }
+    return Boolean.parseBoolean(value);
+  }
+
+  private static String monitorCgroup(String value) {
+    if (value == null) {
+      return null;
+    }
+    if (!value.matches("(/[A-Za-z0-9_.-]+)+") || value.contains("/..") || value.contains("/./")) {
+      throw new IllegalArgumentException(
+          "monitor-cgroup: \""
+              + value
+              + "\" is not an absolute cgroup path such as /sifkube-monitors");
+    }
+    return value;
   }
 
   private static List<String> allowedClients(String value) {

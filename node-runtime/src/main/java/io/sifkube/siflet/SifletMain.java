@@ -12,6 +12,8 @@ import io.sifkube.siflet.api.NodeFacts;
 import io.sifkube.siflet.api.RuntimeApi;
 import io.sifkube.siflet.containers.ConmonBackend;
 import io.sifkube.siflet.containers.Containers;
+import io.sifkube.siflet.containers.MonitorCgroup;
+import io.sifkube.siflet.containers.NodeCleanup;
 import io.sifkube.siflet.devices.DeviceInventory;
 import io.sifkube.siflet.images.ImageStore;
 import io.sifkube.siflet.kube.NodeRegistration;
@@ -111,6 +113,21 @@ public final class SifletMain implements Callable<Integer> {
       description = "names (certificate SAN or CN) of the TLS clients served, or * for any")
   String allowedClients;
 
+  @Option(
+      names = "--monitor-cgroup",
+      description = "cgroup the containers' conmons move to (e.g. /sifkube-monitors)")
+  String monitorCgroup;
+
+  @Option(
+      names = "--daemonset",
+      description = "this pod's DaemonSet: when it is gone at exit, siflet cleans the node up")
+  String daemonSet;
+
+  @Option(
+      names = "--keep-state",
+      description = "true: keep images, records and logs when cleaning up after an uninstall")
+  String keepState;
+
   /** Netty warns that Unix sockets have no SO_KEEPALIVE, which gRPC sets everywhere. */
   private static final java.util.logging.Logger NETTY_BOOTSTRAP =
       java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
@@ -166,7 +183,12 @@ public final class SifletMain implements Callable<Integer> {
   private int serve(SifletConfig config) throws Exception {
     OciRuntime rt =
         OciRuntime.choose(config.runtime(), LOG, config.runDir().resolve("runtime")).sealed(LOG);
-    ConmonBackend backend = new ConmonBackend(config.stateDir(), config.runDir(), rt, LOG);
+    MonitorCgroup monitors =
+        config.monitorCgroup() == null
+            ? null
+            : new MonitorCgroup(Path.of("/sys/fs/cgroup"), config.monitorCgroup());
+    ConmonBackend backend =
+        new ConmonBackend(config.stateDir(), config.runDir(), rt, monitors, LOG);
     Containers containers = new Containers(config.stateDir(), backend, LOG);
     ImageStore images =
         new ImageStore(
@@ -205,13 +227,39 @@ public final class SifletMain implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  LOG.accept("stopping (containers keep running)");
+                  boolean uninstalled =
+                      registration != null
+                          && config.daemonSet() != null
+                          && registration.daemonSetGone(config.daemonSet());
+                  LOG.accept(
+                      uninstalled
+                          ? "stopping: DaemonSet "
+                              + config.daemonSet()
+                              + " is gone (uninstalled): removing this node's containers and mounts"
+                              + (config.keepState() ? "" : " and its state")
+                          : "stopping (containers keep running)");
+                  // Stop serving first: an uninstall must not race a new container in.
                   if (registration != null) {
                     registration.close();
                   }
                   server.close();
+                  NodeCleanup cleanup =
+                      new NodeCleanup(containers, config.stateDir(), config.runDir(), LOG);
+                  if (uninstalled) {
+                    cleanup.removeContainers();
+                    if (monitors != null) {
+                      try {
+                        monitors.removeIfEmpty();
+                      } catch (IOException e) {
+                        LOG.accept("uninstall: " + e.getMessage());
+                      }
+                    }
+                  }
                   devices.close();
                   containers.close();
+                  if (uninstalled && !config.keepState()) {
+                    cleanup.removeState();
+                  }
                   stopped.countDown();
                 }));
     LOG.accept(
@@ -291,7 +339,10 @@ public final class SifletMain implements Callable<Integer> {
       leaseNamespace,
       leaseSeconds,
       cdiDirs,
-      allowedClients
+      allowedClients,
+      monitorCgroup,
+      daemonSet,
+      keepState
     };
     for (int i = 0; i < values.length; i++) {
       if (values[i] != null) {

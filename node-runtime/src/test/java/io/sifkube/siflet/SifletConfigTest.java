@@ -11,6 +11,31 @@ import org.junit.jupiter.api.Test;
 class SifletConfigTest {
 
   @Test
+  void podKeysMonitorCgroupDaemonSetAndKeepState() {
+    SifletConfig none = SifletConfig.resolve(Map.of(), Map.of(), new Properties());
+    assertThat(none.monitorCgroup()).isNull();
+    assertThat(none.daemonSet()).isNull();
+    assertThat(none.keepState()).isFalse();
+    SifletConfig pod =
+        SifletConfig.resolve(
+            Map.of("monitor-cgroup", "/sifkube/monitors", "daemonset", "sifkube-siflet"),
+            Map.of("SIFLET_KEEP_STATE", "true"),
+            new Properties());
+    assertThat(pod.monitorCgroup()).isEqualTo("/sifkube/monitors");
+    assertThat(pod.daemonSet()).isEqualTo("sifkube-siflet");
+    assertThat(pod.keepState()).isTrue();
+    for (String bad : new String[] {"monitors", "/a/../b", "/a b", "/"}) {
+      assertThatThrownBy(
+              () -> SifletConfig.resolve(Map.of("monitor-cgroup", bad), Map.of(), new Properties()))
+          .as(bad)
+          .hasMessageStartingWith("monitor-cgroup: \"" + bad + "\" is not an absolute cgroup path");
+    }
+    assertThatThrownBy(
+            () -> SifletConfig.resolve(Map.of("keep-state", "yes"), Map.of(), new Properties()))
+        .hasMessage("keep-state: must be true or false, not \"yes\"");
+  }
+
+  @Test
   void defaultsThenFileThenEnvironmentThenFlags() {
     SifletConfig d = SifletConfig.resolve(Map.of(), Map.of(), new Properties());
     assertThat(d.stateDir()).isEqualTo(Path.of("/var/lib/sifkube"));

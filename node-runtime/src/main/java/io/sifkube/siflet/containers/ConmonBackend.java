@@ -37,8 +37,25 @@ public final class ConmonBackend implements Backend {
   private final ExitSignals exits = new ExitSignals();
   private final SharedLayers layers;
   private final ScheduledExecutorService sweeper;
+  private final MonitorCgroup monitorCgroup;
+  private final Consumer<String> info;
 
   public ConmonBackend(Path stateDir, Path runDir, OciRuntime runtime, Consumer<String> info) {
+    this(stateDir, runDir, runtime, null, info);
+  }
+
+  /**
+   * @param monitorCgroup where each container's conmon goes once the container exists, or null to
+   *     leave it in siflet's cgroup
+   */
+  public ConmonBackend(
+      Path stateDir,
+      Path runDir,
+      OciRuntime runtime,
+      MonitorCgroup monitorCgroup,
+      Consumer<String> info) {
+    this.monitorCgroup = monitorCgroup;
+    this.info = info;
     this.bundles = runDir.resolve("bundles");
     this.monitors = runDir.resolve("containers");
     this.logs = stateDir.resolve("logs");
@@ -75,6 +92,15 @@ public final class ConmonBackend implements Backend {
     } catch (IOException | RuntimeException e) {
       release(id);
       throw e;
+    }
+    if (monitorCgroup != null) {
+      try {
+        monitorCgroup.adopt(lifecycle.monitorPid(id));
+      } catch (IOException e) {
+        // The container runs; only a restart of siflet's pod would now cost its exit status.
+        info.accept(
+            "container " + id + ": its monitor stays in siflet's cgroup: " + e.getMessage());
+      }
     }
   }
 

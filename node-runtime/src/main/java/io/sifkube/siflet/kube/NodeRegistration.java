@@ -239,6 +239,22 @@ public final class NodeRegistration implements AutoCloseable {
     lease = client.leases().inNamespace(leaseNamespace).resource(lease).update();
   }
 
+  /**
+   * True when DaemonSet {@code daemonSet} (in the Lease namespace), whose pod this siflet is, is
+   * gone or being deleted: Sifkube is being uninstalled from the node, not upgraded. Also true when
+   * the API server no longer knows this siflet's service account (401): {@code helm uninstall}
+   * deletes it right after the DaemonSet, before the pods stop. Anything else (403, no answer)
+   * counts as "still there": then containers run on, which an upgrade needs and no uninstall harms.
+   */
+  public boolean daemonSetGone(String daemonSet) {
+    try {
+      var ds = client.apps().daemonSets().inNamespace(leaseNamespace).withName(daemonSet).get();
+      return ds == null || ds.getMetadata().getDeletionTimestamp() != null;
+    } catch (KubernetesClientException e) {
+      return e.getCode() == 401;
+    }
+  }
+
   /** Stops renewing (the Lease then expires and the operator marks the node NotReady). */
   @Override
   public void close() {
