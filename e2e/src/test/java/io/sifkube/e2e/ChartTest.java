@@ -83,6 +83,8 @@ class ChartTest {
             "ClusterRoleBinding",
             "DaemonSet",
             "Deployment",
+            "Role",
+            "RoleBinding",
             "Service",
             "ServiceAccount",
             "ServiceAccount");
@@ -113,7 +115,16 @@ class ChartTest {
             "--state-dir=/var/lib/sifkube",
             "--run-dir=/run/sifkube/siflet",
             "--cdi-dirs=/etc/cdi,/var/run/cdi",
-            "--allowed-clients=sifkube-operator");
+            "--allowed-clients=sifkube-operator",
+            "--monitor-cgroup=/sifkube-monitors",
+            "--daemonset=hpc-sifkube-siflet",
+            "--keep-state=false");
+    // siflet may read its own DaemonSet (uninstalled or upgraded?) and nothing else of its kind
+    JsonNode role = only(docs, "Role");
+    assertThat(role.at("/rules").size()).isEqualTo(1);
+    assertThat(role.at("/rules/0/resources/0").asText()).isEqualTo("daemonsets");
+    assertThat(role.at("/rules/0/resourceNames/0").asText()).isEqualTo("hpc-sifkube-siflet");
+    assertThat(role.at("/rules/0/verbs").toString()).isEqualTo("[\"get\"]");
     assertThat(pod.at("/containers/0/env/0/valueFrom/fieldRef/fieldPath").asText())
         .isEqualTo("spec.nodeName");
     // the run dir is shared with the host both ways: mounts siflet makes must reach crun

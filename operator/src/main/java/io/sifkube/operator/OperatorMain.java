@@ -65,6 +65,12 @@ public final class OperatorMain implements Callable<Integer> {
   String metricsListen;
 
   public static void main(String[] args) {
+    // A command of its own, not a subcommand: the operator's required TLS options do not apply.
+    if (args.length > 0 && args[0].equals("uninstall")) {
+      System.exit(
+          new CommandLine(new UninstallCommand())
+              .execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     System.exit(new CommandLine(new OperatorMain()).execute(args));
   }
 
