@@ -46,6 +46,15 @@ final class KubeCluster implements AutoCloseable {
     return c;
   }
 
+  /** A cluster some script started in {@code dir} (its cluster.env); close() stops it. */
+  static KubeCluster attach(Path dir) throws IOException {
+    KubeCluster c = new KubeCluster(dir);
+    try (var in = Files.newInputStream(dir.resolve("cluster.env"))) {
+      c.env.load(in);
+    }
+    return c;
+  }
+
   Path kubeconfig(String user) {
     return dir.resolve(user + ".kubeconfig");
   }
