@@ -32,13 +32,14 @@ public final class Sifctl {
    * line naming one subcommand gets only that one.
    */
   private static final List<String> COMMANDS =
-      List.of("sif", "build", "pull", "cache", "run", "exec", "shell", "oci", "cdi");
+      List.of("sif", "build", "pull", "push", "cache", "run", "exec", "shell", "oci", "cdi");
 
   private static Object command(String name) {
     return switch (name) {
       case "sif" -> new SifCommand();
       case "build" -> new BuildCommand();
       case "pull" -> new PullCommand();
+      case "push" -> new PushCommand();
       case "cache" -> new CacheCommand();
       case "oci" -> new OciCommand();
       case "cdi" -> new CdiCommand();

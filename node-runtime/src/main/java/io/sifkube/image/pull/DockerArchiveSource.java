@@ -100,7 +100,7 @@ public final class DockerArchiveSource implements ImageSource {
     }
     byte[] bytes = Json.bytes(manifest);
     return new ResolvedImage(
-        Digest.sha256(bytes), ImageDocuments.manifest(bytes, MediaTypes.DOCKER_MANIFEST));
+        Digest.sha256(bytes), ImageDocuments.manifest(bytes, MediaTypes.DOCKER_MANIFEST), bytes);
   }
 
   private JsonNode pick(JsonNode entries) throws ImageException {

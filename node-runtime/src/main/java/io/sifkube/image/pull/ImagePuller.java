@@ -6,6 +6,7 @@ import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import io.sifkube.image.oci.Descriptor;
 import io.sifkube.image.oci.Digest;
+import io.sifkube.image.oci.MediaTypes;
 import io.sifkube.image.oci.Platform;
 import io.sifkube.image.squash.LayerInput;
 import io.sifkube.image.squash.LayerLimits;
@@ -69,6 +70,21 @@ public final class ImagePuller {
         listener.info("Using cached OCI-SIF image");
         return new PullResult(sif, id, true);
       }
+      if (isOciSifImage(img)) {
+        // Already one squashfs layer (an OCI-SIF pushed by sifctl or SingularityCE): kept as it
+        // is, so the file has the image's own manifest digest.
+        Path configPath = fetch(source, img.manifest().config());
+        Path layer = fetch(source, img.manifest().layers().get(0));
+        listener.info("Writing OCI-SIF image");
+        Files.createDirectories(sif.getParent());
+        OciSifWriter.writeVerbatim(
+            sif,
+            layer,
+            Files.readAllBytes(configPath),
+            img.manifestBytes(),
+            img.manifest().mediaType());
+        return new PullResult(sif, id, false);
+      }
       Path configPath = fetch(source, img.manifest().config());
       ObjectNode config = rewriteConfig(source, configPath, id);
       List<Digest> diffIds = diffIds(source, config, img.manifest().layers().size());
@@ -94,6 +110,11 @@ public final class ImagePuller {
       }
       return new PullResult(sif, id, false);
     }
+  }
+
+  private static boolean isOciSifImage(ResolvedImage img) {
+    return img.manifest().layers().size() == 1
+        && MediaTypes.SIF_SQUASHFS_LAYER.equals(img.manifest().layers().get(0).mediaType());
   }
 
   /**

@@ -99,7 +99,8 @@ public final class OciLayoutSource implements ImageSource {
       if (ImageDocuments.isIndex(type)) {
         throw invalid("manifest " + d.digest() + " is an index");
       }
-      return new ResolvedImage(d.digest(), ImageDocuments.manifest(manifestBytes, type));
+      return new ResolvedImage(
+          d.digest(), ImageDocuments.manifest(manifestBytes, type), manifestBytes);
     } catch (IllegalArgumentException e) {
       throw invalid("manifest " + d.digest() + ": " + e.getMessage());
     }

@@ -8,5 +8,7 @@ import io.sifkube.image.oci.ImageDocuments.Manifest;
  *
  * @param manifestDigest the digest of the manifest bytes: the image's identity and cache key
  * @param manifest the parsed manifest
+ * @param manifestBytes the manifest as the source holds it (an OCI-SIF keeps an image that is
+ *     already one squashfs layer with these very bytes)
  */
-public record ResolvedImage(Digest manifestDigest, Manifest manifest) {}
+public record ResolvedImage(Digest manifestDigest, Manifest manifest, byte[] manifestBytes) {}

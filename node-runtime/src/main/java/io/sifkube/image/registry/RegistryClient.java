@@ -18,15 +18,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 
 /**
- * A client of one repository on an OCI distribution (v2) registry: GET requests with the registry's
- * auth dance (anonymous, basic, or a bearer token from the {@code WWW-Authenticate} challenge),
- * redirects followed by hand so credentials never go to another host, and retries with backoff on
- * connection errors, 429 and 5xx.
+ * A client of one repository on an OCI distribution (v2) registry: GET requests (and, for a push,
+ * any other method through {@link #exchange}) with the registry's auth dance (anonymous, basic, or
+ * a bearer token from the {@code WWW-Authenticate} challenge), redirects followed by hand so
+ * credentials never go to another host, and retries with backoff on connection errors, 429 and 5xx.
  */
 public final class RegistryClient {
 
@@ -45,6 +47,9 @@ public final class RegistryClient {
   private String authorization;
   private String lastRealm = "";
 
+  /** The actions a bearer token is asked for when the challenge names no scope. */
+  private String actions = "pull";
+
   /** A client for {@code ref}'s repository; nothing is set up until the first request. */
   public RegistryClient(
       ImageReference ref,
@@ -57,6 +62,106 @@ public final class RegistryClient {
     this.credentials = credentials;
     this.insecure = insecure;
     this.retry = retry;
+  }
+
+  /** This client will push too: tokens are asked for {@code pull,push}. */
+  public RegistryClient forPush() {
+    actions = "pull,push";
+    return this;
+  }
+
+  /** The repository's host as the registry's API is reached ({@code host:port}). */
+  public String apiHost() {
+    return ref.apiHost();
+  }
+
+  /**
+   * Sends one request with any method: {@code target} is a path under {@code /v2/REPO/} ({@code
+   * blobs/uploads/}), an absolute path, or an absolute URL the registry gave (an upload's {@code
+   * Location}). Answers one auth challenge and retries connection failures, 429 and 5xx with
+   * backoff, as {@link #get} does; every other status is returned for the caller to judge (the body
+   * is open). {@code body} must give a fresh publisher for each try.
+   */
+  public HttpResponse<InputStream> exchange(
+      String method,
+      String target,
+      Map<String, String> headers,
+      Supplier<HttpRequest.BodyPublisher> body,
+      String what)
+      throws IOException {
+    boolean triedAuth = false;
+    IOException lastFailure = null;
+    for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
+      URI uri =
+          target.startsWith("http://") || target.startsWith("https://")
+              ? URI.create(target)
+              : uri(target.startsWith("/") ? target : "/v2/" + ref.repository() + "/" + target);
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(uri)
+              .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body.get());
+      headers.forEach(b::header);
+      if (authorization != null && sameHost(uri)) {
+        b.header("Authorization", authorization);
+      }
+      HttpResponse<InputStream> resp;
+      try {
+        resp = sendOnce(b.build());
+      } catch (SSLHandshakeException e) {
+        throw new ImageException(
+            Reason.UNAUTHORIZED,
+            image + ": TLS handshake with " + ref.apiHost() + " failed: " + e.getMessage(),
+            e);
+      } catch (ImageException e) {
+        throw e;
+      } catch (IOException e) {
+        lastFailure = e;
+        pause(attempt, null);
+        continue;
+      }
+      int status = resp.statusCode();
+      if (status == 401 && !triedAuth) {
+        triedAuth = true;
+        String detail = errorDetail(resp);
+        authenticate(resp.headers().firstValue("WWW-Authenticate").orElse(null), detail);
+        attempt--;
+        continue;
+      }
+      if (status == 401 || status == 403) {
+        throw new ImageException(
+            Reason.UNAUTHORIZED,
+            image
+                + ": "
+                + status
+                + " unauthorized"
+                + (lastRealm.isEmpty() ? "" : " (realm " + lastRealm + ")")
+                + " "
+                + what
+                + errorDetail(resp));
+      }
+      if (status == 429 || status >= 500) {
+        lastFailure = new IOException("HTTP " + status + errorDetail(resp));
+        pause(attempt, retryAfter(resp));
+        continue;
+      }
+      return resp;
+    }
+    throw new ImageException(
+        Reason.UNAVAILABLE,
+        image
+            + ": registry "
+            + ref.registry()
+            + " unavailable after "
+            + retry.attempts()
+            + " tries "
+            + what
+            + ": "
+            + (lastFailure == null ? "" : lastFailure.getMessage()),
+        lastFailure);
+  }
+
+  /** The registry's error text of a response the caller did not expect, for messages. */
+  public static String detail(HttpResponse<InputStream> resp) {
+    return errorDetail(resp);
   }
 
   /** The HTTP client, built on first use: TLS set-up costs start-up time a cache hit avoids. */
@@ -262,7 +367,7 @@ public final class RegistryClient {
     String scope =
         c.params().containsKey("scope")
             ? c.param("scope")
-            : "repository:" + ref.repository() + ":pull";
+            : "repository:" + ref.repository() + ":" + actions;
     String query = "service=" + enc(c.param("service")) + "&scope=" + enc(scope);
     HttpRequest.Builder b;
     if (login.isPresent() && !login.get().identityToken().isEmpty()) {

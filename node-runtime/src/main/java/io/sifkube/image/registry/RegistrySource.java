@@ -68,7 +68,7 @@ public final class RegistrySource implements ImageSource {
       }
     }
     try {
-      return new ResolvedImage(m.digest, ImageDocuments.manifest(m.body, m.mediaType));
+      return new ResolvedImage(m.digest, ImageDocuments.manifest(m.body, m.mediaType), m.body);
     } catch (IllegalArgumentException e) {
       throw new ImageException(
           Reason.INVALID, name + ": manifest " + m.digest + ": " + e.getMessage());

@@ -94,6 +94,25 @@ public final class OciSifReader {
         file, indexDigest, manifestDigest, manifestType, configDigest, config, List.copyOf(layers));
   }
 
+  /**
+   * The bytes of the OCI blob {@code digest} (a config or a manifest: at most {@code maxBytes}),
+   * checked against the digest.
+   */
+  public static byte[] readBlob(SifFile sif, Digest digest, int maxBytes) throws SifException {
+    String want = digest.toString();
+    for (SifDescriptor d : sif.descriptors()) {
+      if (d.dataType() == SifCodes.DATA_OCI_BLOB && d.ociDigest().orElse("").equals(want)) {
+        byte[] data = sif.readObject(d, maxBytes);
+        if (!Digest.sha256(data).equals(digest)) {
+          throw new SifException(
+              sif.path(), Reason.CORRUPT, "blob " + digest + " does not match its digest");
+        }
+        return data;
+      }
+    }
+    throw new SifException(sif.path(), Reason.NOT_FOUND, "blob " + digest + " is not stored");
+  }
+
   /** Re-hashes a layer's bytes and checks them against its digest. */
   public static void verifyLayer(SifFile sif, OciSifImage.Layer layer) throws SifException {
     var md = Digest.newSha256();

@@ -67,6 +67,79 @@ public final class OciSifWriter {
     }
   }
 
+  /**
+   * Writes an image that already is what an OCI-SIF holds — one squashfs layer — with its config
+   * and manifest bytes as given, so the OCI-SIF has the image's own manifest digest (a pushed
+   * OCI-SIF pulled back is the same file). The manifest must reference exactly {@code config} and
+   * {@code squashfs} (checked by digest and size).
+   */
+  public static OciSifImage writeVerbatim(
+      Path dest, Path squashfs, byte[] config, byte[] manifest, String manifestMediaType)
+      throws SifException {
+    Path dir = dest.toAbsolutePath().getParent();
+    Path tmp = dir.resolve("." + dest.getFileName() + ".tmp-" + UUID.randomUUID());
+    try {
+      OciSifImage written;
+      try (SifWriter sif =
+          SifWriter.create(tmp, CreateOptions.deterministic(3 + 1 + SPARE_DESCRIPTORS))) {
+        ObjectInput blob = ObjectInput.of(SifCodes.DATA_OCI_BLOB);
+        SifWriter.Added a = sif.add(blob, squashfs);
+        Digest layerDigest = Digest.parse(a.digest().orElseThrow());
+        var m = Json.read(manifest);
+        var layers = m.path("layers");
+        if (!layers.isArray()
+            || layers.size() != 1
+            || !layerDigest.toString().equals(layers.get(0).path("digest").asText())
+            || a.descriptor().size() != layers.get(0).path("size").asLong(-1)
+            || !Digest.sha256(config).toString().equals(m.path("config").path("digest").asText())) {
+          throw new SifException(
+              dest,
+              Reason.INVALID_ARGUMENT,
+              "the manifest does not reference this config and layer");
+        }
+        Digest cfgDigest = addBytes(sif, blob, config);
+        Digest manifestDigest = addBytes(sif, blob, manifest);
+        ObjectNode index = Json.object();
+        index.put("schemaVersion", 2);
+        index.put("mediaType", MediaTypes.OCI_INDEX);
+        ObjectNode entry = OciJson.descriptor(manifestMediaType, manifest.length, manifestDigest);
+        entry.put("artifactType", MediaTypes.configFor(manifestMediaType));
+        index.putArray("manifests").add(entry);
+        Digest indexDigest =
+            addBytes(sif, ObjectInput.of(SifCodes.DATA_OCI_ROOT_INDEX), OciJson.bytes(index));
+        var desc = a.descriptor();
+        written =
+            new OciSifImage(
+                dest,
+                indexDigest,
+                manifestDigest,
+                manifestMediaType,
+                cfgDigest,
+                Json.read(config),
+                List.of(
+                    new OciSifImage.Layer(
+                        layerDigest,
+                        MediaTypes.SIF_SQUASHFS_LAYER,
+                        desc.id(),
+                        desc.offset(),
+                        desc.size())));
+      }
+      Durable.commit(tmp, dest);
+      return written;
+    } catch (IOException e) {
+      if (e instanceof SifException se) {
+        throw se;
+      }
+      throw SifException.io(dest, "writing OCI-SIF", e);
+    } finally {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // best effort, as in write()
+      }
+    }
+  }
+
   private static OciSifImage writeTo(
       Path tmp, Path dest, List<LayerSource> layers, ObjectNode config, String manifestType)
       throws IOException {
