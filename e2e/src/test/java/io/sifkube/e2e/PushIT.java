@@ -182,6 +182,47 @@ class PushIT {
   }
 
   @Test
+  void orasCarriesWholeSifFilesWithSingularityCesMediaTypes() throws Exception {
+    Path nativeSif = Launcher.sifReference().resolve("one-group-signed-pgp.sif");
+    for (Path f : List.of(nativeSif, small)) {
+      String dest =
+          "oras://" + plain.host() + "/sifkube/oras-" + (f == small ? "oci" : "native") + ":1";
+      sifctl("push", f.toString(), dest).ok();
+      JsonNode m =
+          skopeoRaw("docker://" + dest.substring("oras://".length()), "--tls-verify=false");
+      assertThat(m.path("config").path("mediaType").asText())
+          .isEqualTo("application/vnd.sylabs.sif.config.v1+json");
+      assertThat(m.path("config").path("digest").asText())
+          .isEqualTo("sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+      JsonNode layer = m.path("layers").get(0);
+      assertThat(layer.path("mediaType").asText())
+          .isEqualTo("application/vnd.sylabs.sif.layer.v1.sif");
+      assertThat(layer.path("size").asLong()).isEqualTo(Files.size(f));
+      assertThat(layer.path("annotations").path("org.opencontainers.image.title").asText())
+          .isEqualTo(f.getFileName().toString());
+      Path back = shared.resolve("oras-back-" + f.getFileName());
+      sifctl("pull", dest, back.toString()).ok();
+      assertThat(Files.mismatch(f, back)).as("oras pull of " + f).isEqualTo(-1L);
+    }
+    // an image is not a SIF artifact, and the message says what to use instead
+    sifctl("push", small.toString(), "docker://" + plain.host() + "/sifkube/img:1").ok();
+    Launcher.Result wrong =
+        sifctl(
+            "pull",
+            "oras://" + plain.host() + "/sifkube/img:1",
+            shared.resolve("w.sif").toString());
+    assertThat(wrong.status()).isEqualTo(1);
+    assertThat(wrong.err()).contains("not a SIF artifact").contains("use docker://");
+    assertThat(shared.resolve("w.sif")).doesNotExist();
+    Launcher.Result library =
+        sifctl("pull", "library://alpine:latest", shared.resolve("l.sif").toString());
+    assertThat(library.status()).isEqualTo(1);
+    assertThat(library.err())
+        .contains("library:// and shub:// are not supported")
+        .contains("docker://");
+  }
+
+  @Test
   void badInputIsOneLineNamingWhatIsWrong() throws Exception {
     Launcher.Result notOci =
         sifctl(

@@ -2,11 +2,17 @@ package io.sifkube.cli;
 
 import io.sifkube.files.Durable;
 import io.sifkube.image.ImageException;
+import io.sifkube.image.oci.Digest;
 import io.sifkube.image.oci.Platform;
+import io.sifkube.image.oras.OrasSif;
 import io.sifkube.image.pull.HttpSifDownloader;
 import io.sifkube.image.pull.ImagePuller;
 import io.sifkube.image.pull.ImageSource;
 import io.sifkube.image.pull.PullResult;
+import io.sifkube.image.ref.ImageReference;
+import io.sifkube.image.registry.Credentials;
+import io.sifkube.image.registry.RegistryClient;
+import io.sifkube.image.registry.RetryPolicy;
 import io.sifkube.image.squash.LayerLimits;
 import io.sifkube.image.squash.Tar2Sqfs;
 import io.sifkube.image.store.ImageCache;
@@ -29,7 +35,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Pull an image into an OCI-SIF file (docker://REF, oci:DIR[:TAG], oci-archive:FILE,"
-            + " docker-archive:FILE, http(s)://URL of a SIF).")
+            + " docker-archive:FILE), or a SIF file (oras://REF, http(s)://URL).")
 final class PullCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "SOURCE", description = "docker://REF or oci:DIR[:TAG]")
@@ -86,6 +92,9 @@ final class PullCommand implements Callable<Integer> {
     if (source.startsWith("http://") || source.startsWith("https://")) {
       return pullFile(URI.create(source));
     }
+    if (source.startsWith("oras://")) {
+      return pullOras();
+    }
     ImageCache cache = new ImageCache(cacheDir != null ? cacheDir : ImageCache.defaultRoot());
     try (ImageSource src = Sources.open(source, authfile, insecure, cache.root().resolve("tmp"))) {
       Path out = dest != null ? dest : Path.of(src.defaultSifName());
@@ -121,6 +130,31 @@ final class PullCommand implements Callable<Integer> {
     }
     Info.line("Image written to " + out);
     return 0;
+  }
+
+  /** {@code oras://REF}: the SIF file of an ORAS artifact, downloaded as it is. */
+  private int pullOras() throws Exception {
+    ImageReference ref;
+    try {
+      ref = ImageReference.parse(source.substring("oras://".length()));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(source + ": " + e.getMessage());
+    }
+    Path out =
+        dest != null ? dest : Path.of(ref.defaultSifName().replaceFirst("\\.oci\\.sif$", ".sif"));
+    if (Files.exists(out) && !force) {
+      throw new CliException(out + ": image file already exists (use --force to overwrite)");
+    }
+    try {
+      RegistryClient client =
+          new RegistryClient(
+              ref, source, Credentials.load(authfile), insecure, RetryPolicy.DEFAULT);
+      Digest d = OrasSif.pull(client, source, ref.manifestReference(), out, Info::line);
+      Info.line("Image " + d + " written to " + out);
+      return 0;
+    } catch (ImageException e) {
+      throw new CliException(e.getMessage(), e);
+    }
   }
 
   /** Copies atomically: a reader of DEST never sees half an image. */

@@ -2,6 +2,7 @@ package io.sifkube.cli;
 
 import io.sifkube.image.ImageException;
 import io.sifkube.image.oci.Digest;
+import io.sifkube.image.oras.OrasSif;
 import io.sifkube.image.push.OciSifPush;
 import io.sifkube.image.push.RegistryPusher;
 import io.sifkube.image.ref.ImageReference;
@@ -18,12 +19,15 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code sifctl push IMAGE.oci.sif docker://REF}: uploads the OCI-SIF's image to a registry as a
- * native OCI image (config, squashfs layer, manifest), like {@code singularity push} of an OCI-SIF.
+ * native OCI image (config, squashfs layer, manifest), like {@code singularity push} of an OCI-SIF;
+ * {@code oras://REF} uploads the whole file as an ORAS artifact.
  */
 @Command(
     name = "push",
     mixinStandardHelpOptions = true,
-    description = "Push an OCI-SIF to a registry as an OCI image (docker://REF).")
+    description =
+        "Push an OCI-SIF to a registry as an OCI image (docker://REF), or any SIF as an ORAS"
+            + " artifact (oras://REF).")
 final class PushCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "IMAGE", description = "the OCI-SIF file")
@@ -52,8 +56,10 @@ final class PushCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!dest.startsWith("docker://")) {
-      throw new CliException(dest + ": push destinations are docker://HOST/REPO[:TAG]");
+    boolean oras = dest.startsWith("oras://");
+    if (!dest.startsWith("docker://") && !oras) {
+      throw new CliException(
+          dest + ": push destinations are docker://HOST/REPO[:TAG] or oras://HOST/REPO[:TAG]");
     }
     if (!Files.isRegularFile(file)) {
       throw new CliException(file + ": no such file");
@@ -63,7 +69,7 @@ final class PushCommand implements Callable<Integer> {
     }
     ImageReference ref;
     try {
-      ref = ImageReference.parse(dest.substring("docker://".length()));
+      ref = ImageReference.parse(dest.substring(dest.indexOf("://") + 3));
     } catch (IllegalArgumentException e) {
       throw new CliException(dest + ": " + e.getMessage());
     }
@@ -74,7 +80,10 @@ final class PushCommand implements Callable<Integer> {
       RegistryClient client =
           new RegistryClient(ref, dest, Credentials.load(authfile), insecure, RetryPolicy.DEFAULT);
       RegistryPusher pusher = new RegistryPusher(client, dest, chunkSize, Info::line);
-      Digest d = OciSifPush.push(file, pusher, ref.manifestReference(), from);
+      Digest d =
+          oras
+              ? OrasSif.push(file, pusher, ref.manifestReference())
+              : OciSifPush.push(file, pusher, ref.manifestReference(), from);
       Info.line("Image " + d + " pushed to " + dest);
       return 0;
     } catch (ImageException | SifException e) {

@@ -40,12 +40,20 @@ public final class ImageSources {
     if (spec.startsWith("docker-archive:")) {
       return DockerArchiveSource.parse(spec.substring("docker-archive:".length()), workDir);
     }
-    for (String later : new String[] {"oras://", "library://", "shub://"}) {
-      if (spec.startsWith(later)) {
-        throw new ImageException(
-            ImageException.Reason.UNSUPPORTED,
-            spec + ": " + later + " sources are not supported yet");
-      }
+    if (spec.startsWith("library://") || spec.startsWith("shub://")) {
+      // No library or Singularity Hub server can be reached from where Sifkube is built and
+      // tested; images from there can be pushed to any OCI registry and pulled from it.
+      throw new ImageException(
+          ImageException.Reason.UNSUPPORTED,
+          spec
+              + ": library:// and shub:// are not supported; pull the image from an OCI registry"
+              + " (docker://, oras://), a file (oci:, oci-archive:, docker-archive:) or"
+              + " http(s)://");
+    }
+    if (spec.startsWith("oras://")) {
+      throw new ImageException(
+          ImageException.Reason.UNSUPPORTED,
+          spec + ": an oras:// artifact is a SIF file: sifctl pull writes it as it is");
     }
     throw new ImageException(
         ImageException.Reason.INVALID,

@@ -9,11 +9,11 @@ import io.sifkube.json.Json;
  * The JSON documents of an OCI image (descriptors, manifests, indexes), built in a fixed field
  * order and written compactly, so the same inputs always give the same bytes and digests.
  */
-final class OciJson {
+public final class OciJson {
 
   private OciJson() {}
 
-  static ObjectNode descriptor(String mediaType, long size, Digest digest) {
+  public static ObjectNode descriptor(String mediaType, long size, Digest digest) {
     ObjectNode d = Json.object();
     d.put("mediaType", mediaType);
     d.put("size", size);
@@ -21,7 +21,7 @@ final class OciJson {
     return d;
   }
 
-  static byte[] bytes(JsonNode node) {
+  public static byte[] bytes(JsonNode node) {
     return Json.bytes(node);
   }
 }
