@@ -32,7 +32,9 @@ public final class Sifctl {
    * line naming one subcommand gets only that one.
    */
   private static final List<String> COMMANDS =
-      List.of("sif", "build", "pull", "push", "cache", "run", "exec", "shell", "oci", "cdi");
+      List.of(
+          "sif", "build", "pull", "push", "sign", "verify", "cache", "run", "exec", "shell", "oci",
+          "cdi");
 
   private static Object command(String name) {
     return switch (name) {
@@ -40,6 +42,8 @@ public final class Sifctl {
       case "build" -> new BuildCommand();
       case "pull" -> new PullCommand();
       case "push" -> new PushCommand();
+      case "sign" -> new SignCommand();
+      case "verify" -> new VerifyCommand();
       case "cache" -> new CacheCommand();
       case "oci" -> new OciCommand();
       case "cdi" -> new CdiCommand();
