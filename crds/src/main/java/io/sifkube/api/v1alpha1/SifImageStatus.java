@@ -34,6 +34,24 @@ public class SifImageStatus {
   @JsonPropertyDescription("The image's cache state on each node that pulled or was asked to.")
   public List<NodeCache> nodes = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "Who signed the image, as the last verification found (spec.verify): each signature that"
+          + " verified, with its kind (DSSE or PGP) and key id or fingerprint.")
+  public List<Signer> signers;
+
+  /** A signature that verified. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Signer {
+    @JsonPropertyDescription("DSSE or PGP.")
+    public String kind;
+
+    @JsonPropertyDescription("The DSSE key id (SSH SHA256 fingerprint) or the PGP fingerprint.")
+    public String id;
+
+    @JsonPropertyDescription("The PGP key's user ID, if any.")
+    public String name;
+  }
+
   @JsonPropertyDescription("The metadata.generation this status describes.")
   public Long observedGeneration;
 

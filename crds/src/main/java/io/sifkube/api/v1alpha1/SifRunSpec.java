@@ -46,7 +46,7 @@ public class SifRunSpec {
   @JsonPropertyDescription("The name of a SifImage in this namespace to run.")
   public String image;
 
-  @Pattern("^(docker://|oci:|oci-archive:|docker-archive:|https?://).+")
+  @Pattern("^(docker://|oras://|oci:|oci-archive:|docker-archive:|https?://).+")
   @JsonPropertyDescription("An image source to run directly, instead of a SifImage.")
   public String source;
 

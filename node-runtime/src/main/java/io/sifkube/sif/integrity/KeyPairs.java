@@ -34,7 +34,8 @@ public final class KeyPairs {
   private KeyPairs() {}
 
   public static PrivateKey readPrivate(Path pem) throws IOException {
-    byte[] der = der(pem, "PRIVATE KEY");
+    byte[] der =
+        der(Files.readString(pem, StandardCharsets.US_ASCII), pem.toString(), "PRIVATE KEY");
     for (String alg : ALGORITHMS) {
       try {
         return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
@@ -46,7 +47,12 @@ public final class KeyPairs {
   }
 
   public static PublicKey readPublic(Path pem) throws IOException {
-    byte[] der = der(pem, "PUBLIC KEY");
+    return readPublic(Files.readString(pem, StandardCharsets.US_ASCII), pem.toString());
+  }
+
+  /** A public key from PEM text; {@code name} says where it came from, for messages. */
+  public static PublicKey readPublic(String pemText, String name) throws IOException {
+    byte[] der = der(pemText, name, "PUBLIC KEY");
     for (String alg : ALGORITHMS) {
       try {
         return KeyFactory.getInstance(alg).generatePublic(new X509EncodedKeySpec(der));
@@ -54,7 +60,7 @@ public final class KeyPairs {
         // not this algorithm
       }
     }
-    throw new IOException(pem + ": not an ECDSA, RSA or Ed25519 public key");
+    throw new IOException(name + ": not an ECDSA, RSA or Ed25519 public key");
   }
 
   /** The public half of a private key (for the key id written into envelopes). */
@@ -179,8 +185,7 @@ public final class KeyPairs {
     out.writeBytes(data);
   }
 
-  private static byte[] der(Path pem, String label) throws IOException {
-    String text = Files.readString(pem, StandardCharsets.US_ASCII);
+  private static byte[] der(String text, String pem, String label) throws IOException {
     String begin = "-----BEGIN " + label + "-----";
     int a = text.indexOf(begin);
     int b = text.indexOf("-----END " + label + "-----");

@@ -56,10 +56,17 @@ public final class Pgp {
   }
 
   public static Keyring read(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return read(in, file.toString());
+    }
+  }
+
+  /** A keyring from a stream; {@code name} says where it came from, for messages. */
+  public static Keyring read(InputStream raw, String file) throws IOException {
     List<PGPSecretKey> secret = new ArrayList<>();
     List<PGPPublicKey> pub = new ArrayList<>();
     Map<Long, PGPPublicKey> primaries = new HashMap<>();
-    try (InputStream in = PGPUtil.getDecoderStream(Files.newInputStream(file))) {
+    try (InputStream in = PGPUtil.getDecoderStream(raw)) {
       PGPObjectFactory f = new PGPObjectFactory(in, new JcaKeyFingerprintCalculator());
       for (Object o; (o = f.nextObject()) != null; ) {
         if (o instanceof PGPSecretKeyRing r) {

@@ -22,6 +22,7 @@ import io.sifkube.node.v1.PullImageRequest;
 import io.sifkube.node.v1.PullProgress;
 import io.sifkube.node.v1.RemoveImageRequest;
 import io.sifkube.node.v1.RemoveImageResponse;
+import io.sifkube.node.v1.Verification;
 import io.sifkube.node.v1.grpc.ImageServiceApi;
 import io.sifkube.siflet.SifletException;
 import io.sifkube.siflet.containers.Containers;
@@ -54,10 +55,28 @@ public final class ImageApi extends ImageServiceApi.Service {
       }
       Credentials creds = credentials(req.getSource(), req.getAuth());
       PullListener listener = new Progress(out);
+      // The check is of the file this pull fetched (a SIF file source) before it is cached, or
+      // of the cached OCI-SIF made from the source (which then carries no SIF signature).
+      Verification[] checked = new Verification[1];
       ImageStore.Image img =
-          images.pull(req.getSource(), creds, req.getPlatform(), req.getInsecure(), listener);
+          images.pull(
+              req.getSource(),
+              creds,
+              req.getPlatform(),
+              req.getInsecure(),
+              listener,
+              f -> {
+                if (req.hasVerify()) {
+                  checked[0] = ImageVerification.check(f, req.getVerify());
+                }
+              });
       metrics.pulled(img.size(), System.nanoTime() - t0);
-      out.onNext(PullImageEvent.newBuilder().setImage(toProto(img)).build());
+      Image.Builder result = toProto(img).toBuilder();
+      if (req.hasVerify()) {
+        result.setVerification(
+            checked[0] != null ? checked[0] : ImageVerification.check(img.file(), req.getVerify()));
+      }
+      out.onNext(PullImageEvent.newBuilder().setImage(result).build());
       out.onCompleted();
     } catch (Exception e) {
       metrics.pullFailed();
@@ -77,12 +96,13 @@ public final class ImageApi extends ImageServiceApi.Service {
     if (login && !auth.getDockerConfig().isEmpty()) {
       throw SifletException.invalid("auth: docker_config or username/password, not both");
     }
-    if (!source.startsWith("docker://")) {
-      throw SifletException.invalid("auth: credentials only apply to docker:// sources");
+    if (!source.startsWith("docker://") && !source.startsWith("oras://")) {
+      throw SifletException.invalid(
+          "auth: credentials only apply to docker:// and oras:// sources");
     }
     String host;
     try {
-      host = ImageReference.parse(source.substring("docker://".length())).registry();
+      host = ImageReference.parse(source.substring(source.indexOf("://") + 3)).registry();
     } catch (IllegalArgumentException e) {
       throw SifletException.invalid("source: " + e.getMessage());
     }

@@ -104,6 +104,22 @@ public final class ImageStore {
       boolean insecure,
       PullListener listener)
       throws IOException {
+    return pull(source, credentials, platform, insecure, listener, f -> {});
+  }
+
+  /**
+   * As above; {@code fetched} sees a SIF file source's file as it was downloaded, before it enters
+   * the cache, where a file of the same image from another source (signed otherwise, or not at all)
+   * may replace it: a signature check belongs to the file this pull fetched.
+   */
+  public Image pull(
+      String source,
+      Credentials credentials,
+      String platform,
+      boolean insecure,
+      PullListener listener,
+      java.util.function.Consumer<Path> fetched)
+      throws IOException {
     Platform p;
     try {
       p = platform.isEmpty() ? Platform.host() : Platform.parse(platform);
@@ -112,9 +128,13 @@ public final class ImageStore {
     }
     Files.createDirectories(cache.root().resolve("tmp"));
     PullResult r;
-    try (ImageSource src =
-        ImageSources.open(source, credentials, insecure, cache.root().resolve("tmp"))) {
-      r = new ImagePuller(cache, listener, LayerLimits.DEFAULT, Tar2Sqfs.fromPath()).pull(src, p);
+    if (SifFileSources.handles(source)) {
+      r = SifFileSources.fetch(source, credentials, insecure, cache, listener, fetched);
+    } else {
+      try (ImageSource src =
+          ImageSources.open(source, credentials, insecure, cache.root().resolve("tmp"))) {
+        r = new ImagePuller(cache, listener, LayerLimits.DEFAULT, Tar2Sqfs.fromPath()).pull(src, p);
+      }
     }
     synchronized (this) {
       Entry e = index.computeIfAbsent(r.manifestDigest(), d -> new Entry());

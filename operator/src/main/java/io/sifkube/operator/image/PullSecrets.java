@@ -51,8 +51,10 @@ public final class PullSecrets {
     if (img.getSpec().pullSecretRef == null) {
       return AuthConfig.getDefaultInstance();
     }
-    if (!img.getSpec().source.startsWith("docker://")) {
-      throw new IllegalArgumentException("spec.pullSecretRef: only docker:// sources use secrets");
+    if (!img.getSpec().source.startsWith("docker://")
+        && !img.getSpec().source.startsWith("oras://")) {
+      throw new IllegalArgumentException(
+          "spec.pullSecretRef: only docker:// and oras:// sources use secrets");
     }
     String name = img.getSpec().pullSecretRef.name;
     Secret secret =

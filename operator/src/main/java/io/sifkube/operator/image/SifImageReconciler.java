@@ -18,6 +18,8 @@ import io.sifkube.api.v1alpha1.SifImageStatus.CacheState;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.Image;
+import io.sifkube.node.v1.SignaturePolicy;
+import io.sifkube.node.v1.Verification;
 import io.sifkube.operator.nodes.SifletClients;
 import io.sifkube.operator.run.Conditions;
 import io.sifkube.operator.run.Kstatus;
@@ -107,7 +109,12 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
       return patchIfChanged(img, was); // a node that becomes Ready wakes this image
     }
     AuthConfig auth = null;
+    SignaturePolicy policy = null;
     boolean pulling = false;
+    if (img.getSpec().verify == null) {
+      s.signers = null;
+      s.conditions.removeIf(c -> c.getType().equals("Verified"));
+    }
     for (SifNode n : targets) {
       String name = n.getMetadata().getName();
       if (state(s, name) == CacheState.Cached) {
@@ -126,7 +133,15 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
         if (auth == null) {
           try {
             auth = PullSecrets.forImage(client, img); // read only when a pull needs it
+            policy = SignaturePolicies.forImage(client, img);
           } catch (IllegalArgumentException e) {
+            if (e.getMessage().startsWith("spec.verify")
+                || e.getMessage().contains(" holds no key")
+                || e.getMessage().contains("is not a PEM")) {
+              Conditions.set(s.conditions, "Verified", false, "KeysInvalid", e.getMessage(), gen);
+              Conditions.set(s.conditions, "Ready", false, "KeysInvalid", e.getMessage(), gen);
+              return patchIfChanged(img, was).rescheduleAfter(RETRY);
+            }
             Conditions.set(
                 s.conditions, "Resolved", false, "PullSecretInvalid", e.getMessage(), gen);
             Conditions.set(s.conditions, "Ready", false, "PullSecretInvalid", e.getMessage(), gen);
@@ -134,9 +149,10 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
           }
         }
         AuthConfig a = auth;
+        SignaturePolicy v = policy;
         String address = n.getSpec().address;
         String source = img.getSpec().source;
-        p = pulls.start(key, progress -> () -> siflets.pull(address, source, a, progress));
+        p = pulls.start(key, progress -> () -> siflets.pull(address, source, a, v, progress));
       }
       if (!p.done()) {
         pulling = true;
@@ -152,6 +168,9 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
         s.cmd = pulled.getConfig().getCmdList();
         // an empty USER (root) is left out: "" would reach the API server as null
         s.user = pulled.getConfig().getUser().isEmpty() ? null : pulled.getConfig().getUser();
+        if (pulled.hasVerification()) {
+          verified(s, pulled.getVerification(), gen);
+        }
         setNode(s, name, CacheState.Cached, null);
       } catch (ExecutionException e) {
         p.failedAt = java.time.Instant.now();
@@ -164,6 +183,11 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
     boolean resolved = s.manifestDigest != null;
     boolean allCached =
         targets.stream().allMatch(n -> state(s, n.getMetadata().getName()) == CacheState.Cached);
+    var check = Conditions.get(s.conditions, "Verified");
+    if (SignaturePolicies.required(img) && check != null && check.getStatus().equals("False")) {
+      Conditions.set(s.conditions, "Ready", false, "VerificationFailed", check.getMessage(), gen);
+      return patchIfChanged(img, was);
+    }
     String failed = failures(s);
     Conditions.set(
         s.conditions,
@@ -184,6 +208,29 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
       return c.rescheduleAfter(WHILE_PULLING); // collect the results; no API request unless changed
     }
     return allCached ? c : c.rescheduleAfter(RETRY);
+  }
+
+  /** The Verified condition and signers from a pull's signature check. */
+  private static void verified(SifImageStatus s, Verification v, Long gen) {
+    s.signers = new java.util.ArrayList<>();
+    for (var signer : v.getSignersList()) {
+      SifImageStatus.Signer out = new SifImageStatus.Signer();
+      out.kind = signer.getKind();
+      out.id = signer.getId();
+      out.name = signer.getName().isEmpty() ? null : signer.getName();
+      s.signers.add(out);
+    }
+    Conditions.set(
+        s.conditions,
+        "Verified",
+        v.getVerified(),
+        v.getVerified() ? "Verified" : "VerificationFailed",
+        v.getVerified()
+            ? "signed by "
+                + String.join(
+                    ", ", v.getSignersList().stream().map(x -> x.getId()).distinct().toList())
+            : v.getError(),
+        gen);
   }
 
   private static UpdateControl<SifImage> patchIfChanged(SifImage img, String was) {

@@ -89,9 +89,21 @@ public final class SifletClients implements AutoCloseable {
    */
   public Image pull(
       String address, String source, AuthConfig auth, Consumer<PullProgress> progress) {
-    Iterator<PullImageEvent> events =
-        images(address, 1800)
-            .pullImage(PullImageRequest.newBuilder().setSource(source).setAuth(auth).build());
+    return pull(address, source, auth, null, progress);
+  }
+
+  /** As above; with {@code verify}, siflet checks the image's signatures with those keys. */
+  public Image pull(
+      String address,
+      String source,
+      AuthConfig auth,
+      io.sifkube.node.v1.SignaturePolicy verify,
+      Consumer<PullProgress> progress) {
+    PullImageRequest.Builder req = PullImageRequest.newBuilder().setSource(source).setAuth(auth);
+    if (verify != null) {
+      req.setVerify(verify);
+    }
+    Iterator<PullImageEvent> events = images(address, 1800).pullImage(req.build());
     Image img = null;
     while (events.hasNext()) {
       PullImageEvent e = events.next();

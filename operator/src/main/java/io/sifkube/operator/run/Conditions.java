@@ -41,6 +41,11 @@ public final class Conditions {
             .build());
   }
 
+  /** The condition of {@code type}, or null. */
+  public static Condition get(List<Condition> conditions, String type) {
+    return conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+  }
+
   public static boolean isTrue(List<Condition> conditions, String type) {
     return conditions.stream()
         .anyMatch(c -> c.getType().equals(type) && "True".equals(c.getStatus()));

@@ -40,6 +40,12 @@ final class NodeCalls {
     return clients.pull(address, source, auth).getManifestDigest();
   }
 
+  /** Pulls {@code source}, checking its signatures when {@code verify} is given. */
+  io.sifkube.node.v1.Image pull(
+      String source, AuthConfig auth, io.sifkube.node.v1.SignaturePolicy verify) {
+    return clients.pull(address, source, auth, verify, p -> {});
+  }
+
   /**
    * A container created and started.
    *

@@ -47,7 +47,13 @@ final class RunEvents implements AutoCloseable {
 
   void normal(SifRun run, String reason, String message) {
     String now = Instant.now().toString();
-    sender.execute(() -> send(run, reason, message, now));
+    sender.execute(() -> send(run, reason, message, now, "Normal"));
+  }
+
+  /** An event of type Warning: something an operator of the cluster should look at. */
+  void warning(SifRun run, String reason, String message) {
+    String now = Instant.now().toString();
+    sender.execute(() -> send(run, reason, message, now, "Warning"));
   }
 
   @Override
@@ -55,7 +61,7 @@ final class RunEvents implements AutoCloseable {
     sender.shutdown();
   }
 
-  private void send(SifRun run, String reason, String message, String now) {
+  private void send(SifRun run, String reason, String message, String now, String type) {
     try {
       client
           .v1()
@@ -77,7 +83,7 @@ final class RunEvents implements AutoCloseable {
                           .build())
                   .withReason(reason)
                   .withMessage(message)
-                  .withType("Normal")
+                  .withType(type)
                   .withFirstTimestamp(now)
                   .withLastTimestamp(now)
                   .withCount(1)

@@ -25,9 +25,12 @@ import io.sifkube.api.v1alpha1.SifRunStatus.Phase;
 import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.ContainerState;
 import io.sifkube.node.v1.ContainerStatus;
+import io.sifkube.node.v1.Image;
 import io.sifkube.node.v1.InjectedDevice;
+import io.sifkube.node.v1.SignaturePolicy;
 import io.sifkube.operator.image.ImageRefs;
 import io.sifkube.operator.image.PullSecrets;
+import io.sifkube.operator.image.SignaturePolicies;
 import io.sifkube.operator.nodes.SifletClients;
 import java.time.Duration;
 import java.time.Instant;
@@ -285,8 +288,37 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     s.phase = Phase.Pulling;
     metrics.entered(run, Phase.Pulling); // usually left for Running within this reconcile
     String digest;
+    SifImage image = imageOf(run);
+    SignaturePolicy policy = null;
+    if (image != null && image.getSpec().verify != null) {
+      try {
+        policy = SignaturePolicies.forImage(client, image);
+      } catch (IllegalArgumentException e) {
+        if (SignaturePolicies.required(image)) {
+          refuseUnverified(
+              run, "SifImage " + image.getMetadata().getName() + ": " + e.getMessage());
+          return false;
+        }
+      }
+    }
     try {
-      digest = node.pull(source(run), auth(run));
+      Image pulled = node.pull(source(run), auth(run), policy);
+      digest = pulled.getManifestDigest();
+      if (image != null
+          && SignaturePolicies.required(image)
+          && !pulled.getVerification().getVerified()) {
+        refuseUnverified(
+            run,
+            "SifImage "
+                + image.getMetadata().getName()
+                + " ("
+                + source(run)
+                + ") failed signature verification on "
+                + s.node
+                + ": "
+                + pulled.getVerification().getError());
+        return false;
+      }
     } catch (StatusRuntimeException e) {
       if (NodeCalls.unreachable(e)) {
         throw e;
@@ -509,6 +541,23 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   }
 
   /** The pull credentials: those of the SifImage's pullSecretRef; none for an inline source. */
+  /** The SifImage a run names, or null for an inline source. */
+  private SifImage imageOf(SifRun run) {
+    if (run.getSpec().source != null) {
+      return null;
+    }
+    return images.get(new ResourceID(run.getSpec().image, ns(run))).orElse(null);
+  }
+
+  /**
+   * Ends a run whose image's required signature did not verify: no container is made on any node,
+   * and no attempt is counted or retried (another pull of the same file cannot verify either).
+   */
+  private void refuseUnverified(SifRun run, String why) {
+    events.warning(run, "VerificationFailed", why);
+    finish(run, Phase.Failed, "VerificationFailed", why);
+  }
+
   private AuthConfig auth(SifRun run) {
     if (run.getSpec().source != null) {
       return AuthConfig.getDefaultInstance();
