@@ -223,6 +223,31 @@ class PushIT {
   }
 
   @Test
+  void aTarLayerPushIsAnOrdinaryImageThatOtherToolsUnpack() throws Exception {
+    String dest = "docker://" + plain.host() + "/sifkube/small-tar:v1";
+    sifctl("push", "--layer-format", "tar", small.toString(), dest).ok();
+    JsonNode m = skopeoRaw(dest, "--tls-verify=false");
+    assertThat(m.path("layers")).hasSize(1);
+    assertThat(m.path("layers").get(0).path("mediaType").asText())
+        .isEqualTo("application/vnd.oci.image.layer.v1.tar+gzip");
+    // skopeo and umoci, which know nothing of squashfs, unpack it: the file is there
+    Path layout = shared.resolve("tar-layout");
+    Launcher.exec(
+            List.of(
+                "skopeo", "copy", "-q", "--src-tls-verify=false", dest, "oci:" + layout + ":v1"))
+        .ok();
+    Path bundle = shared.resolve("tar-bundle");
+    Launcher.exec(List.of("umoci", "unpack", "--image", layout + ":v1", bundle.toString())).ok();
+    assertThat(bundle.resolve("rootfs/hello")).hasContent("world");
+    // and the config's diff_id is the tar's: umoci checked it while unpacking; sifctl pulls it
+    Path back = shared.resolve("small-tar-back.oci.sif");
+    pull(dest, back).ok();
+    Launcher.Result bad = sifctl("push", "--layer-format", "zip", small.toString(), dest);
+    assertThat(bad.status()).isEqualTo(1);
+    assertThat(bad.err()).contains("--layer-format zip: must be squashfs or tar");
+  }
+
+  @Test
   void badInputIsOneLineNamingWhatIsWrong() throws Exception {
     Launcher.Result notOci =
         sifctl(

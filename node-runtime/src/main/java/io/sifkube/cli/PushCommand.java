@@ -49,6 +49,12 @@ final class PushCommand implements Callable<Integer> {
   String from;
 
   @Option(
+      names = "--layer-format",
+      paramLabel = "FORMAT",
+      description = "squashfs (as stored, default) or tar: a gzip tar layer other runtimes can run")
+  String layerFormat = "squashfs";
+
+  @Option(
       names = "--chunk-size",
       paramLabel = "BYTES",
       description = "blobs larger than this are uploaded in chunks of it (default 64 MiB)")
@@ -63,6 +69,12 @@ final class PushCommand implements Callable<Integer> {
     }
     if (!Files.isRegularFile(file)) {
       throw new CliException(file + ": no such file");
+    }
+    if (!layerFormat.equals("squashfs") && !layerFormat.equals("tar")) {
+      throw new CliException("--layer-format " + layerFormat + ": must be squashfs or tar");
+    }
+    if (oras && layerFormat.equals("tar")) {
+      throw new CliException("--layer-format tar applies to docker:// pushes, not oras://");
     }
     if (chunkSize < 1 << 20) {
       throw new CliException("--chunk-size must be at least 1048576 (1 MiB)");
@@ -83,7 +95,9 @@ final class PushCommand implements Callable<Integer> {
       Digest d =
           oras
               ? OrasSif.push(file, pusher, ref.manifestReference())
-              : OciSifPush.push(file, pusher, ref.manifestReference(), from);
+              : layerFormat.equals("tar")
+                  ? OciSifPush.pushAsTar(file, pusher, ref.manifestReference(), dest)
+                  : OciSifPush.push(file, pusher, ref.manifestReference(), from);
       Info.line("Image " + d + " pushed to " + dest);
       return 0;
     } catch (ImageException | SifException e) {

@@ -45,4 +45,78 @@ public final class OciSifPush {
       return img.manifestDigest();
     }
   }
+
+  /**
+   * Pushes the image with its squashfs layer turned into a gzip tar layer ({@link TarLayer}), so
+   * that runtimes other than SingularityCE and Sifkube can run it; the config's diff_id and the
+   * manifest are rewritten for it (the image gets a new digest).
+   *
+   * @return the pushed manifest's digest
+   */
+  public static Digest pushAsTar(Path file, RegistryPusher pusher, String reference, String image)
+      throws IOException {
+    Path work = java.nio.file.Files.createTempDirectory("sifkube-push");
+    try (SifFile sif = SifFile.open(file)) {
+      OciSifImage img = OciSifReader.read(sif);
+      if (img.layers().size() != 1
+          || !io.sifkube.image.oci.MediaTypes.SIF_SQUASHFS_LAYER.equals(
+              img.layers().get(0).mediaType())) {
+        throw new io.sifkube.image.ImageException(
+            io.sifkube.image.ImageException.Reason.UNSUPPORTED,
+            file
+                + ": --layer-format tar converts a single squashfs layer; this image has "
+                + img.layers().size()
+                + " layer(s)");
+      }
+      OciSifImage.Layer l = img.layers().get(0);
+      Path sqfs = work.resolve("layer.sqfs");
+      try (var in = java.nio.channels.FileChannel.open(file);
+          var out =
+              java.nio.channels.FileChannel.open(
+                  sqfs,
+                  java.nio.file.StandardOpenOption.CREATE_NEW,
+                  java.nio.file.StandardOpenOption.WRITE)) {
+        for (long at = 0; at < l.size(); ) {
+          at += in.transferTo(l.offset() + at, l.size() - at, out);
+        }
+      }
+      TarLayer tar = TarLayer.of(sqfs, image);
+      java.nio.file.Files.delete(sqfs);
+      var config =
+          (com.fasterxml.jackson.databind.node.ObjectNode)
+              io.sifkube.json.Json.read(
+                  OciSifReader.readBlob(sif, img.configDigest(), MAX_DOCUMENT));
+      var rootfs = config.putObject("rootfs");
+      rootfs.put("type", "layers");
+      rootfs.putArray("diff_ids").add(tar.diffId().toString());
+      byte[] configBytes = io.sifkube.json.Json.bytes(config);
+      Path configFile = work.resolve("config.json");
+      java.nio.file.Files.write(configFile, configBytes);
+      String manifestType = img.manifestMediaType();
+      String layerType =
+          manifestType.equals(io.sifkube.image.oci.MediaTypes.OCI_MANIFEST)
+              ? "application/vnd.oci.image.layer.v1.tar+gzip"
+              : "application/vnd.docker.image.rootfs.diff.tar.gzip";
+      Digest configDigest = Digest.sha256(configBytes);
+      var m = io.sifkube.json.Json.object();
+      m.put("schemaVersion", 2);
+      m.put("mediaType", manifestType);
+      m.set(
+          "config",
+          io.sifkube.sif.oci.OciJson.descriptor(
+              io.sifkube.image.oci.MediaTypes.configFor(manifestType),
+              configBytes.length,
+              configDigest));
+      m.putArray("layers")
+          .add(io.sifkube.sif.oci.OciJson.descriptor(layerType, tar.size(), tar.digest()));
+      byte[] manifest = io.sifkube.sif.oci.OciJson.bytes(m);
+      pusher.pushBlob(RegistryPusher.Blob.of(tar.digest(), tar.gz(), 0, tar.size()), null);
+      pusher.pushBlob(
+          RegistryPusher.Blob.of(configDigest, configFile, 0, configBytes.length), null);
+      pusher.pushManifest(manifest, manifestType, reference);
+      return Digest.sha256(manifest);
+    } finally {
+      io.sifkube.runtime.ContainerLauncher.deleteTree(work);
+    }
+  }
 }
