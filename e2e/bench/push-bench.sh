@@ -60,6 +60,9 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(
 
 peer_s=() peer_c=() push_s=() push_c=() sum_s=() sum_c=() ver_s=() ver_c=()
 for ((r = 1; r <= rounds; r++)); do
+  # skopeo remembers which repositories hold a blob and would mount it instead of sending it:
+  # each round sends every byte, for it as for sifctl (whose --from is not used here)
+  rm -f /var/lib/containers/cache/blob-info-cache-v1.*
   read -r s c < <(measure skopeo copy -q --dest-tls-verify=false "oci:$work/src:v1" \
     "docker://127.0.0.1:$port/peer-$r/debian:v1")
   peer_s+=("$s"); peer_c+=("$c")

@@ -10,7 +10,6 @@ import java.net.URLEncoder;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,7 +28,10 @@ import java.util.function.Supplier;
 public final class RegistryPusher {
 
   /** Blobs up to this size go in one request; larger ones in chunks of it. */
-  public static final long DEFAULT_CHUNK = 64L << 20;
+  public static final long DEFAULT_CHUNK = 256L << 20;
+
+  /** Bytes read from the file per buffer handed to the HTTP client. */
+  private static final int READ_BUFFER = 1 << 20;
 
   private final RegistryClient client;
   private final String image;
@@ -50,56 +52,64 @@ public final class RegistryPusher {
       return new Blob(digest, size, file, offset);
     }
 
-    InputStream open(long from, long length) throws IOException {
-      FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-      ch.position(offset + from);
-      InputStream in = Channels.newInputStream(ch);
-      return new InputStream() {
-        long left = length;
-
-        @Override
-        public int read() throws IOException {
-          if (left <= 0) {
-            return -1;
-          }
-          int b = in.read();
-          if (b >= 0) {
-            left--;
-          }
-          return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-          if (left <= 0) {
-            return -1;
-          }
-          int n = in.read(buf, off, (int) Math.min(len, left));
-          if (n > 0) {
-            left -= n;
-          }
-          return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-          in.close();
-        }
-      };
-    }
-
+    /**
+     * The bytes [from, from + length) as a request body with a Content-Length, read in 1 MiB
+     * buffers as the client asks for them. Measured (e2e/bench/push-bench.sh, 87 MiB layer): an
+     * InputStream publisher, which the client drains 16 KiB at a time, cost about twice the CPU.
+     */
     Supplier<BodyPublisher> body(long from, long length) {
       return () ->
           BodyPublishers.fromPublisher(
-              BodyPublishers.ofInputStream(
-                  () -> {
-                    try {
-                      return open(from, length);
-                    } catch (IOException e) {
-                      throw new java.io.UncheckedIOException(e);
-                    }
-                  }),
-              length);
+              BodyPublishers.ofByteArrays(() -> new Chunks(this, from, length)), length);
+    }
+  }
+
+  /** Reads a blob's bytes as successive arrays of at most {@link #READ_BUFFER} bytes. */
+  private static final class Chunks implements java.util.Iterator<byte[]> {
+    private final Blob blob;
+    private long at;
+    private final long end;
+    private FileChannel ch;
+
+    Chunks(Blob blob, long from, long length) {
+      this.blob = blob;
+      this.at = from;
+      this.end = from + length;
+    }
+
+    @Override
+    public boolean hasNext() {
+      boolean more = at < end;
+      if (!more && ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // read-only
+        }
+      }
+      return more;
+    }
+
+    @Override
+    public byte[] next() {
+      try {
+        if (ch == null) {
+          ch = FileChannel.open(blob.file(), StandardOpenOption.READ);
+        }
+        byte[] b = new byte[(int) Math.min(READ_BUFFER, end - at)];
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b);
+        while (buf.hasRemaining()) {
+          int n = ch.read(buf, blob.offset() + at + buf.position());
+          if (n < 0) {
+            throw new IOException(
+                blob.file() + " ends before the blob's " + blob.size() + " bytes");
+          }
+        }
+        at += b.length;
+        return b;
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
   }
 
