@@ -131,14 +131,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
     out.flush();
     if (!r.ok()) {
-      String first =
-          !r.errors().isEmpty()
-              ? r.errors().get(0)
-              : r.outcomes().stream()
-                  .filter(o -> !o.ok())
-                  .map(SifVerifier.Outcome::error)
-                  .findFirst()
-                  .orElse("nothing verified");
+      String first = r.firstError();
       throw new CliException(file + ": verification failed: integrity: " + first);
     }
     return 0;

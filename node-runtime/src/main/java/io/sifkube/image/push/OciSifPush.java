@@ -28,18 +28,13 @@ public final class OciSifPush {
       throws IOException {
     try (SifFile sif = SifFile.open(file)) {
       OciSifImage img = OciSifReader.read(sif);
-      byte[] config = OciSifReader.readBlob(sif, img.configDigest(), MAX_DOCUMENT);
       byte[] manifest = OciSifReader.readBlob(sif, img.manifestDigest(), MAX_DOCUMENT);
       for (OciSifImage.Layer l : img.layers()) {
         pusher.pushBlob(RegistryPusher.Blob.of(l.digest(), file, l.offset(), l.size()), mountFrom);
       }
-      var configBlob =
-          sif.descriptors().stream()
-              .filter(d -> d.ociDigest().orElse("").equals(img.configDigest().toString()))
-              .findFirst()
-              .orElseThrow();
+      var config = OciSifReader.blobDescriptor(sif, img.configDigest());
       pusher.pushBlob(
-          RegistryPusher.Blob.of(img.configDigest(), file, configBlob.offset(), config.length),
+          RegistryPusher.Blob.of(img.configDigest(), file, config.offset(), config.size()),
           mountFrom);
       pusher.pushManifest(manifest, img.manifestMediaType(), reference);
       return img.manifestDigest();

@@ -81,22 +81,19 @@ public final class KeyPairs {
         return KeyFactory.getInstance("EC")
             .generatePublic(new java.security.spec.ECPublicKeySpec(w, k.getParams()));
       }
-      {
-        if (!key.getAlgorithm().equals("Ed25519") && !key.getAlgorithm().equals("EdDSA")) {
-          throw new IOException("unsupported key type " + key.getAlgorithm());
-        }
-        byte[] pkcs8 = key.getEncoded();
-        byte[] seed =
-            Arrays.copyOfRange(pkcs8, 16, 48); // 30 2e 02 01 00 30 05 06 03 2b 65 70 04 22 04 20
-        byte[] pub =
-            new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(seed)
-                .generatePublicKey()
-                .getEncoded();
-        byte[] spki = java.util.HexFormat.of().parseHex("302a300506032b6570032100");
-        byte[] all = Arrays.copyOf(spki, spki.length + 32);
-        System.arraycopy(pub, 0, all, spki.length, 32);
-        return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(all));
+      if (!key.getAlgorithm().equals("Ed25519") && !key.getAlgorithm().equals("EdDSA")) {
+        throw new IOException("unsupported key type " + key.getAlgorithm());
       }
+      // PKCS#8 Ed25519 is a fixed 16-byte prefix and the 32-byte seed; SPKI a 12-byte prefix
+      byte[] seed = Arrays.copyOfRange(key.getEncoded(), 16, 48);
+      byte[] pub =
+          new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(seed)
+              .generatePublicKey()
+              .getEncoded();
+      byte[] spki = java.util.HexFormat.of().parseHex("302a300506032b6570032100");
+      byte[] all = Arrays.copyOf(spki, spki.length + 32);
+      System.arraycopy(pub, 0, all, spki.length, 32);
+      return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(all));
     } catch (GeneralSecurityException e) {
       throw new IOException(e.getMessage(), e);
     }

@@ -105,17 +105,11 @@ public final class SifSigner {
       List<SifDescriptor> objects,
       Map<Integer, List<SifDescriptor>> byGroup)
       throws SifException {
-    ImageMetadata m = ImageMetadata.of(sif, objects);
     long groupMin =
         byGroup.get(group).stream()
             .mapToLong(d -> Integer.toUnsignedLong(d.id()))
             .min()
             .orElseThrow();
-    long listMin =
-        objects.stream().mapToLong(d -> Integer.toUnsignedLong(d.id())).min().orElseThrow();
-    if (groupMin == listMin) {
-      return m;
-    }
     return ImageMetadata.of(sif, objects, groupMin);
   }
 

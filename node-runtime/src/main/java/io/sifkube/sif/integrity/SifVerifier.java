@@ -78,6 +78,17 @@ public final class SifVerifier {
     public boolean ok() {
       return errors.isEmpty() && !outcomes.isEmpty() && outcomes.stream().allMatch(Outcome::ok);
     }
+
+    /** The first thing that did not verify, for one-line messages. */
+    public String firstError() {
+      return !errors.isEmpty()
+          ? errors.get(0)
+          : outcomes.stream()
+              .filter(o -> !o.ok())
+              .map(Outcome::error)
+              .findFirst()
+              .orElse("nothing verified");
+    }
   }
 
   private record Task(
@@ -90,6 +101,9 @@ public final class SifVerifier {
 
   private final SifFile sif;
   private final Keys keys;
+
+  /** Whether each signature object is legacy: its data is read once, not once per task. */
+  private final java.util.Map<Integer, Boolean> legacy = new java.util.HashMap<>();
 
   private SifVerifier(SifFile sif, Keys keys) {
     this.sif = sif;
@@ -237,6 +251,10 @@ public final class SifVerifier {
 
   /** Legacy iff the data is clear-signed and its text starts with {@code SIFHASH:\n}. */
   private boolean isLegacy(SifDescriptor d) {
+    return legacy.computeIfAbsent(d.id(), id -> readsAsLegacy(d));
+  }
+
+  private boolean readsAsLegacy(SifDescriptor d) {
     try {
       byte[] data = sif.readObject(d, MAX_SIGNATURE);
       Pgp.ClearSigned c = Pgp.parse(data);

@@ -99,15 +99,20 @@ public final class OciSifReader {
    * checked against the digest.
    */
   public static byte[] readBlob(SifFile sif, Digest digest, int maxBytes) throws SifException {
+    byte[] data = sif.readObject(blobDescriptor(sif, digest), maxBytes);
+    if (!Digest.sha256(data).equals(digest)) {
+      throw new SifException(
+          sif.path(), Reason.CORRUPT, "blob " + digest + " does not match its digest");
+    }
+    return data;
+  }
+
+  /** The OCI.Blob object holding {@code digest}. */
+  public static SifDescriptor blobDescriptor(SifFile sif, Digest digest) throws SifException {
     String want = digest.toString();
     for (SifDescriptor d : sif.descriptors()) {
       if (d.dataType() == SifCodes.DATA_OCI_BLOB && d.ociDigest().orElse("").equals(want)) {
-        byte[] data = sif.readObject(d, maxBytes);
-        if (!Digest.sha256(data).equals(digest)) {
-          throw new SifException(
-              sif.path(), Reason.CORRUPT, "blob " + digest + " does not match its digest");
-        }
-        return data;
+        return d;
       }
     }
     throw new SifException(sif.path(), Reason.NOT_FOUND, "blob " + digest + " is not stored");

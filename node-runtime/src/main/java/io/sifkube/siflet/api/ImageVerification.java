@@ -65,14 +65,7 @@ final class ImageVerification {
         }
       }
       if (!r.ok()) {
-        String first =
-            !r.errors().isEmpty()
-                ? r.errors().get(0)
-                : r.outcomes().stream()
-                    .filter(o -> !o.ok())
-                    .map(SifVerifier.Outcome::error)
-                    .findFirst()
-                    .orElse("nothing verified");
+        String first = r.firstError();
         b.setError(
             first.startsWith("signature not found") && !isSigned(sif)
                 ? first
