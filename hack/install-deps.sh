@@ -14,6 +14,8 @@ PACKAGES=(
   crun runc conmon
   # registries and image tools used by the pull tests and benchmarks
   docker-registry skopeo umoci
+  # podman: its Docker-compatible API service is the daemon of docker-daemon: sources (DockerDaemonIT)
+  podman
   # control plane for operator tests; go builds kube-apiserver from Debian's source package
   etcd-server golang-go rsync dpkg-dev make golang-github-modern-go-reflect2-dev
   # the local node (hack/local-node.sh): containerd's CRI, the CNI plugins, kube-proxy's tools

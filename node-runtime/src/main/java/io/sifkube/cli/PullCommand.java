@@ -35,10 +35,14 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Pull an image into an OCI-SIF file (docker://REF, oci:DIR[:TAG], oci-archive:FILE,"
-            + " docker-archive:FILE), or a SIF file (oras://REF, http(s)://URL).")
+            + " docker-archive:FILE, docker-daemon:IMAGE), or a SIF file (oras://REF,"
+            + " http(s)://URL).")
 final class PullCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "SOURCE", description = "docker://REF or oci:DIR[:TAG]")
+  @Parameters(
+      index = "0",
+      paramLabel = "SOURCE",
+      description = "docker://REF, oci:DIR[:TAG], …-archive:FILE, docker-daemon:IMAGE, oras://REF")
   String source;
 
   @Parameters(
@@ -56,6 +60,14 @@ final class PullCommand implements Callable<Integer> {
 
   @Option(names = "--insecure", description = "allow plain HTTP and unverified TLS to the registry")
   boolean insecure;
+
+  @Option(
+      names = "--docker-host",
+      paramLabel = "URI",
+      description =
+          "Docker daemon of docker-daemon: sources (default: $DOCKER_HOST or"
+              + " unix:///var/run/docker.sock)")
+  String dockerHost;
 
   @Option(
       names = "--cache-dir",
@@ -96,7 +108,8 @@ final class PullCommand implements Callable<Integer> {
       return pullOras();
     }
     ImageCache cache = new ImageCache(cacheDir != null ? cacheDir : ImageCache.defaultRoot());
-    try (ImageSource src = Sources.open(source, authfile, insecure, cache.root().resolve("tmp"))) {
+    try (ImageSource src =
+        Sources.open(source, authfile, insecure, cache.root().resolve("tmp"), dockerHost)) {
       Path out = dest != null ? dest : Path.of(src.defaultSifName());
       if (Files.exists(out) && !force) {
         throw new CliException(out + ": image file already exists (use --force to overwrite)");

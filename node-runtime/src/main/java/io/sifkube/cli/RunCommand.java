@@ -201,7 +201,9 @@ final class RunCommand {
     }
     ImageCache cache =
         new ImageCache(options.cacheDir != null ? options.cacheDir : ImageCache.defaultRoot());
-    try (ImageSource src = Sources.open(image, null, false, cache.root().resolve("tmp"))) {
+    try (ImageSource src =
+        Sources.open(
+            image, options.authfile, false, cache.root().resolve("tmp"), options.dockerHost)) {
       var puller =
           new ImagePuller(
               cache, ConsoleProgress.forStderr(), LayerLimits.DEFAULT, Tar2Sqfs.fromPath());

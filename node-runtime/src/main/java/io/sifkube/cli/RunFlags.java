@@ -82,6 +82,12 @@ final class RunFlags implements OptionTable.Target {
           .flag("--rocm", "bring in the host's ROCm libraries, tools and devices")
           .value("--runtime", "NAME", "crun or runc (default: crun when it can run here)")
           .value("--cache-dir", "DIR", "image cache for pull sources")
+          .value("--authfile", "FILE", "registry credentials for docker:// images")
+          .value(
+              "--docker-host",
+              "URI",
+              "Docker daemon of docker-daemon: images (default: $DOCKER_HOST or"
+                  + " unix:///var/run/docker.sock)")
           .flag("-h,--help", "show this help message and exit")
           .flag("-V,--version", "print version information and exit");
 
@@ -121,6 +127,8 @@ final class RunFlags implements OptionTable.Target {
   boolean rocm;
   String runtime;
   Path cacheDir;
+  Path authfile;
+  String dockerHost;
   boolean help;
   boolean version;
 
@@ -163,6 +171,8 @@ final class RunFlags implements OptionTable.Target {
       case "--rocm" -> rocm = true;
       case "--runtime" -> runtime = v;
       case "--cache-dir" -> cacheDir = OptionTable.parsePath(option, v);
+      case "--authfile" -> authfile = OptionTable.parsePath(option, v);
+      case "--docker-host" -> dockerHost = v;
       case "--help" -> help = true;
       case "--version" -> version = true;
       default -> throw new IllegalStateException("option " + option + " is in TABLE only");

@@ -59,6 +59,11 @@ public final class Sifctl {
 
   public static void main(String[] args) {
     Executables.preferVfork();
+    // The libraries that log (Jetty for docker-daemon:, the siflet client) speak only when
+    // something is wrong: sifctl's own output is its messages.
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

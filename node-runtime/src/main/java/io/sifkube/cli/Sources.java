@@ -12,12 +12,18 @@ final class Sources {
 
   private Sources() {}
 
-  static ImageSource open(String spec, Path authfile, boolean insecure, Path workDir)
+  /**
+   * Opens {@code spec}.
+   *
+   * @param dockerHost {@code --docker-host} for docker-daemon: sources, or null
+   */
+  static ImageSource open(
+      String spec, Path authfile, boolean insecure, Path workDir, String dockerHost)
       throws CliException, IOException {
     try {
       Credentials creds =
           spec.startsWith("docker://") ? Credentials.load(authfile) : Credentials.none();
-      return ImageSources.open(spec, creds, insecure, workDir);
+      return ImageSources.openLocal(spec, creds, insecure, workDir, dockerHost);
     } catch (ImageException e) {
       if (e.reason() == ImageException.Reason.INVALID
           || e.reason() == ImageException.Reason.UNSUPPORTED) {

@@ -15,7 +15,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Unpacks an image archive ({@code oci-archive:}, {@code docker-archive:}) into a private work
  * directory. Archives hold only JSON documents and blob files, so only plain files and directories
- * with clean relative names are accepted; anything else is refused.
+ * with clean relative names are unpacked; symbolic links are skipped, anything else is refused.
  */
 final class ArchiveExtractor {
 
@@ -44,6 +44,10 @@ final class ArchiveExtractor {
         } else if (e.isFile()) {
           Files.createDirectories(target.getParent());
           Files.copy(tar, target);
+        } else if (e.isSymbolicLink()) {
+          // docker save's legacy per-layer directories link to the layer files; manifest.json
+          // names the files themselves, so the links are not needed and are never created.
+          continue;
         } else {
           throw new ImageException(
               Reason.UNSAFE_LAYER,

@@ -39,14 +39,21 @@ public final class DockerArchiveSource implements ImageSource {
   private final Path archive;
   private final String ref;
   private final Path workDir;
+  private final String displayName;
   private final Map<Digest, Path> blobs = new HashMap<>();
   private Path unpacked;
   private String repoTag;
 
   public DockerArchiveSource(Path archive, String ref, Path workDir) {
+    this(archive, ref, workDir, null);
+  }
+
+  /** An archive that came from somewhere else (a daemon): messages name {@code displayName}. */
+  DockerArchiveSource(Path archive, String ref, Path workDir, String displayName) {
     this.archive = archive;
     this.ref = ref;
     this.workDir = workDir;
+    this.displayName = displayName;
   }
 
   /** Parses the part after {@code docker-archive:}: {@code FILE} or {@code FILE:REF}. */
@@ -61,6 +68,9 @@ public final class DockerArchiveSource implements ImageSource {
 
   @Override
   public String name() {
+    if (displayName != null) {
+      return displayName;
+    }
     return "docker-archive:" + archive + (ref == null ? "" : ":" + ref);
   }
 

@@ -1,6 +1,7 @@
 package io.sifkube.image.pull;
 
 import io.sifkube.image.ImageException;
+import io.sifkube.image.daemon.DockerHost;
 import io.sifkube.image.ref.ImageReference;
 import io.sifkube.image.registry.Credentials;
 import io.sifkube.image.registry.RegistrySource;
@@ -14,13 +15,41 @@ public final class ImageSources {
   private ImageSources() {}
 
   /**
-   * Opens {@code spec}.
+   * Opens {@code spec}; {@code docker-daemon:} is refused: a cluster node's daemon is not a source
+   * the cluster's users may read from.
    *
    * @param credentials for docker:// sources; used only for their own registry hosts
    * @param workDir where archives are unpacked
    * @throws ImageException (INVALID or UNSUPPORTED) naming the source when it cannot be used
    */
   public static ImageSource open(
+      String spec, Credentials credentials, boolean insecure, Path workDir) throws IOException {
+    if (spec.startsWith("docker-daemon:")) {
+      throw new ImageException(
+          ImageException.Reason.UNSUPPORTED,
+          spec
+              + ": a node's Docker daemon is not an image source on the cluster; push the image"
+              + " to a registry (docker://) or save it (docker-archive:)");
+    }
+    return openAny(spec, credentials, insecure, workDir);
+  }
+
+  /**
+   * Opens {@code spec} for a local user, who may also name images in a Docker daemon.
+   *
+   * @param dockerHost {@code --docker-host}, or null for {@code $DOCKER_HOST} or Docker's default
+   */
+  public static ImageSource openLocal(
+      String spec, Credentials credentials, boolean insecure, Path workDir, String dockerHost)
+      throws IOException {
+    if (spec.startsWith("docker-daemon:")) {
+      DockerHost host = DockerHost.choose(dockerHost, System.getenv());
+      return DockerDaemonSource.parse(spec.substring("docker-daemon:".length()), host, workDir);
+    }
+    return openAny(spec, credentials, insecure, workDir);
+  }
+
+  private static ImageSource openAny(
       String spec, Credentials credentials, boolean insecure, Path workDir) throws IOException {
     if (spec.startsWith("docker://")) {
       ImageReference ref;
@@ -58,7 +87,7 @@ public final class ImageSources {
     throw new ImageException(
         ImageException.Reason.INVALID,
         spec
-            + ": unknown source; use docker://REF, oci:DIR[:TAG], oci-archive:FILE[:TAG]"
-            + " or docker-archive:FILE[:REF]");
+            + ": unknown source; use docker://REF, oci:DIR[:TAG], oci-archive:FILE[:TAG],"
+            + " docker-archive:FILE[:REF] or docker-daemon:IMAGE");
   }
 }
