@@ -63,6 +63,16 @@ final class CdsTraining {
     OciSifWriter.write(sif, List.of(LayerSource.squashfs(layer)), config, MediaTypes.OCI_MANIFEST);
     Sifctl.run(new String[] {"sif", "list", sif.toString()}, sink, sink);
     Sifctl.run(new String[] {"sif", "info", "1", sif.toString()}, sink, sink);
+    try (TrainingRegistry registry = new TrainingRegistry()) {
+      String ref = "docker://" + registry.host() + "/train/image:v1";
+      Sifctl.run(new String[] {"push", sif.toString(), ref}, sink, sink);
+      Sifctl.run(
+          new String[] {
+            "pull", "--cache-dir", dir.resolve("cache").toString(), ref, dir + "/pulled.oci.sif"
+          },
+          sink,
+          sink);
+    }
 
     RunFlags flags = new RunFlags();
     List<String> rest =

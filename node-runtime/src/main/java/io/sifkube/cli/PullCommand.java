@@ -158,10 +158,9 @@ final class PullCommand implements Callable<Integer> {
     if (Files.exists(out) && !force) {
       throw new CliException(out + ": image file already exists (use --force to overwrite)");
     }
-    try {
-      RegistryClient client =
-          new RegistryClient(
-              ref, source, Credentials.load(authfile), insecure, RetryPolicy.DEFAULT);
+    try (RegistryClient client =
+        new RegistryClient(
+            ref, source, Credentials.load(authfile), insecure, RetryPolicy.DEFAULT)) {
       Digest d = OrasSif.pull(client, source, ref.manifestReference(), out, Info::line);
       Info.line("Image " + d + " written to " + out);
       return 0;

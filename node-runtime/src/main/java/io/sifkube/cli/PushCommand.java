@@ -88,9 +88,8 @@ final class PushCommand implements Callable<Integer> {
     if (insecure) {
       System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
     }
-    try {
-      RegistryClient client =
-          new RegistryClient(ref, dest, Credentials.load(authfile), insecure, RetryPolicy.DEFAULT);
+    try (RegistryClient client =
+        new RegistryClient(ref, dest, Credentials.load(authfile), insecure, RetryPolicy.DEFAULT)) {
       RegistryPusher pusher = new RegistryPusher(client, dest, chunkSize, Info::line);
       Digest d =
           oras

@@ -30,7 +30,7 @@ import javax.net.ssl.SSLHandshakeException;
  * a bearer token from the {@code WWW-Authenticate} challenge), redirects followed by hand so
  * credentials never go to another host, and retries with backoff on connection errors, 429 and 5xx.
  */
-public final class RegistryClient {
+public final class RegistryClient implements AutoCloseable {
 
   private static final int MAX_REDIRECTS = 5;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
@@ -170,6 +170,23 @@ public final class RegistryClient {
       http = clientFor(ref, insecure);
     }
     return http;
+  }
+
+  /**
+   * Stops the client's selector thread (JDK 21 and later; on 17 it ends with the client). Not only
+   * tidiness: the JVM's exit waits up to 300 ms for a thread blocked in native code, which is where
+   * an idle selector sits, so a one-shot command that leaves it running ends 0.3 s later.
+   */
+  @Override
+  public void close() {
+    if (http instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // nothing left to release that the process exit would not
+      }
+    }
+    http = null;
   }
 
   static HttpClient clientFor(ImageReference ref, boolean insecure) throws IOException {

@@ -107,6 +107,11 @@ public final class RegistrySource implements ImageSource {
     return new ResumingStream(d, client.get("blobs/" + d.digest(), null, 0).body());
   }
 
+  @Override
+  public void close() {
+    client.close();
+  }
+
   /** Re-requests the rest of a blob with {@code Range} when its connection breaks. */
   private final class ResumingStream extends InputStream {
     private final Descriptor d;

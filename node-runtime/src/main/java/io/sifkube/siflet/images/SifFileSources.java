@@ -51,9 +51,10 @@ final class SifFileSources {
         } catch (IllegalArgumentException e) {
           throw new ImageException(Reason.INVALID, source + ": " + e.getMessage(), e);
         }
-        RegistryClient client =
-            new RegistryClient(ref, source, credentials, insecure, RetryPolicy.DEFAULT);
-        OrasSif.pull(client, source, ref.manifestReference(), tmp, listener::info);
+        try (RegistryClient client =
+            new RegistryClient(ref, source, credentials, insecure, RetryPolicy.DEFAULT)) {
+          OrasSif.pull(client, source, ref.manifestReference(), tmp, listener::info);
+        }
       } else {
         new HttpSifDownloader(insecure, listener).download(URI.create(source), tmp);
       }
