@@ -136,6 +136,25 @@ class RootlessIT {
     assertThat(ownerOf(lines.get(5))).isEqualTo("0:0");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"crun", "runc"})
+  void rootlessAndFakerootRunUnderTheDefaultSeccompFilter(String runtime) throws Exception {
+    String script = "grep Seccomp: /proc/self/status; mkdir /tmp/d && echo made";
+    // runc runs an unprivileged caller only with --fakeroot (refused otherwise, tested below)
+    List<List<String>> modes =
+        runtime.equals("runc")
+            ? List.of(List.of("--fakeroot"))
+            : List.of(List.<String>of(), List.of("--fakeroot"));
+    for (List<String> mode : modes) {
+      List<String> args = new ArrayList<>(List.of("exec", "--runtime", runtime));
+      args.addAll(mode);
+      args.addAll(List.of(image.toString(), "sh", "-c", script));
+      assertThat(sifctl(args.toArray(String[]::new)).ok().out())
+          .as("%s %s", runtime, mode)
+          .isEqualTo("Seccomp:\t2\nmade\n");
+    }
+  }
+
   @Test
   void withoutFakerootTheCallerIsItselfAndOwnsWhatItWrites() throws Exception {
     Path data = Files.createDirectories(shared.resolve("data"));

@@ -10,6 +10,7 @@ import io.sifkube.spec.Capabilities;
 import io.sifkube.spec.GpuSupport;
 import io.sifkube.spec.RunOptions;
 import io.sifkube.spec.RuntimeSpec;
+import io.sifkube.spec.Seccomp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +81,13 @@ final class RunFlags implements OptionTable.Target {
               "bring in the host's NVIDIA driver libraries, tools and devices (where a CDI spec"
                   + " offers nvidia.com/gpu devices, --device nvidia.com/gpu=all is preferred)")
           .flag("--rocm", "bring in the host's ROCm libraries, tools and devices")
+          .list(
+              "--security",
+              "seccomp:PROFILE|seccomp:unconfined",
+              "seccomp filter: a profile in Docker's or the OCI JSON format, or none (default:"
+                  + " Sifkube's RuntimeDefault profile)",
+              true)
+          .flag("--no-seccomp", "run without a seccomp filter (--security seccomp:unconfined)")
           .value("--runtime", "NAME", "crun or runc (default: crun when it can run here)")
           .value("--cache-dir", "DIR", "image cache for pull sources")
           .value("--authfile", "FILE", "registry credentials for docker:// images")
@@ -126,6 +134,8 @@ final class RunFlags implements OptionTable.Target {
   boolean nv;
   boolean rocm;
   String runtime;
+  List<String> security = new ArrayList<>();
+  boolean noSeccomp;
   Path cacheDir;
   Path authfile;
   String dockerHost;
@@ -170,6 +180,8 @@ final class RunFlags implements OptionTable.Target {
       case "--nv" -> nv = true;
       case "--rocm" -> rocm = true;
       case "--runtime" -> runtime = v;
+      case "--security" -> security.add(v);
+      case "--no-seccomp" -> noSeccomp = true;
       case "--cache-dir" -> cacheDir = OptionTable.parsePath(option, v);
       case "--authfile" -> authfile = OptionTable.parsePath(option, v);
       case "--docker-host" -> dockerHost = v;
@@ -177,6 +189,40 @@ final class RunFlags implements OptionTable.Target {
       case "--version" -> version = true;
       default -> throw new IllegalStateException("option " + option + " is in TABLE only");
     }
+  }
+
+  /**
+   * The seccomp filter from {@code --security seccomp:…} and {@code --no-seccomp}. SingularityCE's
+   * other {@code --security} kinds (apparmor, selinux, uid, gid) do not apply in OCI mode, which
+   * SingularityCE also refuses; so does Sifkube, by name.
+   */
+  private Seccomp.Choice seccomp() throws CliException {
+    Seccomp.Choice choice = noSeccomp ? Seccomp.Choice.NONE : Seccomp.Choice.DEFAULT;
+    for (String s : security) {
+      if (!s.startsWith("seccomp:")) {
+        throw new CliException(
+            "--security "
+                + s
+                + ": only seccomp:PROFILE and seccomp:unconfined apply in OCI mode (apparmor,"
+                + " selinux, uid and gid do not)");
+      }
+      String v = s.substring("seccomp:".length());
+      if (v.equals("unconfined")) {
+        choice = Seccomp.Choice.NONE;
+      } else if (noSeccomp) {
+        throw new CliException("--no-seccomp and --security " + s + " contradict each other");
+      } else {
+        Path file = Path.of(v);
+        try {
+          choice = Seccomp.parse(Files.readAllBytes(file), "--security " + s);
+        } catch (IOException e) {
+          throw new CliException("--security " + s + ": cannot read " + file + ": " + e);
+        } catch (IllegalArgumentException e) {
+          throw new CliException(e.getMessage());
+        }
+      }
+    }
+    return choice;
   }
 
   /** SIFKUBE_CONTAINLIBS: comma-separated host libraries bound into /.singularity.d/libs. */
@@ -394,6 +440,7 @@ final class RunFlags implements OptionTable.Target {
                   .overlays(overlays)
                   .fakeroot(fakeroot)
                   .cdi(cdi)
+                  .seccomp(seccomp())
                   .build())
           .build();
     } catch (IllegalArgumentException e) {

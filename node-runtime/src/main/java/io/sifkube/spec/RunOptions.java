@@ -77,6 +77,7 @@ public record RunOptions(
    * @param fakeroot {@code --fakeroot}: root inside a user namespace
    * @param userNamespace the user namespace the launcher planned for the caller, or null for none
    * @param cdi the CDI devices to inject, resolved ({@code --device})
+   * @param seccomp the container's seccomp filter ({@code --security seccomp:…})
    */
   public record Extras(
       List<String> dns,
@@ -100,7 +101,8 @@ public record RunOptions(
       List<String> hostBinaries,
       boolean fakeroot,
       UserNamespace userNamespace,
-      Injection cdi) {
+      Injection cdi,
+      Seccomp.Choice seccomp) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -130,7 +132,8 @@ public record RunOptions(
             List.of(),
             false,
             null,
-            Injection.NONE);
+            Injection.NONE,
+            Seccomp.Choice.DEFAULT);
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
@@ -157,6 +160,7 @@ public record RunOptions(
       b.fakeroot = fakeroot;
       b.userNamespace = userNamespace;
       b.cdi = cdi;
+      b.seccomp = seccomp;
       return b;
     }
 
@@ -189,6 +193,7 @@ public record RunOptions(
       private boolean fakeroot;
       private UserNamespace userNamespace;
       private Injection cdi;
+      private Seccomp.Choice seccomp;
 
       public Builder dns(List<String> value) {
         this.dns = value;
@@ -300,6 +305,11 @@ public record RunOptions(
         return this;
       }
 
+      public Builder seccomp(Seccomp.Choice value) {
+        this.seccomp = value;
+        return this;
+      }
+
       public Extras build() {
         return new Extras(
             dns,
@@ -323,7 +333,8 @@ public record RunOptions(
             hostBinaries,
             fakeroot,
             userNamespace,
-            cdi);
+            cdi,
+            seccomp);
       }
     }
 

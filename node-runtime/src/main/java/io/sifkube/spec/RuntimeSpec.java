@@ -85,6 +85,14 @@ public final class RuntimeSpec {
     }
     mounts(spec.putArray("mounts"), opts, user);
     linux(spec.putObject("linux"), opts);
+    ObjectNode seccomp =
+        Seccomp.forContainer(
+            opts.extras().seccomp(),
+            strings(process.path("capabilities").path("bounding")),
+            Seccomp.hostArch());
+    if (seccomp != null) {
+      ((ObjectNode) spec.get("linux")).set("seccomp", seccomp);
+    }
     // Last, as SingularityCE injects: the devices' uid and gid default to the user set above.
     SpecEditor.apply(spec, opts.extras().cdi(), userns != null);
     return spec;
