@@ -380,6 +380,17 @@ class SifletIT {
                 .build());
     assertThat(r.getStdout().toStringUtf8()).isEqualTo("42\n");
     assertThat(r.getExitCode()).isEqualTo(4);
+    // siflet's containers run under the default seccomp filter (docs/run.md), PID 1 as well
+    ExecSyncResponse filter =
+        rt.execSync(
+            ExecSyncRequest.newBuilder()
+                .setId("exec")
+                .addCommand("grep")
+                .addCommand("Seccomp:")
+                .addCommand("/proc/1/status")
+                .setTimeoutSeconds(30)
+                .build());
+    assertThat(filter.getStdout().toStringUtf8()).isEqualTo("Seccomp:\t2\n");
     rt.stopContainer(StopContainerRequest.newBuilder().setId("exec").setTimeoutSeconds(2).build());
     assertThat(status(rt, "exec").getExitCode()).isEqualTo(128 + 15);
     rt.removeContainer(RemoveContainerRequest.newBuilder().setId("exec").build());
