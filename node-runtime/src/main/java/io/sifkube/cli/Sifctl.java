@@ -123,6 +123,25 @@ public final class Sifctl {
         cli.addSubcommand(name, new CommandLine(listed));
       }
     }
+    return withHelp(cli);
+  }
+
+  /**
+   * Gives every command at every level {@code -h/--help} and {@code -V/--version}, so that help
+   * never fails for want of the parameters a command needs (picocli answers help before it checks
+   * them). Returns {@code cli}.
+   */
+  static CommandLine withHelp(CommandLine cli) {
+    CommandSpec spec = cli.getCommandSpec();
+    if (spec.optionsMap().get("--help") == null) {
+      spec.mixinStandardHelpOptions(true);
+    }
+    if (spec.versionProvider() == null && spec.version().length == 0) {
+      spec.versionProvider(new Version());
+    }
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      withHelp(sub);
+    }
     return cli;
   }
 
