@@ -54,7 +54,7 @@ class SeccompIT {
 
   private static Launcher.Result probe(String runtime, List<String> options, String probes)
       throws Exception {
-    List<String> args = new ArrayList<>(List.of("exec", "--runtime", runtime, "-u", "0"));
+    List<String> args = new ArrayList<>(List.of("exec", "--runtime", runtime, "--user", "0"));
     args.addAll(options);
     args.addAll(List.of("-B", probe + ":/probe:ro", image.toString(), "/probe"));
     args.addAll(List.of(probes.split(" ")));

@@ -25,7 +25,10 @@ final class CacheCommand {
     return new ImageCache(cacheDir != null ? cacheDir : ImageCache.defaultRoot());
   }
 
-  @Command(name = "list", description = "List cached OCI-SIF images.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "list",
+      description = "List cached OCI-SIF images.")
   int list() throws Exception {
     var out = spec.commandLine().getOut();
     var entries = cache().list();
@@ -37,7 +40,10 @@ final class CacheCommand {
     return 0;
   }
 
-  @Command(name = "clean", description = "Remove every cached blob and image.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "clean",
+      description = "Remove every cached blob and image.")
   int clean() throws Exception {
     long freed = cache().clean();
     Info.line("Removed " + SifViews.readableSize(freed) + " from " + cache().root());

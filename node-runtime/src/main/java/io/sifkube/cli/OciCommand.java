@@ -49,19 +49,28 @@ final class OciCommand {
     }
   }
 
-  @Command(name = "mount", description = "Mount an OCI-SIF as a bundle (rootfs/, config.json).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "mount",
+      description = "Mount an OCI-SIF as a bundle (rootfs/, config.json).")
   int mount(
       @Parameters(paramLabel = "SIF") Path sif, @Parameters(paramLabel = "BUNDLE") Path bundle)
       throws Exception {
     return done(() -> lifecycle().mount(sif, bundle));
   }
 
-  @Command(name = "umount", description = "Unmount a bundle made by oci mount.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "umount",
+      description = "Unmount a bundle made by oci mount.")
   int umount(@Parameters(paramLabel = "BUNDLE") Path bundle) throws Exception {
     return done(() -> lifecycle().umount(bundle));
   }
 
-  @Command(name = "create", description = "Create a container from a bundle, under conmon.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "create",
+      description = "Create a container from a bundle, under conmon.")
   int create(
       @Option(
               names = {"-b", "--bundle"},
@@ -77,12 +86,18 @@ final class OciCommand {
     return done(() -> lifecycle().create(bundle, id, stdin));
   }
 
-  @Command(name = "start", description = "Start a created container.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "start",
+      description = "Start a created container.")
   int start(@Parameters(paramLabel = "ID") String id) throws Exception {
     return done(() -> lifecycle().start(id));
   }
 
-  @Command(name = "state", description = "Print a container's state as JSON.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "state",
+      description = "Print a container's state as JSON.")
   int state(@Parameters(paramLabel = "ID") String id) throws Exception {
     return call(
         () -> {
@@ -94,7 +109,10 @@ final class OciCommand {
         });
   }
 
-  @Command(name = "kill", description = "Send a signal (default TERM) to a container.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "kill",
+      description = "Send a signal (default TERM) to a container.")
   int kill(
       @Parameters(index = "0", paramLabel = "ID") String id,
       @Parameters(index = "1", arity = "0..1", paramLabel = "SIGNAL", defaultValue = "TERM")
@@ -104,6 +122,7 @@ final class OciCommand {
   }
 
   @Command(
+      mixinStandardHelpOptions = true,
       name = "attach",
       description =
           "Follow a running container's output until it exits; feed it our stdin when it was"
@@ -119,12 +138,16 @@ final class OciCommand {
         });
   }
 
-  @Command(name = "delete", description = "Delete a container (stopping it if it runs).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "delete",
+      description = "Delete a container (stopping it if it runs).")
   int delete(@Parameters(paramLabel = "ID") String id) throws Exception {
     return done(() -> lifecycle().delete(id));
   }
 
   @Command(
+      mixinStandardHelpOptions = true,
       name = "run",
       description = "Create and start a container, follow its output, delete it.")
   int run(

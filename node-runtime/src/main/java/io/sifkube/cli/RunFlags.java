@@ -28,14 +28,34 @@ final class RunFlags implements OptionTable.Target {
   /** The options, in the order help lists them. */
   static final OptionTable TABLE =
       new OptionTable()
-          .list("-e,--env", "KEY=VALUE", "set KEY=VALUE in the container (repeatable)", false)
+          .list("--env", "KEY=VALUE", "set KEY=VALUE in the container (repeatable)", false)
+          .flag(
+              "-e,--cleanenv",
+              "clean environment (accepted: the host's environment never enters an OCI-mode"
+                  + " container)")
+          .flag("--no-eval", "do not shell-evaluate --env values (accepted: they never are)")
           .value("--env-file", "FILE", "file of KEY=VALUE lines (--env wins)")
           .value("--cwd,--pwd", "DIR", "working directory in the container")
-          .value("-u,--user", "USER", "run as name|uid[:group|gid] of the image")
+          .value("--user", "USER", "run as name|uid[:group|gid] of the image")
+          .flag(
+              "-u,--userns",
+              "run in a user namespace (accepted: unprivileged runs always use one; root with"
+                  + " --fakeroot)")
+          .flag("-p,--pid", "new PID namespace (accepted: always)")
+          .flag("-i,--ipc", "new IPC namespace (accepted: always)")
           .value("--hostname", "NAME", "container host name (new UTS namespace)")
           .list("-B,--bind", "SRC[:DST[:ro|rw]]", "bind a host path (repeatable)", true)
           .list("--mount", "type=bind,src=..,dst=..[,ro]", "bind a host path (repeatable)", false)
           .flag("--no-compat", "read-only root; bind $HOME, the current directory and /tmp")
+          .flag(
+              "-c,--contain",
+              "a tmpfs /tmp and home instead of the host's (what compat mode, the default, does)")
+          .flag(
+              "-C,--containall",
+              "--contain, and a clean environment and new PID and IPC namespaces (all already so"
+                  + " in OCI mode)")
+          .flag("--writable-tmpfs", "a writable root on a throw-away tmpfs (compat mode has one)")
+          .flag("-w,--writable", "refused: an OCI-SIF has no writable partition")
           .list(
               "-o,--overlay",
               "OVERLAY",
@@ -141,11 +161,20 @@ final class RunFlags implements OptionTable.Target {
   String dockerHost;
   boolean help;
   boolean version;
+  boolean contain;
+  boolean writableTmpfs;
+  boolean writable;
 
   @Override
   public void set(String option, String v) throws OptionTable.UsageException {
     switch (option) {
       case "--env" -> env.add(v);
+      case "--cleanenv", "--no-eval", "--userns", "--pid", "--ipc" -> {
+        // SingularityCE's spellings of what OCI mode always does
+      }
+      case "--contain", "--containall" -> contain = true;
+      case "--writable-tmpfs" -> writableTmpfs = true;
+      case "--writable" -> writable = true;
       case "--env-file" -> envFile = OptionTable.parsePath(option, v);
       case "--pwd" -> cwd = v;
       case "--user" -> user = v;
@@ -347,6 +376,12 @@ final class RunFlags implements OptionTable.Target {
   private RunOptions buildOptions(boolean exec, List<String> command, Injection cdi)
       throws CliException, IOException {
     try {
+      if (writable) {
+        throw new IllegalArgumentException(
+            "--writable: an OCI-SIF is a read-only image with no writable overlay partition;"
+                + " use --writable-tmpfs for changes that go with the run, or --overlay DIR for"
+                + " changes that stay");
+      }
       List<RunOptions.Bind> b = new ArrayList<>();
       for (String s : binds) {
         b.add(RunOptions.Bind.parse(s));
@@ -441,6 +476,8 @@ final class RunFlags implements OptionTable.Target {
                   .fakeroot(fakeroot)
                   .cdi(cdi)
                   .seccomp(seccomp())
+                  .contain(contain)
+                  .writableTmpfs(writableTmpfs)
                   .build())
           .build();
     } catch (IllegalArgumentException e) {

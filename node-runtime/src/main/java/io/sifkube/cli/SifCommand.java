@@ -29,7 +29,10 @@ final class SifCommand {
 
   @Spec CommandSpec spec;
 
-  @Command(name = "header", description = "Display the global header of a SIF.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "header",
+      description = "Display the global header of a SIF.")
   int header(@Parameters(paramLabel = "FILE") Path file) throws IOException {
     try (SifFile sif = SifFile.open(file)) {
       print(SifViews.header(sif.header()));
@@ -37,7 +40,10 @@ final class SifCommand {
     return 0;
   }
 
-  @Command(name = "list", description = "List the data objects of a SIF.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "list",
+      description = "List the data objects of a SIF.")
   int list(@Parameters(paramLabel = "FILE") Path file) throws IOException {
     try (SifFile sif = SifFile.open(file)) {
       print(SifViews.list(sif.descriptors()));
@@ -45,7 +51,10 @@ final class SifCommand {
     return 0;
   }
 
-  @Command(name = "info", description = "Display the details of one data object.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "info",
+      description = "Display the details of one data object.")
   int info(@Parameters(paramLabel = "ID") int id, @Parameters(paramLabel = "FILE") Path file)
       throws IOException {
     try (SifFile sif = SifFile.open(file)) {
@@ -54,7 +63,10 @@ final class SifCommand {
     return 0;
   }
 
-  @Command(name = "dump", description = "Write the data of one object to standard output.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "dump",
+      description = "Write the data of one object to standard output.")
   int dump(@Parameters(paramLabel = "ID") int id, @Parameters(paramLabel = "FILE") Path file)
       throws IOException {
     try (SifFile sif = SifFile.open(file)) {
@@ -65,13 +77,16 @@ final class SifCommand {
     return 0;
   }
 
-  @Command(name = "new", description = "Create an empty SIF.")
+  @Command(mixinStandardHelpOptions = true, name = "new", description = "Create an empty SIF.")
   int create(@Parameters(paramLabel = "FILE") Path file) throws IOException {
     SifWriter.create(file, CreateOptions.defaults()).close();
     return 0;
   }
 
-  @Command(name = "add", description = "Add a data object to a SIF.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "add",
+      description = "Add a data object to a SIF.")
   int add(
       @Parameters(index = "0", paramLabel = "FILE") Path file,
       @Parameters(index = "1", paramLabel = "OBJECT") Path object,
@@ -115,7 +130,10 @@ final class SifCommand {
     return 0;
   }
 
-  @Command(name = "del", description = "Delete a data object (its bytes are zeroed).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "del",
+      description = "Delete a data object (its bytes are zeroed).")
   int delete(
       @Parameters(paramLabel = "ID") int id,
       @Parameters(paramLabel = "FILE") Path file,
@@ -128,7 +146,10 @@ final class SifCommand {
     return 0;
   }
 
-  @Command(name = "setprim", description = "Make a system partition the primary partition.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "setprim",
+      description = "Make a system partition the primary partition.")
   int setPrimary(@Parameters(paramLabel = "ID") int id, @Parameters(paramLabel = "FILE") Path file)
       throws IOException {
     try (SifWriter w = SifWriter.open(file)) {

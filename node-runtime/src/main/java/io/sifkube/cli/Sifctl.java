@@ -127,15 +127,14 @@ public final class Sifctl {
   }
 
   /**
-   * Gives every command at every level {@code -h/--help} and {@code -V/--version}, so that help
-   * never fails for want of the parameters a command needs (picocli answers help before it checks
-   * them). Returns {@code cli}.
+   * Gives every command at every level sifctl's version for {@code -V/--version}; their
+   * {@code @Command}s mix in the standard help options, so that help never fails for want of the
+   * parameters a command needs (picocli answers help before it checks them; HelpWalkTest). Options
+   * cannot be added here: picocli would pass them to the methods that are commands. Returns {@code
+   * cli}.
    */
   static CommandLine withHelp(CommandLine cli) {
     CommandSpec spec = cli.getCommandSpec();
-    if (spec.optionsMap().get("--help") == null) {
-      spec.mixinStandardHelpOptions(true);
-    }
     if (spec.versionProvider() == null && spec.version().length == 0) {
       spec.versionProvider(new Version());
     }

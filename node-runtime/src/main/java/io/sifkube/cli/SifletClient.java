@@ -125,7 +125,10 @@ final class SifletClient {
     return d.startsWith("sha256:") && d.length() > 19 ? d.substring(7, 19) : d;
   }
 
-  @Command(name = "images", description = "List the images siflet has cached.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "images",
+      description = "List the images siflet has cached.")
   static final class Images implements Callable<Integer> {
     @ParentCommand SifletClient parent;
 
@@ -150,7 +153,10 @@ final class SifletClient {
     }
   }
 
-  @Command(name = "pull", description = "Pull an image into siflet's cache.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "pull",
+      description = "Pull an image into siflet's cache.")
   static final class Pull implements Callable<Integer> {
     @ParentCommand SifletClient parent;
 
@@ -182,7 +188,10 @@ final class SifletClient {
     return digest;
   }
 
-  @Command(name = "ps", description = "List containers (running and created; -a: all).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "ps",
+      description = "List containers (running and created; -a: all).")
   static final class Ps implements Callable<Integer> {
     @ParentCommand SifletClient parent;
 
@@ -223,6 +232,7 @@ final class SifletClient {
   }
 
   @Command(
+      mixinStandardHelpOptions = true,
       name = "run",
       description =
           "Run IMAGE's ENTRYPOINT + CMD (ARGS replace CMD); -d prints the ID and leaves it.")
@@ -308,7 +318,10 @@ final class SifletClient {
     }
   }
 
-  @Command(name = "logs", description = "Print a container's output.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "logs",
+      description = "Print a container's output.")
   static final class Logs implements Callable<Integer> {
     @ParentCommand SifletClient parent;
 
@@ -332,7 +345,10 @@ final class SifletClient {
     }
   }
 
-  @Command(name = "stop", description = "Stop a container (TERM, then KILL after -t seconds).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "stop",
+      description = "Stop a container (TERM, then KILL after -t seconds).")
   static final class Stop implements Callable<Integer> {
     @ParentCommand SifletClient parent;
 
@@ -354,7 +370,10 @@ final class SifletClient {
     }
   }
 
-  @Command(name = "rm", description = "Remove a container (stopping it first).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "rm",
+      description = "Remove a container (stopping it first).")
   static final class Rm implements Callable<Integer> {
     @ParentCommand SifletClient parent;
 

@@ -78,6 +78,9 @@ public record RunOptions(
    * @param userNamespace the user namespace the launcher planned for the caller, or null for none
    * @param cdi the CDI devices to inject, resolved ({@code --device})
    * @param seccomp the container's seccomp filter ({@code --security seccomp:…})
+   * @param contain with {@code --no-compat}: a tmpfs /tmp and home, no binds of the host's, as
+   *     SingularityCE's {@code --contain}; compat mode is contained already
+   * @param writableTmpfs a writable root (on the run's throw-away overlay) without compat
    */
   public record Extras(
       List<String> dns,
@@ -102,7 +105,9 @@ public record RunOptions(
       boolean fakeroot,
       UserNamespace userNamespace,
       Injection cdi,
-      Seccomp.Choice seccomp) {
+      Seccomp.Choice seccomp,
+      boolean contain,
+      boolean writableTmpfs) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -133,7 +138,9 @@ public record RunOptions(
             false,
             null,
             Injection.NONE,
-            Seccomp.Choice.DEFAULT);
+            Seccomp.Choice.DEFAULT,
+            false,
+            false);
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
@@ -161,6 +168,8 @@ public record RunOptions(
       b.userNamespace = userNamespace;
       b.cdi = cdi;
       b.seccomp = seccomp;
+      b.contain = contain;
+      b.writableTmpfs = writableTmpfs;
       return b;
     }
 
@@ -194,6 +203,8 @@ public record RunOptions(
       private UserNamespace userNamespace;
       private Injection cdi;
       private Seccomp.Choice seccomp;
+      private boolean contain;
+      private boolean writableTmpfs;
 
       public Builder dns(List<String> value) {
         this.dns = value;
@@ -310,6 +321,16 @@ public record RunOptions(
         return this;
       }
 
+      public Builder contain(boolean value) {
+        this.contain = value;
+        return this;
+      }
+
+      public Builder writableTmpfs(boolean value) {
+        this.writableTmpfs = value;
+        return this;
+      }
+
       public Extras build() {
         return new Extras(
             dns,
@@ -334,7 +355,9 @@ public record RunOptions(
             fakeroot,
             userNamespace,
             cdi,
-            seccomp);
+            seccomp,
+            contain,
+            writableTmpfs);
       }
     }
 

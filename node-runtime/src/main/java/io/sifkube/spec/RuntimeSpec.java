@@ -79,7 +79,7 @@ public final class RuntimeSpec {
 
     ObjectNode root = spec.putObject("root");
     root.put("path", "rootfs");
-    root.put("readonly", !opts.compat());
+    root.put("readonly", !opts.compat() && !opts.extras().writableTmpfs());
     if (opts.hostname() != null) {
       spec.put("hostname", opts.hostname());
     }
@@ -121,7 +121,7 @@ public final class RuntimeSpec {
     String cwd;
     if (opts.cwd() != null) {
       cwd = opts.cwd();
-    } else if (!opts.compat() && opts.hostCwd() != null) {
+    } else if (sharesHost(opts) && opts.hostCwd() != null) {
       cwd = opts.hostCwd();
     } else {
       cwd = cfg.path("WorkingDir").asText("");
@@ -224,12 +224,12 @@ public final class RuntimeSpec {
     } else if (x.workdir() != null) {
       bind(m, x.workdir() + "/tmp", "/tmp", false);
       bind(m, x.workdir() + "/var_tmp", "/var/tmp", false);
-    } else if (opts.compat()) {
+    } else if (!sharesHost(opts)) {
       mount(m, "/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777"));
     } else {
       bind(m, "/tmp", "/tmp", false);
     }
-    if (!opts.compat()) {
+    if (sharesHost(opts)) {
       if (opts.hostCwd() != null && !opts.hostCwd().equals(opts.home())) {
         bind(m, opts.hostCwd(), opts.hostCwd(), false);
       }
@@ -242,10 +242,10 @@ public final class RuntimeSpec {
       bind(m, sd[0], sd[1], false);
     } else if (x.home() != null) {
       mount(m, x.home(), "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=0700," + ownedBy));
-    } else if (!x.noHome() && opts.compat() && !user.home().equals("/")) {
+    } else if (!x.noHome() && !sharesHost(opts) && !user.home().equals("/")) {
       // OCI-mode default: an empty, private home that the run cannot leave anything in.
       mount(m, user.home(), "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=0700," + ownedBy));
-    } else if (!x.noHome() && !opts.compat() && opts.home() != null) {
+    } else if (!x.noHome() && sharesHost(opts) && opts.home() != null) {
       bind(m, opts.home(), opts.home(), false);
     }
     for (String dir : x.scratch()) {
@@ -273,6 +273,11 @@ public final class RuntimeSpec {
     }
   }
 
+  /** Whether the caller's home, /tmp and current directory are bound: --no-compat, uncontained. */
+  private static boolean sharesHost(RunOptions opts) {
+    return !opts.compat() && !opts.extras().contain();
+  }
+
   /** HOME when the options decide it: {@code --home}, or the caller's home without compat. */
   private static Optional<String> homeDir(RunOptions opts) {
     RunOptions.Extras x = opts.extras();
@@ -284,7 +289,7 @@ public final class RuntimeSpec {
       }
       return Optional.of(h);
     }
-    if (!x.noHome() && !opts.compat() && opts.home() != null) {
+    if (!x.noHome() && sharesHost(opts) && opts.home() != null) {
       return Optional.of(opts.home());
     }
     return Optional.empty();

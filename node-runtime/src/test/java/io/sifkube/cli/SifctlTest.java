@@ -61,7 +61,7 @@ class SifctlTest {
 
     // Parsed options reach the run: a missing image is named, with status 1 (not a usage error).
     Path none = tmp.resolve("none.oci.sif");
-    Result missing = run("exec", "-e", "A=1", "--", none.toString(), "--cwd");
+    Result missing = run("exec", "--env", "A=1", "--", none.toString(), "--cwd");
     assertThat(missing.status()).isEqualTo(1);
     assertThat(missing.err()).isEqualTo("sifctl: error: " + none + ": no such image file\n");
     assertThat(run("exec", "--no-mount", "proc,nope", none.toString(), "true").err())
