@@ -93,6 +93,12 @@ final class OptionTable {
     return keys;
   }
 
+  /** Every name of the option whose long name is {@code key} (short forms first), or none. */
+  List<String> names(String key) {
+    Opt o = byName.get(key);
+    return o == null || !o.key().equals(key) ? List.of() : o.names();
+  }
+
   /** True when {@code key} names a flag. */
   boolean isFlag(String key) {
     Opt o = byName.get(key);

@@ -46,6 +46,7 @@ final class RunFlags implements OptionTable.Target {
           .value("--hostname", "NAME", "container host name (new UTS namespace)")
           .list("-B,--bind", "SRC[:DST[:ro|rw]]", "bind a host path (repeatable)", true)
           .list("--mount", "type=bind,src=..,dst=..[,ro]", "bind a host path (repeatable)", false)
+          .flag("--compat", "SingularityCE's OCI-mode default (accepted: it is the default)")
           .flag("--no-compat", "read-only root; bind $HOME, the current directory and /tmp")
           .flag(
               "-c,--contain",
@@ -61,10 +62,10 @@ final class RunFlags implements OptionTable.Target {
               "OVERLAY",
               "overlay DIR[:ro], SQUASHFS image (read-only) or EXT3 image[:ro] (repeatable)",
               false)
-          .value("--home", "DIR|SRC:DST", "DIR (an empty tmpfs, HOME=DIR) or SRC:DST (a bind)")
+          .value("-H,--home", "DIR|SRC:DST", "DIR (an empty tmpfs, HOME=DIR) or SRC:DST (a bind)")
           .flag("--no-home", "mount nothing at the home directory")
           .list("-S,--scratch", "DIR", "directories that get a fresh tmpfs", true)
-          .value("--workdir", "DIR", "host directory for /tmp, /var/tmp and scratch dirs")
+          .value("-W,--workdir", "DIR", "host directory for /tmp, /var/tmp and scratch dirs")
           .list("--no-mount", "MOUNT", "leave out proc, sys, devpts, tmp, home", true)
           .flag(
               "-f,--fakeroot",
@@ -74,7 +75,7 @@ final class RunFlags implements OptionTable.Target {
           .flag("--keep-privs", "let root keep every capability")
           .list("--add-caps", "CAP", "capabilities to add", true)
           .list("--drop-caps", "CAP", "capabilities to drop", true)
-          .flag("--net", "run in a new, empty network namespace")
+          .flag("-n,--net", "run in a new, empty network namespace")
           .list("--dns", "IP", "name servers for the container's resolv.conf", true)
           .flag("--uts", "a new UTS namespace")
           .value("--memory", "SIZE", "memory limit (e.g. 512m, 2g)")
@@ -85,6 +86,24 @@ final class RunFlags implements OptionTable.Target {
           .value("--cpuset-cpus", "LIST", "CPUs to run on (e.g. 0-1)")
           .value("--pids-limit", "N", "most processes in the container")
           .value("--blkio-weight", "N", "block I/O weight (10-1000)")
+          .list(
+              "--blkio-weight-device",
+              "DEVICE:WEIGHT",
+              "block I/O weight of one device (10-1000; repeatable)",
+              false)
+          .list("--device-read-bps", "DEVICE:RATE", "read bytes/s from a device (e.g. 1mb)", false)
+          .list("--device-write-bps", "DEVICE:RATE", "write bytes/s to a device", false)
+          .list("--device-read-iops", "DEVICE:N", "read operations/s from a device", false)
+          .list("--device-write-iops", "DEVICE:N", "write operations/s to a device", false)
+          .value("--cpu-period", "US", "CPU CFS period in microseconds (with --cpu-quota)")
+          .value("--cpu-quota", "US", "CPU CFS quota in microseconds per period")
+          .value("--cpuset-mems", "LIST", "memory nodes to allocate from (e.g. 0-1)")
+          .value("--memory-swappiness", "N", "how eagerly anonymous pages are swapped (0-100)")
+          .flag("--oom-kill-disable", "do not OOM-kill the container's processes")
+          .value(
+              "--apply-cgroups",
+              "FILE",
+              "cgroup limits from a SingularityCE TOML cgroups file (not with the limit options)")
           .list(
               "--device",
               "NAME[,NAME...]",
@@ -164,17 +183,30 @@ final class RunFlags implements OptionTable.Target {
   boolean contain;
   boolean writableTmpfs;
   boolean writable;
+  final LimitFlags limits = new LimitFlags();
 
   @Override
   public void set(String option, String v) throws OptionTable.UsageException {
     switch (option) {
       case "--env" -> env.add(v);
-      case "--cleanenv", "--no-eval", "--userns", "--pid", "--ipc" -> {
+      case "--cleanenv", "--no-eval", "--userns", "--pid", "--ipc", "--compat" -> {
         // SingularityCE's spellings of what OCI mode always does
       }
       case "--contain", "--containall" -> contain = true;
       case "--writable-tmpfs" -> writableTmpfs = true;
       case "--writable" -> writable = true;
+      case "--blkio-weight-device",
+          "--device-read-bps",
+          "--device-write-bps",
+          "--device-read-iops",
+          "--device-write-iops",
+          "--cpu-period",
+          "--cpu-quota",
+          "--cpuset-mems",
+          "--memory-swappiness",
+          "--oom-kill-disable",
+          "--apply-cgroups" ->
+          limits.set(option, v);
       case "--env-file" -> envFile = OptionTable.parsePath(option, v);
       case "--pwd" -> cwd = v;
       case "--user" -> user = v;
@@ -218,6 +250,36 @@ final class RunFlags implements OptionTable.Target {
       case "--version" -> version = true;
       default -> throw new IllegalStateException("option " + option + " is in TABLE only");
     }
+  }
+
+  /** The limit options set besides the LimitFlags ones, by name, for --apply-cgroups' check. */
+  private List<String> commonLimits() {
+    List<String> set = new ArrayList<>();
+    if (memory != null) {
+      set.add("--memory");
+    }
+    if (memoryReservation != null) {
+      set.add("--memory-reservation");
+    }
+    if (memorySwap != null) {
+      set.add("--memory-swap");
+    }
+    if (cpus > 0) {
+      set.add("--cpus");
+    }
+    if (cpuShares > 0) {
+      set.add("--cpu-shares");
+    }
+    if (cpusetCpus != null) {
+      set.add("--cpuset-cpus");
+    }
+    if (pidsLimit > 0) {
+      set.add("--pids-limit");
+    }
+    if (blkioWeight > 0) {
+      set.add("--blkio-weight");
+    }
+    return set;
   }
 
   /**
@@ -478,6 +540,7 @@ final class RunFlags implements OptionTable.Target {
                   .seccomp(seccomp())
                   .contain(contain)
                   .writableTmpfs(writableTmpfs)
+                  .resources(limits.resources(this::commonLimits, cpus))
                   .build())
           .build();
     } catch (IllegalArgumentException e) {

@@ -1,6 +1,8 @@
 package io.sifkube.spec;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.cdi.Injection;
+import io.sifkube.json.Json;
 import java.util.List;
 
 /**
@@ -81,6 +83,8 @@ public record RunOptions(
    * @param contain with {@code --no-compat}: a tmpfs /tmp and home, no binds of the host's, as
    *     SingularityCE's {@code --contain}; compat mode is contained already
    * @param writableTmpfs a writable root (on the run's throw-away overlay) without compat
+   * @param resources more of {@code linux.resources} ({@code --apply-cgroups}, {@code --cpu-quota},
+   *     …), merged over what the fields above give
    */
   public record Extras(
       List<String> dns,
@@ -107,7 +111,8 @@ public record RunOptions(
       Injection cdi,
       Seccomp.Choice seccomp,
       boolean contain,
-      boolean writableTmpfs) {
+      boolean writableTmpfs,
+      ObjectNode resources) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -140,7 +145,8 @@ public record RunOptions(
             Injection.NONE,
             Seccomp.Choice.DEFAULT,
             false,
-            false);
+            false,
+            Json.object());
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
@@ -170,6 +176,7 @@ public record RunOptions(
       b.seccomp = seccomp;
       b.contain = contain;
       b.writableTmpfs = writableTmpfs;
+      b.resources = resources;
       return b;
     }
 
@@ -205,6 +212,7 @@ public record RunOptions(
       private Seccomp.Choice seccomp;
       private boolean contain;
       private boolean writableTmpfs;
+      private ObjectNode resources;
 
       public Builder dns(List<String> value) {
         this.dns = value;
@@ -331,6 +339,11 @@ public record RunOptions(
         return this;
       }
 
+      public Builder resources(ObjectNode value) {
+        this.resources = value;
+        return this;
+      }
+
       public Extras build() {
         return new Extras(
             dns,
@@ -357,7 +370,8 @@ public record RunOptions(
             cdi,
             seccomp,
             contain,
-            writableTmpfs);
+            writableTmpfs,
+            resources);
       }
     }
 

@@ -384,6 +384,7 @@ public final class RuntimeSpec {
     if (opts.pidsLimit() > 0) {
       res.putObject("pids").put("limit", opts.pidsLimit());
     }
+    Resources.merge(res, x.resources());
     ArrayNode masked = linux.putArray("maskedPaths");
     for (String p :
         List.of(
@@ -454,6 +455,9 @@ public final class RuntimeSpec {
     if (x.blkioWeight() > 0) {
       asked.add("--blkio-weight");
     }
+    if (!x.resources().isEmpty()) {
+      asked.add("--apply-cgroups and the other limit options");
+    }
     if (!asked.isEmpty()) {
       throw new IllegalArgumentException(
           String.join(", ", asked)
@@ -472,6 +476,9 @@ public final class RuntimeSpec {
   /** Parses a size such as {@code 512m}, {@code 2g}, {@code 1048576}. */
   public static long parseSize(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
+    if (t.matches(".*[kmgt]b")) {
+      t = t.substring(0, t.length() - 1); // Docker's spelling: 1mb = 1m
+    }
     long mult = 1;
     char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
     switch (last) {
