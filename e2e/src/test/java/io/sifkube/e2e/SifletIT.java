@@ -29,6 +29,7 @@ import io.sifkube.node.v1.PullImageEvent;
 import io.sifkube.node.v1.PullImageRequest;
 import io.sifkube.node.v1.RemoveContainerRequest;
 import io.sifkube.node.v1.RemoveImageRequest;
+import io.sifkube.node.v1.SeccompProfile;
 import io.sifkube.node.v1.StartContainerRequest;
 import io.sifkube.node.v1.StopContainerRequest;
 import io.sifkube.node.v1.VersionRequest;
@@ -394,6 +395,55 @@ class SifletIT {
     rt.stopContainer(StopContainerRequest.newBuilder().setId("exec").setTimeoutSeconds(2).build());
     assertThat(status(rt, "exec").getExitCode()).isEqualTo(128 + 15);
     rt.removeContainer(RemoveContainerRequest.newBuilder().setId("exec").build());
+    assertNothingLeft(siflet);
+  }
+
+  @Test
+  void seccompProfilesOfARunAreTheDefaultUnconfinedOrALocalhostFileUnderTheRoot() throws Exception {
+    RuntimeServiceApi.Client rt = siflet.runtime();
+    Path root = Files.createDirectories(siflet.stateDir.resolve("seccomp/team"));
+    Files.writeString(
+        root.resolve("no-mkdir.json"),
+        "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\","
+            + "\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}");
+    record Case(String id, SeccompProfile.Builder profile, String script, int exit) {}
+    List<Case> cases =
+        List.of(
+            new Case(
+                "sc-default",
+                SeccompProfile.newBuilder(),
+                "grep -q 'Seccomp:.2' /proc/self/status && busybox mkdir /tmp/d",
+                0),
+            new Case(
+                "sc-unconfined",
+                SeccompProfile.newBuilder().setType(SeccompProfile.Type.UNCONFINED),
+                "grep -q 'Seccomp:.0' /proc/self/status",
+                0),
+            new Case(
+                "sc-local",
+                SeccompProfile.newBuilder()
+                    .setType(SeccompProfile.Type.LOCALHOST)
+                    .setLocalhostProfile("team/no-mkdir.json"),
+                "touch /tmp/f && busybox mkdir /tmp/d; exit $(( $? + 40 ))",
+                41));
+    for (Case c : cases) {
+      CreateContainerRequest.Builder req = container(c.id(), digest, c.script());
+      req.getConfigBuilder().setSeccomp(c.profile());
+      rt.createContainer(req.build());
+      start(rt, c.id());
+      assertThat(awaitExit(rt, c.id()).getExitCode()).as(c.id()).isEqualTo(c.exit());
+      rt.removeContainer(RemoveContainerRequest.newBuilder().setId(c.id()).build());
+    }
+    CreateContainerRequest.Builder escape = container("sc-escape", digest, "true");
+    escape
+        .getConfigBuilder()
+        .setSeccomp(
+            SeccompProfile.newBuilder()
+                .setType(SeccompProfile.Type.LOCALHOST)
+                .setLocalhostProfile("../records/x.json"));
+    assertThatThrownBy(() -> rt.createContainer(escape.build()))
+        .hasMessageContaining("INVALID_ARGUMENT")
+        .hasMessageContaining("escapes the seccomp profile root");
     assertNothingLeft(siflet);
   }
 

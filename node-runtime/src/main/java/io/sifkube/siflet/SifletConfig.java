@@ -49,6 +49,8 @@ import java.util.Properties;
  *     its state; when it is still there (an upgrade, a restarted pod), everything is left running
  *     as always
  * @param keepState keep images, records and logs when uninstalled (see {@code daemonSet})
+ * @param seccompProfileRoot where Localhost seccomp profiles are ({@code state-dir/seccomp}, as the
+ *     kubelet's {@code /var/lib/kubelet/seccomp})
  */
 public record SifletConfig(
     Path stateDir,
@@ -71,7 +73,8 @@ public record SifletConfig(
     List<String> allowedClients,
     String monitorCgroup,
     String daemonSet,
-    boolean keepState) {
+    boolean keepState,
+    Path seccompProfileRoot) {
 
   /** The kubeconfig value meaning "the service account of the pod siflet runs in". */
   public static final String IN_CLUSTER = "in-cluster";
@@ -99,7 +102,8 @@ public record SifletConfig(
           "allowed-clients",
           "monitor-cgroup",
           "daemonset",
-          "keep-state");
+          "keep-state",
+          "seccomp-profile-root");
 
   /** The environment variable for {@code key}: SIFLET_ and the key in capitals. */
   public static String envName(String key) {
@@ -223,7 +227,10 @@ public record SifletConfig(
         allowedClients(v.get("allowed-clients")),
         monitorCgroup(v.get("monitor-cgroup")),
         v.get("daemonset"),
-        bool("keep-state", v.getOrDefault("keep-state", "false")));
+        bool("keep-state", v.getOrDefault("keep-state", "false")),
+        v.containsKey("seccomp-profile-root")
+            ? Path.of(v.get("seccomp-profile-root")).toAbsolutePath()
+            : stateDir.resolve("seccomp"));
   }
 
   private static boolean bool(String key, String value) {

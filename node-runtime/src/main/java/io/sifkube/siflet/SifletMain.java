@@ -119,6 +119,11 @@ public final class SifletMain implements Callable<Integer> {
   String monitorCgroup;
 
   @Option(
+      names = "--seccomp-profile-root",
+      description = "directory of Localhost seccomp profiles (default: STATE_DIR/seccomp)")
+  String seccompProfileRoot;
+
+  @Option(
       names = "--daemonset",
       description = "this pod's DaemonSet: when it is gone at exit, siflet cleans the node up")
   String daemonSet;
@@ -205,7 +210,8 @@ public final class SifletMain implements Callable<Integer> {
     List<BindableService> services =
         List.of(
             new ImageApi(images, containers, metrics, LOG),
-            new RuntimeApi(containers, images, node, devices, metrics, LOG));
+            new RuntimeApi(
+                containers, images, node, devices, metrics, LOG, config.seccompProfileRoot()));
     CountDownLatch stopped = new CountDownLatch(1);
     SifletServer server = new SifletServer(config, services, metrics, LOG);
     NodeRegistration registration;
@@ -342,7 +348,8 @@ public final class SifletMain implements Callable<Integer> {
       allowedClients,
       monitorCgroup,
       daemonSet,
-      keepState
+      keepState,
+      seccompProfileRoot
     };
     for (int i = 0; i < values.length; i++) {
       if (values[i] != null) {

@@ -3,6 +3,7 @@ package io.sifkube.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -89,6 +90,9 @@ public class SifRunSpec {
 
   @JsonPropertyDescription("Limits; also what scheduling reserves on the node.")
   public Resources resources;
+
+  @JsonPropertyDescription("Security settings of the container, as a Pod's.")
+  public SecurityContext securityContext;
 
   @Pattern(CDI_NAME)
   @JsonPropertyDescription("CDI device names to inject (e.g. nvidia.com/gpu=0).")
@@ -186,5 +190,75 @@ public class SifRunSpec {
     @Min(1)
     @JsonPropertyDescription("The most processes.")
     public Long pids;
+
+    @Min(1000)
+    @Max(1000000)
+    @JsonPropertyDescription(
+        "CFS period in microseconds (default 100000); the quota is cpu x period, as the kubelet's"
+            + " --cpu-cfs-quota-period.")
+    public Long cpuPeriodMicroseconds;
+
+    @Pattern(POSITIVE_QUANTITY)
+    @JsonPropertyDescription(
+        "Memory plus swap limit (e.g. 2Gi); default: the memory limit, so no swap.")
+    public Quantity memorySwap;
+
+    @Pattern("^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$")
+    @JsonPropertyDescription("NUMA memory nodes to allocate from (e.g. 0-1).")
+    public String cpusetMems;
+
+    @JsonPropertyDescription("Block I/O weights.")
+    public BlockIO blockIO;
+  }
+
+  /** Block I/O weights. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class BlockIO {
+    @Min(10)
+    @Max(1000)
+    @JsonPropertyDescription("Weight of the container's block I/O, 10..1000.")
+    public Integer weight;
+
+    @JsonPropertyDescription("Weights of single block devices of the node.")
+    public List<DeviceWeight> weightDevices;
+  }
+
+  /** A block device of the node and its weight. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class DeviceWeight {
+    @Required
+    @Pattern("^/dev/.+")
+    @JsonPropertyDescription("The device's path on the node (/dev/...).")
+    public String path;
+
+    @Required
+    @Min(10)
+    @Max(1000)
+    @JsonPropertyDescription("Its weight, 10..1000.")
+    public Integer weight;
+  }
+
+  /** Security settings. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SecurityContext {
+    @JsonPropertyDescription(
+        "The seccomp filter: RuntimeDefault (the node's default profile, also when unset),"
+            + " Unconfined, or Localhost with localhostProfile under siflet's"
+            + " --seccomp-profile-root.")
+    public SeccompProfile seccompProfile;
+  }
+
+  /** A seccomp profile, as a Pod's. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SeccompProfile {
+    @Required
+    @Pattern("^(RuntimeDefault|Unconfined|Localhost)$")
+    @JsonPropertyDescription("RuntimeDefault, Unconfined or Localhost.")
+    public String type;
+
+    @Pattern("^[^/].*")
+    @JsonPropertyDescription(
+        "For Localhost: the profile file, relative to siflet's --seccomp-profile-root.")
+    public String localhostProfile;
   }
 }

@@ -1,15 +1,22 @@
 package io.sifkube.siflet.api;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.cdi.CdiException;
 import io.sifkube.cdi.Injection;
+import io.sifkube.json.Json;
 import io.sifkube.node.v1.Bind;
 import io.sifkube.node.v1.ContainerConfig;
+import io.sifkube.node.v1.DeviceWeight;
 import io.sifkube.node.v1.Resources;
+import io.sifkube.node.v1.SeccompProfile;
+import io.sifkube.runtime.BlockDevices;
 import io.sifkube.runtime.HostGpu;
 import io.sifkube.siflet.SifletException;
 import io.sifkube.spec.Capabilities;
 import io.sifkube.spec.GpuSupport;
 import io.sifkube.spec.RunOptions;
+import io.sifkube.spec.Seccomp;
 import io.sifkube.spec.UserNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,9 +53,13 @@ final class ConfigMapping {
    *
    * @param devices resolves CDI device names (throwing {@link CdiException} for those it cannot)
    * @param warn hears what is dropped (a GPU driver that is not there)
+   * @param seccompRoot where Localhost seccomp profiles are
    */
   static RunOptions toRunOptions(
-      ContainerConfig c, Function<List<String>, Injection> devices, Consumer<String> warn)
+      ContainerConfig c,
+      Function<List<String>, Injection> devices,
+      Consumer<String> warn,
+      Path seccompRoot)
       throws IOException {
     if (c.getImage().isEmpty()) {
       throw SifletException.invalid("config.image: required");
@@ -119,7 +130,9 @@ final class ConfigMapping {
             .noMount(c.getNoMountList())
             .overlays(c.getOverlaysList())
             .fakeroot(c.getFakeroot())
-            .cdi(cdi);
+            .cdi(cdi)
+            .seccomp(seccomp(c.getSeccomp(), seccompRoot))
+            .resources(moreResources(r));
     if (c.getFakeroot()) {
       x.userNamespace(
           UserNamespace.plan(0, 0, Optional.empty(), Optional.empty(), true, false).orElseThrow());
@@ -174,6 +187,85 @@ final class ConfigMapping {
     if (!path.isEmpty() && (!path.startsWith("/") || path.contains("/../"))) {
       throw SifletException.invalid(field + ": \"" + path + "\" is not a clean absolute path");
     }
+  }
+
+  /** The seccomp filter asked for; a Localhost profile is read from under {@code root}. */
+  static Seccomp.Choice seccomp(SeccompProfile p, Path root) throws SifletException {
+    switch (p.getType()) {
+      case UNCONFINED:
+        return Seccomp.Choice.NONE;
+      case LOCALHOST:
+        break;
+      default:
+        return Seccomp.Choice.DEFAULT;
+    }
+    String name = p.getLocalhostProfile();
+    String field = "config.seccomp.localhost_profile";
+    if (name.isEmpty()) {
+      throw SifletException.invalid(field + ": required with type LOCALHOST");
+    }
+    Path file = root.resolve(name).normalize();
+    if (Path.of(name).isAbsolute() || !file.startsWith(root.normalize())) {
+      throw SifletException.invalid(
+          field + ": \"" + name + "\" escapes the seccomp profile root " + root);
+    }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw SifletException.invalid(
+          field + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+    }
+    try {
+      return Seccomp.parse(bytes, field + " " + file);
+    } catch (IllegalArgumentException e) {
+      throw SifletException.invalid(e.getMessage());
+    }
+  }
+
+  /** The resource fields beyond the RunOptions ones: CFS period, memory nodes, device weights. */
+  private static ObjectNode moreResources(Resources r) throws SifletException {
+    ObjectNode res = Json.object();
+    if (r.getCpuPeriodUs() != 0 || !r.getCpusetMems().isEmpty()) {
+      ObjectNode cpu = res.putObject("cpu");
+      if (r.getCpuPeriodUs() != 0) {
+        long period = r.getCpuPeriodUs();
+        if (period < 1000 || period > 1_000_000) {
+          throw SifletException.invalid(
+              "config.resources.cpu_period_us: " + period + " is not in 1000..1000000");
+        }
+        cpu.put("period", period);
+        if (r.getCpus() > 0) {
+          cpu.put("quota", Math.round(r.getCpus() * period));
+        }
+      }
+      if (!r.getCpusetMems().isEmpty()) {
+        if (!r.getCpusetMems().matches("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*")) {
+          throw SifletException.invalid(
+              "config.resources.cpuset_mems: \"" + r.getCpusetMems() + "\" is not a node list");
+        }
+        cpu.put("mems", r.getCpusetMems());
+      }
+    }
+    if (r.getBlkioWeightDevicesCount() > 0) {
+      ArrayNode list = res.putObject("blockIO").putArray("weightDevice");
+      for (int i = 0; i < r.getBlkioWeightDevicesCount(); i++) {
+        DeviceWeight d = r.getBlkioWeightDevices(i);
+        String field = "config.resources.blkio_weight_devices[" + i + "]";
+        if (d.getWeight() < 10 || d.getWeight() > 1000) {
+          throw SifletException.invalid(
+              field + ".weight: " + d.getWeight() + " is not in 10..1000");
+        }
+        long[] mm;
+        try {
+          mm = BlockDevices.numbers(Path.of(d.getPath()), field + ".path");
+        } catch (IllegalArgumentException e) {
+          throw SifletException.invalid(e.getMessage());
+        }
+        list.addObject().put("major", mm[0]).put("minor", mm[1]).put("weight", d.getWeight());
+      }
+    }
+    return res;
   }
 
   private static void checkResources(Resources r) throws SifletException {

@@ -58,13 +58,18 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   private final Metrics metrics;
   private final Consumer<String> log;
 
+  /** Where Localhost seccomp profiles are (siflet's seccomp-profile-root). */
+  private final Path seccompRoot;
+
   public RuntimeApi(
       Containers containers,
       ImageStore images,
       NodeFacts node,
       DeviceInventory devices,
       Metrics metrics,
-      Consumer<String> log) {
+      Consumer<String> log,
+      Path seccompRoot) {
+    this.seccompRoot = seccompRoot;
     this.containers = containers;
     this.images = images;
     this.node = node;
@@ -98,7 +103,8 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
                 .setCreated(false)
                 .build();
           }
-          RunOptions opts = ConfigMapping.toRunOptions(req.getConfig(), devices::resolve, log);
+          RunOptions opts =
+              ConfigMapping.toRunOptions(req.getConfig(), devices::resolve, log, seccompRoot);
           String name = req.getConfig().getImage();
           Optional<ImageStore.Image> img = images.status(name);
           Path sif;

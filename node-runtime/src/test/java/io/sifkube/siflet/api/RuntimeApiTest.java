@@ -82,7 +82,15 @@ class RuntimeApiTest {
     server =
         InProcessServerBuilder.forName(name)
             .addService(new ImageApi(store, containers, metrics, m -> {}))
-            .addService(new RuntimeApi(containers, store, null, devices, metrics, m -> {}))
+            .addService(
+                new RuntimeApi(
+                    containers,
+                    store,
+                    null,
+                    devices,
+                    metrics,
+                    m -> {},
+                    Path.of("/nonexistent/seccomp")))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();

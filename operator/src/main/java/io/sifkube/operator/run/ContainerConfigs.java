@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.sifkube.api.v1alpha1.SifRunSpec;
 import io.sifkube.node.v1.Bind;
 import io.sifkube.node.v1.ContainerConfig;
+import io.sifkube.node.v1.DeviceWeight;
 import io.sifkube.node.v1.Resources;
+import io.sifkube.node.v1.SeccompProfile;
 import java.util.Optional;
 
 /** Turns a SifRun's spec into the ContainerConfig siflet runs. Pure. */
@@ -64,7 +66,42 @@ public final class ContainerConfigs {
       if (spec.resources.pids != null) {
         r.setPidsLimit(spec.resources.pids);
       }
+      if (spec.resources.cpuPeriodMicroseconds != null) {
+        r.setCpuPeriodUs(spec.resources.cpuPeriodMicroseconds);
+      }
+      if (spec.resources.memorySwap != null) {
+        r.setMemorySwapBytes((long) amount(spec.resources.memorySwap));
+      }
+      if (spec.resources.cpusetMems != null) {
+        r.setCpusetMems(spec.resources.cpusetMems);
+      }
+      SifRunSpec.BlockIO io = spec.resources.blockIO;
+      if (io != null) {
+        if (io.weight != null) {
+          r.setBlkioWeight(io.weight);
+        }
+        if (io.weightDevices != null) {
+          for (SifRunSpec.DeviceWeight d : io.weightDevices) {
+            r.addBlkioWeightDevices(
+                DeviceWeight.newBuilder()
+                    .setPath(d.path)
+                    .setWeight(d.weight == null ? 0 : d.weight));
+          }
+        }
+      }
       c.setResources(r);
+    }
+    if (spec.securityContext != null && spec.securityContext.seccompProfile != null) {
+      SifRunSpec.SeccompProfile p = spec.securityContext.seccompProfile;
+      SeccompProfile.Builder s = SeccompProfile.newBuilder();
+      switch (p.type) {
+        case "Unconfined" -> s.setType(SeccompProfile.Type.UNCONFINED);
+        case "Localhost" ->
+            s.setType(SeccompProfile.Type.LOCALHOST)
+                .setLocalhostProfile(p.localhostProfile == null ? "" : p.localhostProfile);
+        default -> s.setType(SeccompProfile.Type.RUNTIME_DEFAULT);
+      }
+      c.setSeccomp(s);
     }
     if (spec.devices != null) {
       c.addAllDevices(spec.devices);
@@ -92,6 +129,27 @@ public final class ContainerConfigs {
     }
     if (spec.resources != null && spec.resources.cpu != null && amount(spec.resources.cpu) <= 0) {
       return "spec.resources.cpu: must be positive";
+    }
+    if (spec.resources != null
+        && spec.resources.memorySwap != null
+        && spec.resources.memory != null
+        && amount(spec.resources.memorySwap) < amount(spec.resources.memory)) {
+      return "spec.resources.memorySwap: must be at least spec.resources.memory";
+    }
+    SifRunSpec.SeccompProfile p =
+        spec.securityContext == null ? null : spec.securityContext.seccompProfile;
+    if (p != null) {
+      boolean local = "Localhost".equals(p.type);
+      boolean named = p.localhostProfile != null && !p.localhostProfile.isEmpty();
+      if (local != named) {
+        return "spec.securityContext.seccompProfile.localhostProfile: "
+            + (local ? "required with type Localhost" : "only with type Localhost");
+      }
+      if (named && (p.localhostProfile.startsWith("/") || p.localhostProfile.contains(".."))) {
+        return "spec.securityContext.seccompProfile.localhostProfile: \""
+            + p.localhostProfile
+            + "\" must be a relative path inside the node's profile root";
+      }
     }
     return null;
   }
