@@ -254,6 +254,7 @@ public final class ContainerLauncher {
         info.accept(note);
         Files.writeString(dir.resolve(HOOK_NOTE_FILE), note); // for a failed create to repeat
       }
+      SeccompFilters.precompile(spec, runtime, stateDir.resolveSibling("seccomp-bpf"));
       Files.write(dir.resolve("config.json"), Json.bytes(spec));
       t.mark("spec");
       return mounted;

@@ -63,6 +63,10 @@ interface LibC extends Library {
 
   int memfd_create(String name, int flags) throws LastErrorException;
 
+  int SEEK_SET = 0;
+
+  long lseek(int fd, long offset, int whence) throws LastErrorException;
+
   int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
   int CLONE_NEWNS = 0x00020000;
