@@ -76,7 +76,30 @@ class OciIT {
     String sleeper = id + "-sleep";
     Launcher.sifctl("oci", "create", "-b", bundle.toString(), sleeper).ok();
     Launcher.sifctl("oci", "start", sleeper).ok();
-    assertThat(awaitStatus(sleeper, "running").path("pid").asLong()).isPositive();
+    long pid = awaitStatus(sleeper, "running").path("pid").asLong();
+    assertThat(pid).isPositive();
+    // SingularityCE's other verbs: exec, pause/resume, update of the limits
+    Launcher.Result exec = Launcher.sifctl("oci", "exec", sleeper, "sh", "-c", "echo in; exit 3");
+    assertThat(exec.status()).isEqualTo(3);
+    assertThat(exec.out()).isEqualTo("in\n");
+    Launcher.sifctl("oci", "pause", sleeper).ok();
+    assertThat(awaitStatus(sleeper, "paused").path("pid").asLong()).isEqualTo(pid);
+    Launcher.sifctl("oci", "resume", sleeper).ok();
+    awaitStatus(sleeper, "running");
+    Path limits = Files.writeString(tmp.resolve("limits.json"), "{\"pids\":{\"limit\":42}}");
+    Launcher.sifctl("oci", "update", "--from-file", limits.toString(), sleeper).ok();
+    String pids =
+        Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
+            .filter(l -> l.matches("\\d+:pids:.*"))
+            .map(l -> l.substring(l.lastIndexOf(':') + 1))
+            .findFirst()
+            .orElseThrow();
+    assertThat(Files.readString(Path.of("/sys/fs/cgroup/pids" + pids + "/pids.max")).strip())
+        .isEqualTo("42");
+    assertThat(
+            Launcher.sifctl("oci", "update", "-r", tmp.resolve("none.json").toString(), sleeper)
+                .err())
+        .contains("none.json: no such resources file");
     Launcher.sifctl("oci", "kill", sleeper, "KILL").ok();
     assertThat(awaitStatus(sleeper, "stopped").path("exitCode").asInt()).isEqualTo(137);
     Launcher.sifctl("oci", "delete", sleeper).ok();

@@ -10,6 +10,7 @@ import io.sifkube.sif.SifException;
 import io.sifkube.sys.SyscallException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "oci",
     mixinStandardHelpOptions = true,
-    description = "Manage OCI containers: mount, create, start, state, kill, delete, run, umount.")
+    description =
+        "Manage OCI containers: mount, create, start, state, exec, pause, resume, update, kill, delete, run, umount.")
 final class OciCommand {
 
   @Spec CommandSpec spec;
@@ -135,6 +137,57 @@ final class OciCommand {
         () -> {
           int code = lifecycle().attach(id, noStdin ? null : System.in, System.out, System.err);
           return code < 0 ? 1 : code;
+        });
+  }
+
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "pause",
+      description = "Suspend every process of a running container.")
+  int pause(@Parameters(paramLabel = "ID") String id) throws Exception {
+    return done(() -> lifecycle().pause(id));
+  }
+
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "resume",
+      description = "Resume a paused container.")
+  int resume(@Parameters(paramLabel = "ID") String id) throws Exception {
+    return done(() -> lifecycle().resume(id));
+  }
+
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "update",
+      description = "Change a running container's cgroup limits (linux.resources as JSON).")
+  int update(
+      @Option(
+              names = {"-r", "--from-file"},
+              required = true,
+              paramLabel = "FILE",
+              description = "the new limits: the runtime spec's linux.resources, as JSON")
+          Path resources,
+      @Parameters(paramLabel = "ID") String id)
+      throws Exception {
+    return done(() -> lifecycle().update(id, resources));
+  }
+
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "exec",
+      description = "Run a command in a running container; its exit code is sifctl's.")
+  int exec(
+      @Parameters(index = "0", paramLabel = "ID") String id,
+      @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND") List<String> command)
+      throws Exception {
+    return call(
+        () -> {
+          var r = lifecycle().exec(id, command, 0);
+          System.out.write(r.stdout());
+          System.out.flush();
+          System.err.write(r.stderr());
+          System.err.flush();
+          return r.exitCode();
         });
   }
 

@@ -123,6 +123,11 @@ public final class Sifctl {
         cli.addSubcommand(name, new CommandLine(listed));
       }
     }
+    CommandLine oci = cli.getSubcommands().get("oci");
+    if (oci != null) {
+      // the command's own options (sh -c …) are not sifctl's
+      oci.getSubcommands().get("exec").setStopAtPositional(true);
+    }
     return withHelp(cli);
   }
 

@@ -206,6 +206,32 @@ public final class OciLifecycle {
     runtimeVerb(id, "kill", id, signal);
   }
 
+  /** Freezes every process of the container (the freezer cgroup). */
+  public void pause(String id) throws IOException {
+    runtimeVerb(id, "pause", id);
+  }
+
+  /** Thaws a paused container. */
+  public void resume(String id) throws IOException {
+    runtimeVerb(id, "resume", id);
+  }
+
+  /**
+   * Changes a running container's limits to those of {@code resources}, a file of the runtime
+   * spec's {@code linux.resources} JSON, as {@code crun|runc update --resources} does.
+   */
+  public void update(String id, Path resources) throws IOException {
+    if (!Files.isRegularFile(resources)) {
+      throw new ContainerException(resources + ": no such resources file");
+    }
+    try {
+      Json.read(Files.readAllBytes(resources));
+    } catch (IOException e) {
+      throw new ContainerException(resources + ": not a JSON object of linux.resources");
+    }
+    runtimeVerb(id, "update", "--resources", resources.toString(), id);
+  }
+
   /** The container's state: the runtime's JSON plus the exit code once it has stopped. */
   public JsonNode state(String id) throws IOException {
     String json = runtimeVerb(id, "state", id);
