@@ -64,13 +64,19 @@ class PushIT {
     return out;
   }
 
+  /**
+   * sifctl with a cache of its own for each call: pushes remember where blobs went (for automatic
+   * mounts), and the tests must not mount what another test pushed.
+   */
   private static Launcher.Result sifctl(String... args) throws Exception {
-    return Launcher.sifctlWithEnv(Map.of(), args);
+    return sifctlWithEnv(Map.of(), args);
   }
 
   private static Launcher.Result sifctlWithEnv(Map<String, String> env, String... args)
       throws Exception {
-    return Launcher.sifctlWithEnv(env, args);
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.putIfAbsent("SIFKUBE_CACHEDIR", Files.createTempDirectory(shared, "cache").toString());
+    return Launcher.sifctlWithEnv(all, args);
   }
 
   /** A pull into a cache of its own: what comes back is what the registry served. */
@@ -136,6 +142,25 @@ class PushIT {
                 "docker://" + plain.host() + "/sifkube/copy:v1")
             .ok();
     assertThat(r.err()).contains("mounted from sifkube/origin").doesNotContain("bytes)");
+  }
+
+  @Test
+  void aBlobPushedBeforeIsMountedFromWhereItWentWithoutBeingTold() throws Exception {
+    Map<String, String> cache =
+        Map.of("SIFKUBE_CACHEDIR", Files.createTempDirectory(shared, "locations").toString());
+    Launcher.Result first =
+        sifctlWithEnv(
+                cache, "push", small.toString(), "docker://" + plain.host() + "/sifkube/first:v1")
+            .ok();
+    assertThat(first.err()).contains("bytes)");
+    Launcher.Result second =
+        sifctlWithEnv(
+                cache, "push", small.toString(), "docker://" + plain.host() + "/sifkube/second:v1")
+            .ok();
+    assertThat(second.err()).contains("mounted from sifkube/first").doesNotContain("bytes)");
+    Path back = shared.resolve("second.oci.sif");
+    pull("docker://" + plain.host() + "/sifkube/second:v1", back).ok();
+    assertThat(Files.mismatch(small, back)).isEqualTo(-1L);
   }
 
   @Test

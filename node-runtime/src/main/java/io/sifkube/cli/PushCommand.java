@@ -3,12 +3,14 @@ package io.sifkube.cli;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.oci.Digest;
 import io.sifkube.image.oras.OrasSif;
+import io.sifkube.image.push.BlobLocations;
 import io.sifkube.image.push.OciSifPush;
 import io.sifkube.image.push.RegistryPusher;
 import io.sifkube.image.ref.ImageReference;
 import io.sifkube.image.registry.Credentials;
 import io.sifkube.image.registry.RegistryClient;
 import io.sifkube.image.registry.RetryPolicy;
+import io.sifkube.image.store.ImageCache;
 import io.sifkube.sif.SifException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +98,13 @@ final class PushCommand implements Callable<Integer> {
               ? OrasSif.push(file, pusher, ref.manifestReference())
               : layerFormat.equals("tar")
                   ? OciSifPush.pushAsTar(file, pusher, ref.manifestReference(), dest)
-                  : OciSifPush.push(file, pusher, ref.manifestReference(), from);
+                  : OciSifPush.push(
+                      file,
+                      pusher,
+                      ref.manifestReference(),
+                      from,
+                      new BlobLocations(ImageCache.defaultRoot().resolve("blob-locations")),
+                      ref);
       Info.line("Image " + d + " pushed to " + dest);
       return 0;
     } catch (ImageException | SifException e) {

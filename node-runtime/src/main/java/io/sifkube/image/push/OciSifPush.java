@@ -1,11 +1,14 @@
 package io.sifkube.image.push;
 
 import io.sifkube.image.oci.Digest;
+import io.sifkube.image.ref.ImageReference;
 import io.sifkube.sif.SifFile;
 import io.sifkube.sif.oci.OciSifImage;
 import io.sifkube.sif.oci.OciSifReader;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Pushes an OCI-SIF's image as the native OCI image it holds, as SingularityCE 4 does: the config,
@@ -26,16 +29,41 @@ public final class OciSifPush {
    */
   public static Digest push(Path file, RegistryPusher pusher, String reference, String mountFrom)
       throws IOException {
+    return push(file, pusher, reference, mountFrom, null, null);
+  }
+
+  /**
+   * As {@link #push(Path, RegistryPusher, String, String)}; without {@code mountFrom}, each blob is
+   * mounted from the repository of {@code target}'s registry that {@code locations} last saw it
+   * pushed to, and every blob pushed is recorded there.
+   */
+  public static Digest push(
+      Path file,
+      RegistryPusher pusher,
+      String reference,
+      String mountFrom,
+      BlobLocations locations,
+      ImageReference target)
+      throws IOException {
     try (SifFile sif = SifFile.open(file)) {
       OciSifImage img = OciSifReader.read(sif);
       byte[] manifest = OciSifReader.readBlob(sif, img.manifestDigest(), MAX_DOCUMENT);
+      List<RegistryPusher.Blob> blobs = new ArrayList<>();
       for (OciSifImage.Layer l : img.layers()) {
-        pusher.pushBlob(RegistryPusher.Blob.of(l.digest(), file, l.offset(), l.size()), mountFrom);
+        blobs.add(RegistryPusher.Blob.of(l.digest(), file, l.offset(), l.size()));
       }
       var config = OciSifReader.blobDescriptor(sif, img.configDigest());
-      pusher.pushBlob(
-          RegistryPusher.Blob.of(img.configDigest(), file, config.offset(), config.size()),
-          mountFrom);
+      blobs.add(RegistryPusher.Blob.of(img.configDigest(), file, config.offset(), config.size()));
+      for (RegistryPusher.Blob b : blobs) {
+        String from = mountFrom;
+        if (from == null && locations != null) {
+          from = locations.mountSource(b.digest(), target.registry(), target.repository());
+        }
+        pusher.pushBlob(b, from);
+        if (locations != null) {
+          locations.record(b.digest(), target.registry(), target.repository());
+        }
+      }
       pusher.pushManifest(manifest, img.manifestMediaType(), reference);
       return img.manifestDigest();
     }

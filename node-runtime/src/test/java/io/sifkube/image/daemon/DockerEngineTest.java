@@ -41,7 +41,9 @@ class DockerEngineTest {
               for (String response : responses) {
                 try (SocketChannel c = server.accept()) {
                   requests.add(readHead(c));
-                  c.write(ByteBuffer.wrap(response.getBytes(StandardCharsets.ISO_8859_1)));
+                  // one response per connection, as the client is told: no reuse of a closed one
+                  String closing = response.replaceFirst("\r\n", "\r\nConnection: close\r\n");
+                  c.write(ByteBuffer.wrap(closing.getBytes(StandardCharsets.ISO_8859_1)));
                 } catch (IOException e) {
                   return;
                 }
