@@ -39,7 +39,7 @@ PACKAGES=(
   # the Argo CD health check runs on real objects with Lua 5.1 (Argo CD's gopher-lua is 5.1)
   lua5.1 lua-cjson
   # benchmarks (e2e/bench)
-  time bc
+  time bc python3
 )
 
 missing=()
