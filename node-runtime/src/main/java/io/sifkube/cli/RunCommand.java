@@ -12,6 +12,7 @@ import io.sifkube.image.store.ImageCache;
 import io.sifkube.mount.FuseMounter;
 import io.sifkube.mount.KernelMounter;
 import io.sifkube.mount.Mounter;
+import io.sifkube.ranks.LocalRanks;
 import io.sifkube.runtime.Caller;
 import io.sifkube.runtime.ContainerException;
 import io.sifkube.runtime.ContainerLauncher;
@@ -175,20 +176,66 @@ final class RunCommand {
       Path sif = resolveImage();
       // Taken once the image is read, before anything is mounted: a device that does not resolve
       // fails the run there.
-      return new ContainerLauncher(mounter, rt, state.resolve("sifctl"), Info::line)
-          .run(
-              sif,
-              opts,
-              () -> {
-                try {
-                  return RunFlags.await(devices);
-                } catch (CliException e) {
-                  throw new ContainerException(e.getMessage(), e);
-                }
-              });
+      ContainerLauncher launcher =
+          new ContainerLauncher(mounter, rt, state.resolve("sifctl"), Info::line);
+      ContainerLauncher.Devices resolved =
+          () -> {
+            try {
+              return RunFlags.await(devices);
+            } catch (CliException e) {
+              throw new ContainerException(e.getMessage(), e);
+            }
+          };
+      if (options.ranks > 1) {
+        return ranks(caller, userns.isPresent(), launcher, state, sif, opts, resolved);
+      }
+      return launcher.run(sif, opts, resolved);
     } catch (ContainerException | SifException | ImageException e) {
       throw new CliException(e.getMessage(), e);
     }
+  }
+
+  /** {@code --ranks N}: N containers wired up together; the first failure ends them all. */
+  private int ranks(
+      Caller caller,
+      boolean userns,
+      ContainerLauncher launcher,
+      Path state,
+      Path sif,
+      RunOptions opts,
+      ContainerLauncher.Devices devices)
+      throws Exception {
+    if (!caller.isRoot() || userns) {
+      throw new CliException(
+          "--ranks "
+              + options.ranks
+              + ": ranks share PID and IPC namespaces and a /dev/shm, which needs root (not"
+              + " --fakeroot or an unprivileged run) for now");
+    }
+    if (kind == Kind.SHELL) {
+      throw new CliException("--ranks: shell is interactive; run or exec the ranks' command");
+    }
+    if (opts.network()) {
+      throw new CliException(
+          "--ranks with --net: ranks use the host's network, through which the PMI server and"
+              + " MPI reach them");
+    }
+    LocalRanks.Outcome end =
+        new LocalRanks(launcher, state.resolve("sifctl"), options.ranks)
+            .run(
+                sif,
+                opts,
+                options.mpi.equals("pmi"),
+                options.pmiTimeout,
+                devices,
+                why -> Info.warn("ranks: " + why + "; stopping the others"));
+    if (end.failure() != null) {
+      // the failing rank's status, as srun gives a failed step's (not the 137 of those it killed)
+      System.err.println(
+          "sifctl: error: " + end.failure() + " (rank exit statuses " + end.statuses() + ")");
+      return end.status() == 0 ? Sifctl.EXIT_FAILURE : end.status();
+    }
+    return 0;
   }
 
   private Path resolveImage() throws Exception {

@@ -128,6 +128,17 @@ final class RunFlags implements OptionTable.Target {
               true)
           .flag("--no-seccomp", "run without a seccomp filter (--security seccomp:unconfined)")
           .value("--runtime", "NAME", "crun or runc (default: crun when it can run here)")
+          .value(
+              "--ranks",
+              "N",
+              "start N ranks of the command on this host, wired up for MPI through a PMI-1 server"
+                  + " (what mpirun -np N singularity exec does; default 1)")
+          .value("--mpi", "pmi|none", "wire-up of --ranks: pmi (default) or none (plain ranks)")
+          .value(
+              "--pmi-timeout",
+              "SECONDS",
+              "fail the ranks when a PMI barrier waits this long for the last ones (default 300;"
+                  + " 0: for ever)")
           .value("--cache-dir", "DIR", "image cache for pull sources")
           .value("--authfile", "FILE", "registry credentials for docker:// images")
           .value(
@@ -184,6 +195,9 @@ final class RunFlags implements OptionTable.Target {
   boolean writableTmpfs;
   boolean writable;
   final LimitFlags limits = new LimitFlags();
+  int ranks = 1;
+  String mpi = "pmi";
+  long pmiTimeout = 300;
 
   @Override
   public void set(String option, String v) throws OptionTable.UsageException {
@@ -243,6 +257,9 @@ final class RunFlags implements OptionTable.Target {
       case "--runtime" -> runtime = v;
       case "--security" -> security.add(v);
       case "--no-seccomp" -> noSeccomp = true;
+      case "--ranks" -> ranks = ranks(option, v);
+      case "--mpi" -> mpi = mpi(option, v);
+      case "--pmi-timeout" -> pmiTimeout = nonNegative(option, v);
       case "--cache-dir" -> cacheDir = OptionTable.parsePath(option, v);
       case "--authfile" -> authfile = OptionTable.parsePath(option, v);
       case "--docker-host" -> dockerHost = v;
@@ -250,6 +267,34 @@ final class RunFlags implements OptionTable.Target {
       case "--version" -> version = true;
       default -> throw new IllegalStateException("option " + option + " is in TABLE only");
     }
+  }
+
+  /** At most this many ranks on one host: each is a container with its own mounts. */
+  static final int MAX_RANKS = 1024;
+
+  private static int ranks(String option, String v) throws OptionTable.UsageException {
+    long n = OptionTable.parseLong(option, v);
+    if (n < 1 || n > MAX_RANKS) {
+      throw new OptionTable.UsageException(
+          option + " " + v + ": a number of ranks from 1 to " + MAX_RANKS);
+    }
+    return (int) n;
+  }
+
+  private static String mpi(String option, String v) throws OptionTable.UsageException {
+    if (!v.equals("pmi") && !v.equals("none")) {
+      throw new OptionTable.UsageException(
+          option + " " + v + ": pmi (a PMI-1 server, as MPICH reads it) or none");
+    }
+    return v;
+  }
+
+  private static long nonNegative(String option, String v) throws OptionTable.UsageException {
+    long n = OptionTable.parseLong(option, v);
+    if (n < 0) {
+      throw new OptionTable.UsageException(option + " " + v + ": not a number of seconds");
+    }
+    return n;
   }
 
   /** The limit options set besides the LimitFlags ones, by name, for --apply-cgroups' check. */

@@ -62,13 +62,30 @@ public final class ContainerLauncher {
   private final OciRuntime runtime;
   private final Path stateDir;
   private final Consumer<String> info;
+  private final boolean child;
 
   public ContainerLauncher(
       Mounter mounter, OciRuntime runtime, Path stateDir, Consumer<String> info) {
+    this(mounter, runtime, stateDir, info, false);
+  }
+
+  private ContainerLauncher(
+      Mounter mounter, OciRuntime runtime, Path stateDir, Consumer<String> info, boolean child) {
     this.mounter = mounter;
     this.runtime = runtime;
     this.stateDir = stateDir;
     this.info = info;
+    this.child = child;
+  }
+
+  /**
+   * The same launcher for one of several containers this process runs side by side (the ranks of
+   * {@code sifctl run --ranks}): the runtime stays a child instead of replacing this process,
+   * signals are left to the caller, who stops all of them together, and the caller calls {@link
+   * #sweep} once before it starts them.
+   */
+  public ContainerLauncher asChild() {
+    return new ContainerLauncher(mounter, runtime, stateDir, info, true);
   }
 
   /** An image's squashfs layers (bottom first) and config. */
@@ -100,7 +117,10 @@ public final class ContainerLauncher {
         mounter.ext3(ov.path(), null, !ov.writable()); // refuses, saying why, before any mount
       }
     }
-    sweep();
+    if (!child) {
+      sweep(); // a parent of several (asChild) sweeps once, before it starts any: else one
+      // child's sweep could take a sibling's new directory for an earlier run's leftover
+    }
     t.mark("image");
     Path dir = newRunDir();
     String id = dir.getFileName().toString();
@@ -111,7 +131,7 @@ public final class ContainerLauncher {
       // ready, in a mount namespace of its own that releases every mount when the container's
       // last process exits: no second process to start and wait for, no teardown to run. The
       // bundle itself is a tmpfs of that namespace; the host keeps only the pid and marker files.
-      boolean handOver = mounter.kernelMountsOnly();
+      boolean handOver = !child && mounter.kernelMountsOnly();
       if (handOver) {
         try {
           Syscalls.privateMountNamespace();
@@ -133,7 +153,7 @@ public final class ContainerLauncher {
         // Returns only when the exec failed; then this process releases everything itself.
         throw Syscalls.exec(process.runCommand(), System.getenv());
       }
-      int status = process.runForeground();
+      int status = child ? process.runChild() : process.runForeground();
       t.mark(runtime.name() + " run");
       return status;
     } finally {

@@ -64,6 +64,22 @@ final class RuntimeProcess {
     }
   }
 
+  /**
+   * Runs the container with our standard streams and no signal forwarding (the caller stops it);
+   * returns its exit status.
+   */
+  int runChild() throws ContainerException {
+    try {
+      return new ProcessBuilder(runCommand()).inheritIO().start().waitFor();
+    } catch (IOException e) {
+      throw new ContainerException("cannot start " + runtime.name() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      kill("KILL");
+      throw new ContainerException("interrupted while waiting for the container", e);
+    }
+  }
+
   private void kill(String signal) {
     try {
       new ProcessBuilder(command("kill", id, signal))

@@ -85,6 +85,7 @@ public record RunOptions(
    * @param writableTmpfs a writable root (on the run's throw-away overlay) without compat
    * @param resources more of {@code linux.resources} ({@code --apply-cgroups}, {@code --cpu-quota},
    *     …), merged over what the fields above give
+   * @param sandbox namespaces and {@code /dev/shm} shared with other containers, or null
    */
   public record Extras(
       List<String> dns,
@@ -112,7 +113,8 @@ public record RunOptions(
       Seccomp.Choice seccomp,
       boolean contain,
       boolean writableTmpfs,
-      ObjectNode resources) {
+      ObjectNode resources,
+      Sandbox sandbox) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -146,7 +148,8 @@ public record RunOptions(
             Seccomp.Choice.DEFAULT,
             false,
             false,
-            Json.object());
+            Json.object(),
+            null);
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
@@ -177,6 +180,7 @@ public record RunOptions(
       b.contain = contain;
       b.writableTmpfs = writableTmpfs;
       b.resources = resources;
+      b.sandbox = sandbox;
       return b;
     }
 
@@ -213,6 +217,7 @@ public record RunOptions(
       private boolean contain;
       private boolean writableTmpfs;
       private ObjectNode resources;
+      private Sandbox sandbox;
 
       public Builder dns(List<String> value) {
         this.dns = value;
@@ -344,6 +349,11 @@ public record RunOptions(
         return this;
       }
 
+      public Builder sandbox(Sandbox value) {
+        this.sandbox = value;
+        return this;
+      }
+
       public Extras build() {
         return new Extras(
             dns,
@@ -371,7 +381,8 @@ public record RunOptions(
             seccomp,
             contain,
             writableTmpfs,
-            resources);
+            resources,
+            sandbox);
       }
     }
 
@@ -385,6 +396,17 @@ public record RunOptions(
       return toBuilder().resolvConf(file).build();
     }
   }
+
+  /**
+   * Namespaces and a {@code /dev/shm} that several containers share, as the containers of a pod do:
+   * the ranks of a parallel run on one node (issue #19), so that MPI finds its node-local peers
+   * through shared memory. The namespaces are joined, not created.
+   *
+   * @param pidNamespace a {@code /proc/PID/ns/pid} path to join
+   * @param ipcNamespace a {@code /proc/PID/ns/ipc} path to join
+   * @param shm a host directory (its own tmpfs) bound as {@code /dev/shm}
+   */
+  public record Sandbox(String pidNamespace, String ipcNamespace, String shm) {}
 
   /**
    * A host device node to make in the container.

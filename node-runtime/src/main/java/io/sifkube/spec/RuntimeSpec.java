@@ -203,12 +203,16 @@ public final class RuntimeSpec {
           "devpts",
           List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
     }
-    mount(
-        m,
-        "/dev/shm",
-        "tmpfs",
-        "shm",
-        List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"));
+    if (x.sandbox() != null) {
+      bind(m, x.sandbox().shm(), "/dev/shm", false); // the node's ranks meet here
+    } else {
+      mount(
+          m,
+          "/dev/shm",
+          "tmpfs",
+          "shm",
+          List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"));
+    }
     mount(m, "/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"));
     UserNamespace userns = x.userNamespace();
     if (skip.contains("sys")) {
@@ -313,8 +317,12 @@ public final class RuntimeSpec {
 
   private static void linux(ObjectNode linux, RunOptions opts) {
     ArrayNode ns = linux.putArray("namespaces");
+    RunOptions.Sandbox sandbox = opts.extras().sandbox();
     for (String t : List.of("pid", "ipc", "mount")) {
-      ns.addObject().put("type", t);
+      ObjectNode n = ns.addObject().put("type", t);
+      if (sandbox != null && !t.equals("mount")) {
+        n.put("path", t.equals("pid") ? sandbox.pidNamespace() : sandbox.ipcNamespace());
+      }
     }
     if (opts.hostname() != null || opts.extras().uts()) {
       ns.addObject().put("type", "uts");

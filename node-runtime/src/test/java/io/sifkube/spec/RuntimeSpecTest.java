@@ -52,6 +52,34 @@ class RuntimeSpecTest {
   }
 
   @Test
+  void ranksJoinTheirSandboxAndShareItsShm() throws Exception {
+    JsonNode img = image("{\"Cmd\":[\"x\"]}");
+    RunOptions o = RunOptions.builder().build();
+    o =
+        o.withExtras(
+            o.extras().toBuilder()
+                .sandbox(new RunOptions.Sandbox("/proc/9/ns/pid", "/proc/9/ns/ipc", "/run/x/shm"))
+                .build());
+    JsonNode spec = RuntimeSpec.build(img, o, PASSWD, GROUP);
+    List<String> joined = new java.util.ArrayList<>();
+    for (JsonNode ns : spec.path("linux").path("namespaces")) {
+      joined.add(ns.path("type").asText() + "=" + ns.path("path").asText("new"));
+    }
+    assertThat(joined).containsExactly("pid=/proc/9/ns/pid", "ipc=/proc/9/ns/ipc", "mount=new");
+    JsonNode shm = null;
+    for (JsonNode m : spec.path("mounts")) {
+      if (m.path("destination").asText().equals("/dev/shm")) {
+        shm = m;
+      }
+    }
+    assertThat(shm.path("source").asText()).isEqualTo("/run/x/shm");
+    assertThat(texts(shm.path("options"))).contains("rbind", "rw");
+    // without a sandbox: new namespaces and a tmpfs of the container's own
+    JsonNode alone = RuntimeSpec.build(img, RunOptions.builder().build(), PASSWD, GROUP);
+    assertThat(alone.path("linux").path("namespaces").get(0).has("path")).isFalse();
+  }
+
+  @Test
   void anImageWithNoCommandIsAClearError() throws Exception {
     assertThatThrownBy(() -> RuntimeSpec.build(image("{}"), run(List.of()), PASSWD, GROUP))
         .hasMessage("the image has no ENTRYPOINT or CMD and no command was given");
