@@ -26,17 +26,14 @@ mount -t tmpfs shm "$rootfs/dev/shm"
 cleanup() { umount "$rootfs/dev/shm" "$rootfs/proc" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-# "wall launcher_cpu" of CMD; its output in $work/out. The launcher's own CPU is the whole tree's
-# minus the ranks' (each rank prints nothing about itself, so take it from the cgroup-less way:
-# getrusage of the children is all of them; the ranks' share is read from /proc at their end by
-# `time` inside the container / chroot).
+# One launch: its wall time, the launcher's own CPU (the whole tree's, as `time` reports it for
+# the waited-for children, minus what each rank reported for itself) and the ping-pong results.
 measure() { # LABEL CMD...
   local label=$1
   shift
   /usr/bin/time -o "$work/time" -f "%e %U %S" "$@" >"$work/out" 2>"$work/err" ||
     { cat "$work/err" >&2; exit 1; }
   read -r wall u s <"$work/time"
-  # each rank runs under `time -f` (below) and prints "rankcpu U S" on stderr
   ranks_cpu=$(awk '/^rankcpu/ {c += $2 + $3} END {print c + 0}' "$work/err")
   lat=$(awk '/pingpong 8 B/ {print $5}' "$work/out")
   bw64=$(awk '/pingpong 65536 B/ {print $7}' "$work/out")
@@ -44,8 +41,8 @@ measure() { # LABEL CMD...
   echo "$label $wall $(echo "$u + $s - $ranks_cpu" | bc -l) $lat $bw64 $bw4m" >>"$work/results"
 }
 
-# /usr/bin/time is not in the image: the ranks' CPU comes from bash's `times` in a wrapper
-wrapper='mpi-hello "$@"; rc=$?; t=$(times | tail -1); echo "rankcpu ${t%% *} ${t##* }" | sed "s/m/ /g; s/s//g" | awk "{print \"rankcpu\", \$2*60+\$3, \$4*60+\$5}" >&2; exit $rc'
+# /usr/bin/time is not in the image: bash's `time` reports each rank's CPU on its stderr
+wrapper='TIMEFORMAT="rankcpu %U %S"; time mpi-hello "$@"'
 for ((r = 1; r <= rounds; r++)); do
   measure sifkube "$root/bin/sifctl" exec --ranks 2 "$image" bash -c "$wrapper" rank "$trips"
   measure hydra chroot "$rootfs" mpiexec.mpich -n 2 bash -c "$wrapper" rank "$trips"
@@ -57,9 +54,9 @@ printf '\n2 ranks, one node (shared memory), %s round trips, median of %s interl
 printf '%-34s %10s %12s %12s %9s %14s\n' "launcher" "8 B us" "64 KiB MB/s" "4 MiB MB/s" "wall s" "launcher CPU s"
 for l in hydra sifkube; do
   name=$([[ $l == hydra ]] && echo "mpiexec.mpich -n 2 (peer)" || echo "sifctl exec --ranks 2")
-  printf '%-34s %10.2f %12.0f %12.0f %9.2f %14.2f\n' "$name" "$(col $l 5)" "$(col $l 6)" "$(col $l 7)" "$(col $l 2)" "$(col $l 3)"
+  printf '%-34s %10.2f %12.0f %12.0f %9.2f %14.2f\n' "$name" "$(col $l 4)" "$(col $l 5)" "$(col $l 6)" "$(col $l 2)" "$(col $l 3)"
 done
 printf '\nsifkube / peer: 8 B latency %.2f, 64 KiB bandwidth %.2f, 4 MiB bandwidth %.2f (goal: within 5 %%)\n' \
-  "$(echo "$(col sifkube 5) / $(col hydra 5)" | bc -l)" "$(echo "$(col sifkube 6) / $(col hydra 6)" | bc -l)" \
-  "$(echo "$(col sifkube 7) / $(col hydra 7)" | bc -l)"
-echo "runs:"; cat "$work/results"
+  "$(echo "$(col sifkube 4) / $(col hydra 4)" | bc -l)" "$(echo "$(col sifkube 5) / $(col hydra 5)" | bc -l)" \
+  "$(echo "$(col sifkube 6) / $(col hydra 6)" | bc -l)"
+echo "runs (label wall launcher-cpu 8B-us 64KiB-MB/s 4MiB-MB/s):"; cat "$work/results"
