@@ -32,8 +32,9 @@ PACKAGES=(
   ca-certificates curl jq util-linux coreutils bsdutils e2fsprogs
   # DurableWritesIT watches the system calls of sifctl and siflet
   strace
-  # hack/images.sh builds the operator and siflet images (ImagesIT)
-  mmdebstrap libfaketime
+  # hack/images.sh builds the operator and siflet images (ImagesIT); hack/mpi-image.sh the MPI
+  # test image (MpiRanksIT) with debootstrap
+  mmdebstrap libfaketime debootstrap
   # SystemdSifletIT verifies the unit with systemd-analyze
   systemd
   # the Argo CD health check runs on real objects with Lua 5.1 (Argo CD's gopher-lua is 5.1)
