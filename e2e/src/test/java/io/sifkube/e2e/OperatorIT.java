@@ -9,7 +9,6 @@ import io.sifkube.api.v1alpha1.SifImageStatus;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.api.v1alpha1.SifRunStatus;
-import io.sifkube.node.v1.ListContainersRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OperatorIT {
 
   @TempDir static Path dir;
+  private static OperatorHarness h;
   private static KubeCluster cluster;
   private static RegistryHarness registry;
   private static SifletDaemon nodeA;
@@ -41,135 +41,29 @@ class OperatorIT {
 
   @BeforeAll
   static void setUp() throws Exception {
-    assertThat(Launcher.isRoot()).as("siflet runs containers as root").isTrue();
-    Launcher.letCrunRun();
-    Path pki =
-        new TestPki(dir.resolve("pki"))
-            .ca("ca")
-            .server("siflet", "ca", "IP:127.0.0.1")
-            .client("operator", "ca", "DNS:sifkube-operator")
-            .dir();
-    cluster = KubeCluster.up(dir.resolve("cluster"), "sifkube-operator", "siflet-a", "siflet-b");
-    cluster.installCrds();
-    cluster
-        .kubectl("admin", "apply", "-f", Launcher.repoRoot().resolve("deploy/rbac.yaml").toString())
-        .ok();
-    cluster.kubectl("admin", "create", "namespace", "sifkube-system").ok();
-    cluster
-        .kubectl(
-            "admin",
-            "create",
-            "clusterrolebinding",
-            "sifkube-operator",
-            "--clusterrole=sifkube-operator",
-            "--user=sifkube-operator")
-        .ok();
-    cluster
-        .kubectl(
-            "admin",
-            "create",
-            "clusterrolebinding",
-            "sifkube-siflet",
-            "--clusterrole=sifkube-siflet",
-            "--user=siflet-a",
-            "--user=siflet-b")
-        .ok();
-
-    registry = RegistryHarness.start(Files.createDirectories(dir.resolve("registry")));
-    registry.push(RunIT.busyboxLayout(dir.resolve("image")), "v1", "tools/busybox:1");
-    source = "docker://" + registry.host() + "/tools/busybox:1";
-
-    nodeA = siflet("a", pki);
-    nodeB = siflet("b", pki);
-    operator = startOperator();
-    try (KubernetesClient k = cluster.client("admin")) {
-      await(
-          "both SifNodes Ready",
-          () ->
-              k.resources(SifNode.class).list().getItems().stream()
-                      .filter(io.sifkube.operator.run.Scheduler::isReady)
-                      .count()
-                  == 2);
-    }
+    h = OperatorHarness.up(dir);
+    cluster = h.cluster;
+    registry = h.registry;
+    nodeA = h.nodeA;
+    nodeB = h.nodeB;
+    operator = h.operator;
+    source = h.source;
   }
 
   private static Process startOperator() throws Exception {
-    Path pki = dir.resolve("pki");
-    return new ProcessBuilder(
-            Launcher.repoRoot().resolve("bin/sifkube-operator").toString(),
-            "--kubeconfig",
-            cluster.kubeconfig("sifkube-operator").toString(),
-            "--tls-ca",
-            pki.resolve("ca.crt").toString(),
-            "--tls-cert",
-            pki.resolve("operator.crt").toString(),
-            "--tls-key",
-            pki.resolve("operator.key").toString(),
-            "--metrics-listen",
-            "127.0.0.1:0")
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("operator.log").toFile()))
-        .start();
-  }
-
-  private static SifletDaemon siflet(String n, Path pki) throws Exception {
-    // As on a host, the spec directories exist when siflet starts (one made later is watched
-    // from the next periodic scan).
-    Files.createDirectories(cdiDir(n, "etc"));
-    Files.createDirectories(cdiDir(n, "run"));
-    return new SifletDaemon(
-            Files.createDirectories(dir.resolve("node-" + n)),
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-ca",
-            pki.resolve("ca.crt").toString(),
-            "--tls-cert",
-            pki.resolve("siflet.crt").toString(),
-            "--tls-key",
-            pki.resolve("siflet.key").toString(),
-            "--allowed-clients",
-            "sifkube-operator",
-            "--kubeconfig",
-            cluster.kubeconfig("siflet-" + n).toString(),
-            "--node-name",
-            "node-" + n,
-            "--node-labels",
-            "zone=" + n,
-            "--lease-namespace",
-            "sifkube-system",
-            "--lease-seconds",
-            "8",
-            "--metrics-listen",
-            "127.0.0.1:0",
-            "--cdi-dirs",
-            cdiDir(n, "etc") + "," + cdiDir(n, "run"))
-        .start();
+    return h.startOperator();
   }
 
   /** Node {@code n}'s CDI spec directory {@code which} (etc or run), as its siflet reads them. */
   private static Path cdiDir(String n, String which) {
-    return dir.resolve("node-" + n).resolve("cdi-" + which);
+    return OperatorHarness.cdiDir(dir, n, which);
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    if (operator != null) {
-      operator.destroy();
-      assertThat(operator.waitFor(30, TimeUnit.SECONDS))
-          .as("the operator stops on SIGTERM")
-          .isTrue();
-    }
-    for (SifletDaemon d : new SifletDaemon[] {nodeA, nodeB}) {
-      if (d != null) {
-        SifletIT.removeAll(d);
-        d.close();
-      }
-    }
-    if (registry != null) {
-      registry.close();
-    }
-    if (cluster != null) {
-      cluster.close();
+    if (h != null) {
+      h.operator = operator; // the one a test started last
+      h.close();
     }
   }
 
@@ -186,19 +80,13 @@ class OperatorIT {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!check.ok()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError(what.get() + " within 120 s; operator log:\n" + operatorLog());
+        throw new AssertionError(
+            what.get()
+                + " within 120 s"
+                + (h == null ? "" : "; operator log:\n" + h.operatorLog()));
       }
       Thread.sleep(200);
     }
-  }
-
-  private static String operatorLog() throws Exception {
-    Path log = dir.resolve("operator.log");
-    if (!Files.exists(log)) {
-      return "";
-    }
-    List<String> lines = Files.readAllLines(log);
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 
   /** How many of the idle test's objects of {@code type} pass {@code test}. */
@@ -237,57 +125,20 @@ class OperatorIT {
   }
 
   private static SifRun apply(String name, String specYaml) throws Exception {
-    cluster
-        .kubectlStdin(
-            "apiVersion: sifkube.io/v1alpha1\nkind: SifRun\nmetadata: {name: "
-                + name
-                + "}\nspec:\n"
-                + specYaml,
-            "apply")
-        .ok();
-    try (KubernetesClient k = cluster.client("admin")) {
-      return k.resources(SifRun.class).inNamespace("default").withName(name).get();
-    }
+    return h.apply(name, specYaml);
   }
 
   private static SifRun awaitRun(String name, Predicate<SifRun> done, String what)
       throws Exception {
-    try (KubernetesClient k = cluster.client("admin")) {
-      SifRun[] last = new SifRun[1];
-      await(
-          () ->
-              name
-                  + " "
-                  + what
-                  + " (last status: "
-                  + (last[0] == null ? "none" : Serialization.asJson(last[0].getStatus()))
-                  + ")",
-          () -> {
-            last[0] = k.resources(SifRun.class).inNamespace("default").withName(name).get();
-            return last[0] != null && last[0].getStatus() != null && done.test(last[0]);
-          });
-      return last[0];
-    }
+    return h.awaitRun(name, done, what);
   }
 
-  /** Waits until the run has a Scheduled condition, and checks that it is still Pending. */
   private static SifRun awaitUnscheduled(String name) throws Exception {
-    SifRun r =
-        awaitRun(
-            name,
-            x -> x.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Scheduled")),
-            "has a Scheduled condition");
-    assertThat(r.getStatus().phase).as(name).isEqualTo(SifRunStatus.Phase.Pending);
-    return r;
+    return h.awaitUnscheduled(name);
   }
 
   private static int containersOf(SifletDaemon node, String runUid) {
-    return node.runtime()
-        .listContainers(
-            ListContainersRequest.newBuilder()
-                .putLabelSelector("sifkube.io/run-uid", runUid)
-                .build())
-        .getContainersCount();
+    return OperatorHarness.containersOf(node, runUid);
   }
 
   @Test
@@ -567,7 +418,7 @@ class OperatorIT {
   }
 
   private static void patchSpec(String name, String json) throws Exception {
-    cluster.kubectl("admin", "patch", "sifrun", name, "--type=merge", "-p", json).ok();
+    h.patchSpec(name, json);
   }
 
   private static long starts(SifletDaemon d) throws Exception {

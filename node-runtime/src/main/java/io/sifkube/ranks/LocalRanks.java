@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -75,8 +77,7 @@ public final class LocalRanks {
     PmiServer server = null;
     try {
       sandbox = NodeSandbox.create(dir.resolve("sandbox"));
-      Path hostfile = dir.resolve("hostfile");
-      Files.writeString(hostfile, RankEnv.hostfile(Collections.nCopies(n, hostName())));
+      String hostfile = RankEnv.hostfile(Collections.nCopies(n, hostName()));
       if (pmi) {
         InetAddress lo = InetAddress.getLoopbackAddress();
         PmiJob job =
@@ -125,21 +126,19 @@ public final class LocalRanks {
       if (sandbox != null) {
         sandbox.close();
       }
-      Files.deleteIfExists(dir.resolve("hostfile"));
       Files.deleteIfExists(dir);
     }
   }
 
-  private RunOptions forRank(RunOptions base, int r, int n, PmiServer server, Path hostfile) {
+  private RunOptions forRank(RunOptions base, int r, int n, PmiServer server, String hostfile) {
     List<String> env = new ArrayList<>(base.env());
     env.addAll(RankEnv.of(r, n, server == null ? null : server.address()));
-    List<RunOptions.Bind> binds = new ArrayList<>(base.binds());
-    binds.add(new RunOptions.Bind(hostfile.toString(), RankEnv.HOSTFILE, true));
+    Map<String, String> files = new HashMap<>(base.extras().files());
+    files.put(RankEnv.HOSTFILE, hostfile);
     return base.toBuilder()
         .env(env)
-        .binds(binds)
         .build()
-        .withExtras(base.extras().toBuilder().sandbox(sandbox.spec()).build());
+        .withExtras(base.extras().toBuilder().sandbox(sandbox.spec()).files(files).build());
   }
 
   private void runRank(

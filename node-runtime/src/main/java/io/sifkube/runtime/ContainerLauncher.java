@@ -163,6 +163,22 @@ public final class ContainerLauncher {
     }
   }
 
+  /** Writes the run's inline files into the bundle and binds each, read-only, where it goes. */
+  private static RunOptions withFiles(RunOptions opts, Path dir) throws IOException {
+    if (opts.extras().files().isEmpty()) {
+      return opts;
+    }
+    Path files = Files.createDirectories(dir.resolve("files"));
+    List<RunOptions.Bind> binds = new ArrayList<>(opts.binds());
+    int i = 0;
+    for (var e : new java.util.TreeMap<>(opts.extras().files()).entrySet()) {
+      Path f = files.resolve(Integer.toString(i++));
+      Files.writeString(f, e.getValue());
+      binds.add(new RunOptions.Bind(f.toString(), e.getKey(), true));
+    }
+    return opts.toBuilder().binds(binds).build();
+  }
+
   /** A new directory for one run, created exclusively: its name is the run's id. */
   private Path newRunDir() throws IOException {
     Files.createDirectories(stateDir);
@@ -248,6 +264,7 @@ public final class ContainerLauncher {
       mounter.overlay(lowers, upper, work, rootfs);
       remember(dir, mounted, rootfs);
       t.mark("mount");
+      opts = withFiles(opts, dir);
 
       if (!opts.extras().dns().isEmpty()) {
         Path resolv = dir.resolve("resolv.conf");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.cdi.Injection;
 import io.sifkube.json.Json;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the user asked for when running a container, independent of the image.
@@ -86,6 +87,7 @@ public record RunOptions(
    * @param resources more of {@code linux.resources} ({@code --apply-cgroups}, {@code --cpu-quota},
    *     …), merged over what the fields above give
    * @param sandbox namespaces and {@code /dev/shm} shared with other containers, or null
+   * @param files small read-only files to place in the container: absolute path to content
    */
   public record Extras(
       List<String> dns,
@@ -114,7 +116,8 @@ public record RunOptions(
       boolean contain,
       boolean writableTmpfs,
       ObjectNode resources,
-      Sandbox sandbox) {
+      Sandbox sandbox,
+      Map<String, String> files) {
 
     /** The mounts {@code --no-mount} can leave out. */
     public static final List<String> OPTIONAL_MOUNTS =
@@ -149,7 +152,8 @@ public record RunOptions(
             false,
             false,
             Json.object(),
-            null);
+            null,
+            Map.of());
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
@@ -181,6 +185,7 @@ public record RunOptions(
       b.writableTmpfs = writableTmpfs;
       b.resources = resources;
       b.sandbox = sandbox;
+      b.files = files;
       return b;
     }
 
@@ -218,6 +223,7 @@ public record RunOptions(
       private boolean writableTmpfs;
       private ObjectNode resources;
       private Sandbox sandbox;
+      private Map<String, String> files;
 
       public Builder dns(List<String> value) {
         this.dns = value;
@@ -354,6 +360,11 @@ public record RunOptions(
         return this;
       }
 
+      public Builder files(Map<String, String> value) {
+        this.files = Map.copyOf(value);
+        return this;
+      }
+
       public Extras build() {
         return new Extras(
             dns,
@@ -382,7 +393,8 @@ public record RunOptions(
             contain,
             writableTmpfs,
             resources,
-            sandbox);
+            sandbox,
+            files);
       }
     }
 

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("sr")
 @AdditionalPrinterColumn(name = "PHASE", jsonPath = ".status.phase")
 @AdditionalPrinterColumn(name = "NODE", jsonPath = ".status.node")
+@AdditionalPrinterColumn(name = "RANKS", jsonPath = ".status.readyRanks")
 @AdditionalPrinterColumn(
     name = "EXIT",
     jsonPath = ".status.exitCode",

@@ -120,6 +120,49 @@ public class SifRunSpec {
       "true stops a running attempt and starts none; false resumes with a new attempt.")
   public Boolean suspend;
 
+  /** The most ranks one run may have. */
+  public static final int MAX_PARALLELISM = 1024;
+
+  @Min(1)
+  @Max(MAX_PARALLELISM)
+  @JsonPropertyDescription(
+      "Ranks: copies of the container started together (default 1). Each gets SIFKUBE_RANK,"
+          + " SIFKUBE_SIZE and SIFKUBE_HOSTFILE; any rank failing fails the attempt.")
+  public Integer parallelism;
+
+  @Pattern("^(Indexed|NonIndexed)$")
+  @JsonPropertyDescription(
+      "Indexed (default): each rank is also named by its index, as host name <run>-<rank>;"
+          + " NonIndexed: the ranks keep the spec's host name. Both tell each rank its index.")
+  public String completionMode;
+
+  @Min(1)
+  @JsonPropertyDescription("At most this many ranks on one SifNode (default: as many as fit).")
+  public Integer ranksPerNode;
+
+  @JsonPropertyDescription(
+      "Place and pull every rank before any starts, or none (default and, for now, the only"
+          + " choice when parallelism > 1).")
+  public Boolean gang;
+
+  @Min(1)
+  @JsonPropertyDescription(
+      "Fail the run when its ranks could not all be placed within this many seconds.")
+  public Long gangTimeoutSeconds;
+
+  @JsonPropertyDescription("How the ranks are wired up for MPI; absent for plain ranks.")
+  public Mpi mpi;
+
+  /** MPI wire-up. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Mpi {
+    @Required
+    @Pattern("^PMI$")
+    @JsonPropertyDescription(
+        "PMI: a PMI-1 server for the run, as MPICH's simple PMI client reads it.")
+    public String implementation;
+  }
+
   /** An environment variable. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class EnvVar {

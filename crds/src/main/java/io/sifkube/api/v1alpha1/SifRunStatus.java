@@ -55,6 +55,14 @@ public class SifRunStatus {
       "The CDI devices injected into the current or last attempt, each with its node and the spec file (path, SHA-256, cdiVersion) it came from.")
   public List<InjectedDevice> devices;
 
+  @JsonPropertyDescription("Ranks running / ranks, for parallel runs (e.g. 3/4).")
+  public String readyRanks;
+
+  @JsonPropertyDescription(
+      "Each rank of the current or last attempt of a parallel run: its node, container, phase and"
+          + " exit code (every rank: at most 1024, a few hundred KiB).")
+  public List<Rank> ranks;
+
   @JsonPropertyDescription("The metadata.generation this status describes.")
   public Long observedGeneration;
 
@@ -82,6 +90,25 @@ public class SifRunStatus {
 
     @JsonPropertyDescription("Device nodes made: PATH TYPE MAJOR:MINOR from HOSTPATH.")
     public List<String> nodes;
+  }
+
+  /** One rank of a parallel run. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Rank {
+    @JsonPropertyDescription("Its index.")
+    public Integer rank;
+
+    @JsonPropertyDescription("The SifNode it runs (or ran) on.")
+    public String node;
+
+    @JsonPropertyDescription("Its container on that node.")
+    public String containerID;
+
+    @JsonPropertyDescription("Scheduled, Running, Succeeded or Failed.")
+    public Phase phase;
+
+    @JsonPropertyDescription("Its exit code once it ended.")
+    public Integer exitCode;
   }
 
   /** The life of a run. */

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -132,7 +133,8 @@ final class ConfigMapping {
             .fakeroot(c.getFakeroot())
             .cdi(cdi)
             .seccomp(seccomp(c.getSeccomp(), seccompRoot))
-            .resources(moreResources(r));
+            .resources(moreResources(r))
+            .files(files(c.getFilesMap()));
     if (c.getFakeroot()) {
       x.userNamespace(
           UserNamespace.plan(0, 0, Optional.empty(), Optional.empty(), true, false).orElseThrow());
@@ -156,6 +158,33 @@ final class ConfigMapping {
         .network(c.getNetwork())
         .extras(x.build())
         .build();
+  }
+
+  static final int MAX_FILES = 16;
+  static final int MAX_FILE_BYTES = 64 * 1024;
+
+  /** config.files: a few small files at absolute paths with no {@code ..}. */
+  private static Map<String, String> files(Map<String, String> files) throws SifletException {
+    if (files.size() > MAX_FILES) {
+      throw SifletException.invalid(
+          "config.files: " + files.size() + " files, at most " + MAX_FILES);
+    }
+    for (var e : files.entrySet()) {
+      String path = e.getKey();
+      if (!path.startsWith("/")
+          || path.endsWith("/")
+          || Path.of(path).normalize().toString().length() != path.length()
+          || path.contains("/../")
+          || path.endsWith("/..")) {
+        throw SifletException.invalid(
+            "config.files[\"" + path + "\"]: not an absolute file path without . or .. parts");
+      }
+      if (e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_FILE_BYTES) {
+        throw SifletException.invalid(
+            "config.files[\"" + path + "\"]: more than " + MAX_FILE_BYTES + " bytes");
+      }
+    }
+    return files;
   }
 
   private static RunOptions.Bind bind(String field, Bind b) throws SifletException {

@@ -13,6 +13,7 @@ import io.sifkube.spec.RunOptions;
 import io.sifkube.spec.Seccomp;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,5 +100,25 @@ class ConfigMappingTest {
                                         .setPath("/dev/null")
                                         .setWeight(100)))))
         .hasMessage("config.resources.blkio_weight_devices[0].path /dev/null: not a block device");
+  }
+
+  @Test
+  void smallFilesAtCleanAbsolutePathsPassAndOthersAreRefusedNamingThePath() throws Exception {
+    RunOptions o = map(ContainerConfig.newBuilder().putFiles("/etc/sifkube/hostfile", "a\nb\n"));
+    assertThat(o.extras().files()).containsEntry("/etc/sifkube/hostfile", "a\nb\n");
+    for (String bad : List.of("etc/x", "/etc/../x", "/etc/./x", "/", "/etc/", "/a//b")) {
+      assertThatThrownBy(() -> map(ContainerConfig.newBuilder().putFiles(bad, "x")))
+          .as(bad)
+          .hasMessage(
+              "config.files[\"" + bad + "\"]: not an absolute file path without . or .. parts");
+    }
+    assertThatThrownBy(
+            () -> map(ContainerConfig.newBuilder().putFiles("/big", "\u00e9".repeat(40_000))))
+        .hasMessage("config.files[\"/big\"]: more than 65536 bytes");
+    ContainerConfig.Builder many = ContainerConfig.newBuilder();
+    for (int i = 0; i < 17; i++) {
+      many.putFiles("/f" + i, "x");
+    }
+    assertThatThrownBy(() -> map(many)).hasMessage("config.files: 17 files, at most 16");
   }
 }

@@ -53,8 +53,8 @@ final class OrphanSweeper {
             r != null
                 && r.getMetadata().getUid().equals(c.getLabelsMap().get("sifkube.io/run-uid"))
                 && r.getStatus() != null
-                && name.equals(r.getStatus().node)
-                && c.getId().equals(r.getStatus().containerID);
+                && (name.equals(r.getStatus().node) && c.getId().equals(r.getStatus().containerID)
+                    || isRankOf(r, name, c.getId()));
         if (!wanted) {
           LOG.info("removing container {} on {}: its run {}/{} moved on", c.getId(), name, ns, run);
           rt.stopContainer(
@@ -67,6 +67,13 @@ final class OrphanSweeper {
     } catch (IllegalStateException e) {
       LOG.debug("not sweeping {} yet: {}", name, e.getMessage()); // the run cache is starting
     }
+  }
+
+  /** Whether the container is one of the run's ranks on this node. */
+  private static boolean isRankOf(SifRun r, String node, String id) {
+    return r.getStatus().ranks != null
+        && r.getStatus().ranks.stream()
+            .anyMatch(k -> node.equals(k.node) && id.equals(k.containerID));
   }
 
   private static boolean young(ContainerStatus c) {

@@ -109,6 +109,19 @@ public final class ContainerConfigs {
     return c.build();
   }
 
+  /** What the cluster cannot do yet for parallel runs, said before anything is placed. */
+  private static String invalidRanks(SifRunSpec spec) {
+    int n = spec.parallelism == null ? 1 : spec.parallelism;
+    if (Boolean.FALSE.equals(spec.gang) && n > 1) {
+      return "spec.gang: false is not supported yet; ranks are always placed and started as a gang";
+    }
+    if (spec.mpi != null) {
+      return "spec.mpi: MPI wire-up of ranks on the cluster is not available yet (sifctl run"
+          + " --ranks N --mpi pmi does it on one host); leave spec.mpi out for plain ranks";
+    }
+    return null;
+  }
+
   /** A quantity in its base unit: cores for cpu ("500m" is 0.5), bytes for memory. */
   static double amount(Quantity q) {
     return q == null ? 0 : Quantity.getAmountInBytes(q).doubleValue();
@@ -135,6 +148,10 @@ public final class ContainerConfigs {
         && spec.resources.memory != null
         && amount(spec.resources.memorySwap) < amount(spec.resources.memory)) {
       return "spec.resources.memorySwap: must be at least spec.resources.memory";
+    }
+    String ranks = invalidRanks(spec);
+    if (ranks != null) {
+      return ranks;
     }
     SifRunSpec.SeccompProfile p =
         spec.securityContext == null ? null : spec.securityContext.seccompProfile;

@@ -57,20 +57,36 @@ final class NodeCalls {
 
   /** Creates (idempotently: the ID names the attempt) and starts the container. */
   Launched createAndStart(String id, ContainerConfig config, Map<String, String> labels) {
-    var rt = clients.runtime(address, 120);
-    var created =
-        rt.createContainer(
+    ContainerStatus created = create(id, config, labels);
+    List<InjectedDevice> devices = created.getDevicesList();
+    if (created.getState() == ContainerState.CONTAINER_CREATED) {
+      start(id);
+      return new Launched(false, devices);
+    }
+    return new Launched(created.getState() == ContainerState.CONTAINER_EXITED, devices);
+  }
+
+  /**
+   * Creates the container (idempotently: an existing one with this ID is returned as it stands) but
+   * does not start it: a gang's ranks are all created before any starts.
+   */
+  ContainerStatus create(String id, ContainerConfig config, Map<String, String> labels) {
+    return clients
+        .runtime(address, 120)
+        .createContainer(
             CreateContainerRequest.newBuilder()
                 .setId(id)
                 .setConfig(config)
                 .putAllLabels(labels)
-                .build());
-    List<InjectedDevice> devices = created.getStatus().getDevicesList();
-    if (created.getStatus().getState() == ContainerState.CONTAINER_CREATED) {
-      rt.startContainer(StartContainerRequest.newBuilder().setId(id).build());
-      return new Launched(false, devices);
-    }
-    return new Launched(created.getStatus().getState() == ContainerState.CONTAINER_EXITED, devices);
+                .build())
+        .getStatus();
+  }
+
+  /** Starts a created container. */
+  void start(String id) {
+    clients
+        .runtime(address, 120)
+        .startContainer(StartContainerRequest.newBuilder().setId(id).build());
   }
 
   /** The container's status, or empty when the node does not know it. */

@@ -23,7 +23,7 @@ final class Placements {
 
   private record Placement(String node, double cpu, double memory, List<String> devices) {}
 
-  private final Map<String, Placement> assumed = new HashMap<>();
+  private final Map<String, List<Placement>> assumed = new HashMap<>();
 
   /** Chooses a node for {@code run} given the runs the cache knows, and remembers the choice. */
   synchronized Scheduler.Decision place(SifRun run, List<SifNode> nodes, Collection<SifRun> known) {
@@ -31,14 +31,28 @@ final class Placements {
     Map<String, Scheduler.Load> load = load(self, known);
     Scheduler.Decision d =
         Scheduler.choose(run.getSpec(), nodes, n -> load.getOrDefault(n, Scheduler.Load.NONE));
-    d.node()
-        .ifPresent(
-            n ->
-                assumed.put(
-                    self,
-                    new Placement(
-                        n, cpu(run.getSpec()), memory(run.getSpec()), run.getSpec().devices)));
+    d.node().ifPresent(n -> assumed.put(self, List.of(placement(n, run.getSpec()))));
     return d;
+  }
+
+  /**
+   * Chooses a node for every rank of a parallel run, or none, and remembers all of them at once: a
+   * gang holds all its room or nothing.
+   */
+  synchronized GangScheduler.Decision placeGang(
+      SifRun run, List<SifNode> nodes, Collection<SifRun> known) {
+    String self = run.getMetadata().getUid();
+    Map<String, Scheduler.Load> load = load(self, known);
+    GangScheduler.Decision d =
+        GangScheduler.choose(run.getSpec(), nodes, n -> load.getOrDefault(n, Scheduler.Load.NONE));
+    if (d.placed()) {
+      assumed.put(self, d.nodeOfRank().stream().map(n -> placement(n, run.getSpec())).toList());
+    }
+    return d;
+  }
+
+  private static Placement placement(String node, SifRunSpec spec) {
+    return new Placement(node, cpu(spec), memory(spec), spec.devices);
   }
 
   /** The run no longer holds a node (finished, attempt failed, suspended or deleted). */
@@ -56,15 +70,25 @@ final class Placements {
       if (ended) {
         assumed.remove(uid); // finished elsewhere (another replica, before a restart)
       }
-      if (uid.equals(self) || assumed.containsKey(uid) || ended || st == null || st.node == null) {
+      // A Pending run holds nothing: its last attempt's ranks stay in status only to be read.
+      boolean waiting = st != null && (st.phase == null || st.phase == Phase.Pending);
+      if (uid.equals(self) || assumed.containsKey(uid) || ended || st == null || waiting) {
         continue;
       }
-      add(out, st.node, cpu(r.getSpec()), memory(r.getSpec()), devices(r.getSpec()));
+      if (st.ranks != null && !st.ranks.isEmpty()) {
+        for (SifRunStatus.Rank rank : st.ranks) { // each rank holds its own share
+          if (rank.node != null) {
+            add(out, rank.node, cpu(r.getSpec()), memory(r.getSpec()), devices(r.getSpec()));
+          }
+        }
+      } else if (st.node != null) {
+        add(out, st.node, cpu(r.getSpec()), memory(r.getSpec()), devices(r.getSpec()));
+      }
     }
     assumed.forEach(
-        (uid, p) -> {
+        (uid, ps) -> {
           if (!uid.equals(self)) {
-            add(out, p.node(), p.cpu(), p.memory(), p.devices());
+            ps.forEach(p -> add(out, p.node(), p.cpu(), p.memory(), p.devices()));
           }
         });
     return out;

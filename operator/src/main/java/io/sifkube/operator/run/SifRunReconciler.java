@@ -67,6 +67,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private final RunEvents events;
   private final RunMetrics metrics;
   private final Placements placements = new Placements();
+  private final GangSteps gangs = new GangSteps(new GangHost(), placements);
 
   /** The highest attempt of each run this process has started, until the run is deleted. */
   private final Map<String, Integer> launched = new ConcurrentHashMap<>();
@@ -146,8 +147,11 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     } catch (StatusRuntimeException e) {
       LOG.warn("{}/{}: siflet call failed: {}", ns(run), name(run), e.getStatus());
       s.message = "siflet: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription();
+      String lost = GangSteps.isGang(run) ? gangs.lostNode(run) : null;
       if (s.node != null && !nodeReady(s.node)) {
         next = attemptFailed(run, -1, "NodeLost", "SifNode " + s.node + " is not Ready");
+      } else if (lost != null) {
+        next = gangs.fail(run, -1, "NodeLost", "SifNode " + lost + " is not Ready");
       } else {
         retry = new TryAgain(s.message);
       }
@@ -206,6 +210,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         if (s.containerID != null && s.node != null) {
           node(s.node).stopAndRemove(s.containerID, 10);
         }
+        gangs.stopAll(run, 10);
         finish(run, Phase.Failed, "DeadlineExceeded", "active longer than " + ads + " s");
         return null;
       }
@@ -231,6 +236,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         }
       }
     }
+    gangs.stopAll(run, 10);
+    s.ranks = null;
+    s.readyRanks = null;
     s.containerID = null;
     s.node = null;
     s.startTime = null;
@@ -243,6 +251,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   }
 
   private Duration stepWithinDeadline(SifRun run) {
+    if (GangSteps.isGang(run)) {
+      return gangs.step(run);
+    }
     SifRunStatus s = run.getStatus();
     if (s.phase == null || s.phase == Phase.Pending) {
       if (!schedule(run)) {
@@ -281,13 +292,12 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     return true;
   }
 
-  /** Pulls, creates and starts the attempt; true when its container had already exited. */
-  private boolean launch(SifRun run) {
+  /**
+   * Pulls the run's image on a node, checking signatures as its SifImage asks; the manifest digest,
+   * or null when the run was refused (it is then Failed, with VerificationFailed).
+   */
+  private String pullOn(SifRun run, String nodeName, NodeCalls node) {
     SifRunStatus s = run.getStatus();
-    NodeCalls node = node(s.node);
-    s.phase = Phase.Pulling;
-    metrics.entered(run, Phase.Pulling); // usually left for Running within this reconcile
-    String digest;
     SifImage image = imageOf(run);
     SignaturePolicy policy = null;
     if (image != null && image.getSpec().verify != null) {
@@ -297,13 +307,12 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         if (SignaturePolicies.required(image)) {
           refuseUnverified(
               run, "SifImage " + image.getMetadata().getName() + ": " + e.getMessage());
-          return false;
+          return null;
         }
       }
     }
     try {
       Image pulled = node.pull(source(run), auth(run), policy);
-      digest = pulled.getManifestDigest();
       if (image != null
           && SignaturePolicies.required(image)
           && !pulled.getVerification().getVerified()) {
@@ -314,11 +323,12 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
                 + " ("
                 + source(run)
                 + ") failed signature verification on "
-                + s.node
+                + nodeName
                 + ": "
                 + pulled.getVerification().getError());
-        return false;
+        return null;
       }
+      return pulled.getManifestDigest();
     } catch (StatusRuntimeException e) {
       if (NodeCalls.unreachable(e)) {
         throw e;
@@ -328,6 +338,18 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       s.reason = "ImagePullBackOff";
       s.message = "pulling " + source(run) + ": " + e.getStatus().getDescription();
       throw new PullBackOff();
+    }
+  }
+
+  /** Pulls, creates and starts the attempt; true when its container had already exited. */
+  private boolean launch(SifRun run) {
+    SifRunStatus s = run.getStatus();
+    NodeCalls node = node(s.node);
+    s.phase = Phase.Pulling;
+    metrics.entered(run, Phase.Pulling); // usually left for Running within this reconcile
+    String digest = pullOn(run, s.node, node);
+    if (digest == null) {
+      return false;
     }
     int attempt = (s.attempts == null ? 0 : s.attempts) + 1;
     String id = containerId(run, attempt);
@@ -511,6 +533,14 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     launched.remove(run.getMetadata().getUid());
     metrics.forget(run);
     SifRunStatus s = run.getStatus();
+    if (s != null && s.ranks != null) {
+      try {
+        gangs.stopAll(run, 10);
+      } catch (StatusRuntimeException e) {
+        LOG.warn("{}/{}: cannot remove its ranks yet: {}", ns(run), name(run), e.getStatus());
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(5));
+      }
+    }
     if (s == null || s.node == null || s.containerID == null) {
       return DeleteControl.defaultDelete();
     }
@@ -602,6 +632,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
             r ->
                 r.getStatus() == null
                     || name.equals(r.getStatus().node)
+                    || (r.getStatus().ranks != null
+                        && r.getStatus().ranks.stream().anyMatch(k -> name.equals(k.node)))
                     || (r.getStatus().phase == Phase.Pending
                         && !Boolean.TRUE.equals(r.getSpec().suspend)))
         .map(ResourceID::fromResource)
@@ -655,7 +687,70 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     return now != null
         && now.getStatus() != null
         && Objects.equals(now.getStatus().containerID, run.getStatus().containerID)
+        && Objects.equals(now.getStatus().attempts, run.getStatus().attempts)
         && now.getStatus().phase == run.getStatus().phase;
+  }
+
+  /** What a parallel run's steps use of this reconciler. */
+  private final class GangHost implements GangSteps.Host {
+    @Override
+    public NodeCalls node(String name) {
+      return SifRunReconciler.this.node(name);
+    }
+
+    @Override
+    public boolean nodeReady(String name) {
+      return SifRunReconciler.this.nodeReady(name);
+    }
+
+    @Override
+    public String address(String name) {
+      return nodes.get(new ResourceID(name)).map(n -> n.getSpec().address).orElse(name);
+    }
+
+    @Override
+    public List<SifNode> nodes() {
+      return nodes.list(n -> true).toList();
+    }
+
+    @Override
+    public java.util.Collection<SifRun> runs() {
+      return runs.list(r -> true).toList();
+    }
+
+    @Override
+    public String pull(SifRun run, String node) {
+      return pullOn(run, node, SifRunReconciler.this.node(node));
+    }
+
+    @Override
+    public void notLaunchedYet(SifRun run, int attempt) {
+      if (launched.getOrDefault(run.getMetadata().getUid(), 0) >= attempt) {
+        throw new Stale();
+      }
+    }
+
+    @Override
+    public void launched(SifRun run, int attempt) {
+      launched.put(run.getMetadata().getUid(), attempt);
+    }
+
+    @Override
+    public void checkCurrent(SifRun run) {
+      if (!current(run)) {
+        throw new Stale();
+      }
+    }
+
+    @Override
+    public Duration attemptFailed(SifRun run, int code, String reason, String message) {
+      return SifRunReconciler.this.attemptFailed(run, code, reason, message);
+    }
+
+    @Override
+    public void finish(SifRun run, Phase phase, String reason, String message) {
+      SifRunReconciler.this.finish(run, phase, reason, message);
+    }
   }
 
   /** The reconciled copy is older than the server's; nothing is to be decided from it. */

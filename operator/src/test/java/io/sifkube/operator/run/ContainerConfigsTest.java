@@ -73,4 +73,18 @@ class ContainerConfigsTest {
         .isEqualTo(
             "spec.securityContext.seccompProfile.localhostProfile: only with type Localhost");
   }
+
+  @Test
+  void whatTheClusterCannotDoForRanksYetIsRefusedNamingTheField() {
+    SifRunSpec s = spec();
+    s.parallelism = 4;
+    assertThat(ContainerConfigs.invalid(s)).isNull();
+    s.gang = false;
+    assertThat(ContainerConfigs.invalid(s)).startsWith("spec.gang: false is not supported yet");
+    s.gang = null;
+    s.mpi = new SifRunSpec.Mpi();
+    s.mpi.implementation = "PMI";
+    assertThat(ContainerConfigs.invalid(s))
+        .startsWith("spec.mpi: MPI wire-up of ranks on the cluster is not available yet");
+  }
 }

@@ -102,4 +102,37 @@ class PlacementsTest {
     // reconciled again before its status shows the node: the same placement still fits
     assertThat(p.place(r, nodes, List.of(r)).node()).contains("a");
   }
+
+  @Test
+  void aRunningGangHoldsEveryRankAndAPendingOneNothing() {
+    Placements p = new Placements();
+    List<SifNode> nodes = List.of(node("a", "2"), node("b", "2"));
+    SifRun gang = run("gang", "1");
+    gang.getSpec().parallelism = 3;
+    assertThat(p.placeGang(gang, nodes, List.of(gang)).nodeOfRank()).hasSize(3);
+    // placed and assumed: another gang of 2 finds room for 1 only, and holds nothing
+    SifRun other = run("other", "1");
+    other.getSpec().parallelism = 2;
+    GangScheduler.Decision d = p.placeGang(other, nodes, List.of(gang, other));
+    assertThat(d.placed()).isFalse();
+    assertThat(d.why()).contains("room for 1");
+    assertThat(
+            p.load("self", List.of(gang, other)).values().stream().mapToDouble(l -> l.cpu()).sum())
+        .isEqualTo(3);
+    // a restarted operator knows the gang from its status: each rank holds its share
+    Placements fresh = new Placements();
+    gang.setStatus(new SifRunStatus());
+    gang.getStatus().phase = Phase.Running;
+    gang.getStatus().ranks = new ArrayList<>();
+    for (String n : List.of("a", "a", "b")) {
+      SifRunStatus.Rank r = new SifRunStatus.Rank();
+      r.node = n;
+      gang.getStatus().ranks.add(r);
+    }
+    assertThat(fresh.load("self", List.of(gang)).get("a").cpu()).isEqualTo(2);
+    assertThat(fresh.load("self", List.of(gang)).get("b").cpu()).isEqualTo(1);
+    // its attempt failed and it waits again: the ranks in its status hold nothing
+    gang.getStatus().phase = Phase.Pending;
+    assertThat(fresh.load("self", List.of(gang))).isEmpty();
+  }
 }

@@ -1,0 +1,406 @@
+package io.sifkube.operator.run;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.sifkube.api.v1alpha1.SifNode;
+import io.sifkube.api.v1alpha1.SifRun;
+import io.sifkube.api.v1alpha1.SifRunStatus;
+import io.sifkube.api.v1alpha1.SifRunStatus.Phase;
+import io.sifkube.api.v1alpha1.SifRunStatus.Rank;
+import io.sifkube.node.v1.ContainerConfig;
+import io.sifkube.node.v1.ContainerState;
+import io.sifkube.node.v1.ContainerStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * The steps of a parallel run ({@code parallelism > 1}): its ranks placed all at once or not at all
+ * ({@link GangScheduler}), the image pulled on every node they use, every rank created before any
+ * starts, then all started together; watched as one, so that the first rank to fail stops the
+ * others and fails the attempt (the whole gang retries, as a failed Slurm step is run again), and
+ * the run succeeds when every rank exited 0.
+ *
+ * <p>The status keeps a table of the ranks (node, container, phase, exit code); {@code node} and
+ * {@code containerID}, which name the one container of a plain run, stay empty.
+ */
+final class GangSteps {
+
+  /** What the gang needs of the reconciler: its nodes, cache and the outcomes of an attempt. */
+  interface Host {
+    NodeCalls node(String name);
+
+    boolean nodeReady(String name);
+
+    /** The node's gRPC address (its host goes in the hostfile). */
+    String address(String name);
+
+    List<SifNode> nodes();
+
+    Collection<SifRun> runs();
+
+    /** Pulls the run's image on {@code node}; its digest, or null when the run was refused. */
+    String pull(SifRun run, String node);
+
+    /** Throws when this process already launched {@code attempt} (the copy is stale). */
+    void notLaunchedYet(SifRun run, int attempt);
+
+    void launched(SifRun run, int attempt);
+
+    /** Whether the server's copy still shows this attempt (else: throws a stale marker). */
+    void checkCurrent(SifRun run);
+
+    Duration attemptFailed(SifRun run, int code, String reason, String message);
+
+    void finish(SifRun run, Phase phase, String reason, String message);
+  }
+
+  /**
+   * Calls to the ranks' nodes, made in parallel: a rank that ignores SIGTERM costs its grace period
+   * once, not N times.
+   */
+  private static final ExecutorService CALLS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "gang-call");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private final Host host;
+  private final Placements placements;
+
+  GangSteps(Host host, Placements placements) {
+    this.host = host;
+    this.placements = placements;
+  }
+
+  static boolean isGang(SifRun run) {
+    return run.getSpec() != null && GangScheduler.ranks(run.getSpec()) > 1;
+  }
+
+  /** Advances the run one step; returns when to look again (null: no need). */
+  Duration step(SifRun run) {
+    SifRunStatus s = run.getStatus();
+    if (s.phase == null || s.phase == Phase.Pending) {
+      Duration wait = place(run);
+      if (wait != null || s.phase == Phase.Failed) {
+        return wait;
+      }
+    }
+    if (s.phase == Phase.Scheduled || s.phase == Phase.Pulling) {
+      launch(run);
+      if (s.phase != Phase.Running) {
+        return null; // refused, or its image moved: the status says which
+      }
+    }
+    return watch(run);
+  }
+
+  /** Places every rank or none; null when placed, else when to look again. */
+  private Duration place(SifRun run) {
+    SifRunStatus s = run.getStatus();
+    GangScheduler.Decision d = placements.placeGang(run, host.nodes(), host.runs());
+    Long gen = run.getMetadata().getGeneration();
+    if (!d.placed()) {
+      s.phase = Phase.Pending;
+      s.reason = "Unschedulable";
+      s.message = d.why();
+      Conditions.set(s.conditions, "Scheduled", false, "Unschedulable", d.why(), gen);
+      Long timeout = run.getSpec().gangTimeoutSeconds;
+      if (timeout == null) {
+        return Duration.ofSeconds(5);
+      }
+      Instant since =
+          Instant.parse(Conditions.get(s.conditions, "Scheduled").getLastTransitionTime());
+      Instant due = since.plusSeconds(timeout);
+      if (!Instant.now().isBefore(due)) {
+        host.finish(
+            run,
+            Phase.Failed,
+            "GangTimeout",
+            "its ranks could not all be placed within gangTimeoutSeconds ("
+                + timeout
+                + "): "
+                + d.why());
+        return null;
+      }
+      Duration left = Duration.between(Instant.now(), due);
+      return left.compareTo(Duration.ofSeconds(5)) < 0 ? left : Duration.ofSeconds(5);
+    }
+    List<Rank> ranks = new ArrayList<>();
+    for (int i = 0; i < d.nodeOfRank().size(); i++) {
+      Rank r = new Rank();
+      r.rank = i;
+      r.node = d.nodeOfRank().get(i);
+      r.phase = Phase.Scheduled;
+      ranks.add(r);
+    }
+    s.ranks = ranks;
+    s.readyRanks = "0/" + ranks.size();
+    s.exitCode = null;
+    s.outputTail = null;
+    s.phase = Phase.Scheduled;
+    s.reason = "Scheduled";
+    s.message = d.why();
+    Conditions.set(s.conditions, "Scheduled", true, "Scheduled", d.why(), gen);
+    return null;
+  }
+
+  /** Pulls on every node, creates every rank, then starts them all. */
+  private void launch(SifRun run) {
+    SifRunStatus s = run.getStatus();
+    s.phase = Phase.Pulling;
+    Map<String, String> digests = new LinkedHashMap<>();
+    for (Rank r : s.ranks) {
+      if (!digests.containsKey(r.node)) {
+        String digest = host.pull(run, r.node);
+        if (digest == null) {
+          return; // refused (verification): finished by the host
+        }
+        digests.put(r.node, digest);
+      }
+    }
+    if (digests.values().stream().distinct().count() > 1) {
+      // A tag that moved between two pulls: ranks of one gang must run one image.
+      host.attemptFailed(run, -1, "ImageChanged", "the nodes pulled different images: " + digests);
+      return;
+    }
+    int attempt = (s.attempts == null ? 0 : s.attempts) + 1;
+    host.notLaunchedYet(run, attempt);
+    String hostfile =
+        RankConfigs.hostfile(s.ranks.stream().map(r -> host.address(r.node)).toList());
+    ContainerConfig base = ContainerConfigs.of(run.getSpec(), digests.values().iterator().next());
+    List<ContainerStatus> created;
+    try {
+      created =
+          all(
+              s.ranks,
+              r ->
+                  host.node(r.node)
+                      .create(
+                          containerId(run, attempt, r.rank),
+                          RankConfigs.of(
+                              base, run.getSpec(), run.getMetadata().getName(), r.rank, hostfile),
+                          labels(run, attempt, r.rank)));
+      List<Rank> toStart = new ArrayList<>();
+      for (int i = 0; i < s.ranks.size(); i++) {
+        if (created.get(i).getState() == ContainerState.CONTAINER_CREATED) {
+          toStart.add(s.ranks.get(i));
+        }
+      }
+      each(toStart, r -> host.node(r.node).start(containerId(run, attempt, r.rank)));
+    } catch (StatusRuntimeException e) {
+      // Nothing of a gang runs unless all of it does: what was made of this attempt goes.
+      for (Rank r : s.ranks) {
+        r.containerID = containerId(run, attempt, r.rank);
+      }
+      stopAll(run, 0);
+      if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+        throw e;
+      }
+      host.finish(
+          run,
+          Phase.Failed,
+          "InvalidSpec",
+          "siflet refused a rank of the run: " + e.getStatus().getDescription());
+      return;
+    }
+    host.launched(run, attempt);
+    List<SifRunStatus.InjectedDevice> devices = new ArrayList<>();
+    for (int i = 0; i < s.ranks.size(); i++) {
+      Rank r = s.ranks.get(i);
+      r.containerID = containerId(run, attempt, r.rank);
+      r.phase = Phase.Running;
+      r.exitCode = null;
+      var d = SifRunReconciler.devices(created.get(i).getDevicesList(), r.node);
+      if (d != null) {
+        devices.addAll(d);
+      }
+    }
+    s.devices = devices.isEmpty() ? null : devices;
+    s.attempts = attempt;
+    s.readyRanks = s.ranks.size() + "/" + s.ranks.size();
+    s.phase = Phase.Running;
+    s.reason = "Started";
+    s.message =
+        "attempt "
+            + attempt
+            + ": "
+            + s.ranks.size()
+            + " ranks started on "
+            + s.ranks.stream().map(r -> r.node).distinct().toList();
+    if (s.startTime == null) {
+      s.startTime = Instant.now().toString();
+    }
+  }
+
+  /** Looks at every rank: the first failure fails the attempt, all exited 0 ends the run. */
+  private Duration watch(SifRun run) {
+    SifRunStatus s = run.getStatus();
+    int running = 0;
+    Rank failed = null;
+    String failedReason = null;
+    for (Rank r : s.ranks) {
+      Optional<ContainerStatus> c = host.node(r.node).status(r.containerID);
+      if (c.isEmpty()) {
+        host.checkCurrent(run);
+        return fail(
+            run, -1, "ContainerLost", "rank " + r.rank + "'s container is gone from " + r.node);
+      }
+      if (c.get().getState() != ContainerState.CONTAINER_EXITED) {
+        running++;
+        continue;
+      }
+      r.exitCode = c.get().getExitCode();
+      r.phase = r.exitCode == 0 ? Phase.Succeeded : Phase.Failed;
+      if (r.exitCode != 0 && failed == null) {
+        failed = r;
+        failedReason = c.get().getReason();
+      }
+    }
+    s.readyRanks = running + "/" + s.ranks.size();
+    if (failed != null) {
+      tail(s, failed);
+      s.exitCode = failed.exitCode;
+      return fail(
+          run,
+          failed.exitCode,
+          failedReason,
+          "rank " + failed.rank + " exited with " + failed.exitCode + " on " + failed.node);
+    }
+    if (running > 0) {
+      return SifRunReconciler.FALLBACK; // exits come as events
+    }
+    tail(s, s.ranks.get(0));
+    s.exitCode = 0;
+    stopAll(run, 0);
+    host.finish(
+        run,
+        Phase.Succeeded,
+        "Completed",
+        "all " + s.ranks.size() + " ranks exited 0 on attempt " + s.attempts);
+    return null;
+  }
+
+  private void tail(SifRunStatus s, Rank r) {
+    String t = host.node(r.node).tail(r.containerID);
+    s.outputTail = t.isEmpty() ? null : t; // the schema refuses an empty string
+  }
+
+  /** Stops every rank and counts the attempt as failed. */
+  Duration fail(SifRun run, int code, String reason, String message) {
+    stopAll(run, 0);
+    for (Rank r : run.getStatus().ranks) {
+      if (r.phase == Phase.Running || r.phase == Phase.Scheduled) {
+        r.phase = Phase.Failed; // stopped with its gang
+      }
+    }
+    run.getStatus().readyRanks = "0/" + run.getStatus().ranks.size();
+    return host.attemptFailed(run, code, reason, message);
+  }
+
+  /** The node of a rank that is lost (not Ready), or null. */
+  String lostNode(SifRun run) {
+    List<Rank> ranks = run.getStatus().ranks;
+    if (ranks == null || run.getStatus().phase == Phase.Pending) {
+      return null;
+    }
+    return ranks.stream()
+        .map(r -> r.node)
+        .filter(n -> n != null && !host.nodeReady(n))
+        .findFirst()
+        .orElse(null);
+  }
+
+  /**
+   * Stops and removes every rank's container, all at once; a rank on a lost node is left to its
+   * siflet, which removes what no run wants when it returns. Throws when a Ready node refuses.
+   *
+   * @param graceSeconds how long a rank has between SIGTERM and SIGKILL (0: killed now)
+   */
+  void stopAll(SifRun run, long graceSeconds) {
+    List<Rank> ranks = run.getStatus().ranks;
+    if (ranks == null) {
+      return;
+    }
+    List<Rank> placed = ranks.stream().filter(r -> r.containerID != null).toList();
+    each(
+        placed,
+        r -> {
+          try {
+            if (graceSeconds == 0) {
+              host.node(r.node).remove(r.containerID); // siflet kills it first
+            } else {
+              host.node(r.node).stopAndRemove(r.containerID, graceSeconds);
+            }
+          } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.NOT_FOUND && host.nodeReady(r.node)) {
+              throw e;
+            }
+          } catch (IllegalStateException noNode) {
+            // its SifNode was deleted: nothing to reach
+          }
+        });
+    run.getStatus().readyRanks = "0/" + ranks.size();
+  }
+
+  /** Calls {@code f} for every rank at once; their results in order, or the first failure. */
+  private static <T> List<T> all(List<Rank> ranks, java.util.function.Function<Rank, T> f) {
+    List<CompletableFuture<T>> calls =
+        ranks.stream().map(r -> CompletableFuture.supplyAsync(() -> f.apply(r), CALLS)).toList();
+    List<T> out = new ArrayList<>();
+    RuntimeException first = null;
+    for (CompletableFuture<T> c : calls) {
+      try {
+        out.add(c.join());
+      } catch (CompletionException e) {
+        if (first == null) {
+          first = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+    return out;
+  }
+
+  private static void each(List<Rank> ranks, Consumer<Rank> f) {
+    all(
+        ranks,
+        r -> {
+          f.accept(r);
+          return null;
+        });
+  }
+
+  /** Rank {@code rank}'s container in {@code attempt}: the same for every reconcile of it. */
+  static String containerId(SifRun run, int attempt, int rank) {
+    return "sr-" + run.getMetadata().getUid() + "-" + attempt + "-r" + rank;
+  }
+
+  private static Map<String, String> labels(SifRun run, int attempt, int rank) {
+    return Map.of(
+        ContainerEventSource.RUN_NAMESPACE,
+        run.getMetadata().getNamespace(),
+        ContainerEventSource.RUN_NAME,
+        run.getMetadata().getName(),
+        "sifkube.io/run-uid",
+        run.getMetadata().getUid(),
+        "sifkube.io/attempt",
+        Integer.toString(attempt),
+        "sifkube.io/rank",
+        Integer.toString(rank));
+  }
+}

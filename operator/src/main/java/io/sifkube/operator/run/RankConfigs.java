@@ -1,0 +1,78 @@
+package io.sifkube.operator.run;
+
+import io.sifkube.api.v1alpha1.SifRunSpec;
+import io.sifkube.node.v1.ContainerConfig;
+import java.util.List;
+
+/**
+ * What each rank of a parallel run is told, added to the run's container config. Pure.
+ *
+ * <p>The names are those {@code sifctl run --ranks} gives on one host (docs/mpi.md is the
+ * contract): {@code SIFKUBE_RANK}, {@code SIFKUBE_SIZE} and {@code SIFKUBE_HOSTFILE}, a read-only
+ * file with rank i's node address on line i, as an MPI hostfile lists one slot per line.
+ */
+public final class RankConfigs {
+
+  /** Where the hostfile appears in every rank. */
+  public static final String HOSTFILE = "/etc/sifkube/hostfile";
+
+  /** The longest host name the kernel takes (HOST_NAME_MAX). */
+  static final int HOST_NAME_MAX = 64;
+
+  private RankConfigs() {}
+
+  /**
+   * Rank {@code rank}'s config.
+   *
+   * @param hostfile the hostfile's text (see {@link #hostfile})
+   */
+  public static ContainerConfig of(
+      ContainerConfig base, SifRunSpec spec, String runName, int rank, String hostfile) {
+    int size = GangScheduler.ranks(spec);
+    ContainerConfig.Builder c =
+        base.toBuilder()
+            .addEnv("SIFKUBE_RANK=" + rank)
+            .addEnv("SIFKUBE_SIZE=" + size)
+            .addEnv("SIFKUBE_HOSTFILE=" + HOSTFILE)
+            .putFiles(HOSTFILE, hostfile);
+    if (!"NonIndexed".equals(spec.completionMode)) {
+      c.setHostname(hostname(runName, rank));
+    }
+    return c.build();
+  }
+
+  /**
+   * {@code <run>-<rank>}, as an Indexed Job's pods are named; a long run name is cut so that the
+   * whole stays a host name the kernel accepts.
+   */
+  static String hostname(String runName, int rank) {
+    String suffix = "-" + rank;
+    String head = runName;
+    if (head.length() + suffix.length() > HOST_NAME_MAX) {
+      head = head.substring(0, HOST_NAME_MAX - suffix.length());
+      while (head.endsWith(".") || head.endsWith("-")) {
+        head = head.substring(0, head.length() - 1);
+      }
+    }
+    return head + suffix;
+  }
+
+  /** The hostfile: line i is the host of rank i's node address ({@code host:port} or host). */
+  public static String hostfile(List<String> addressOfRank) {
+    StringBuilder s = new StringBuilder();
+    for (String a : addressOfRank) {
+      s.append(host(a)).append('\n');
+    }
+    return s.toString();
+  }
+
+  /** The host part of {@code host:port}, {@code [v6]:port} or a bare host. */
+  static String host(String address) {
+    if (address.startsWith("[")) {
+      int end = address.indexOf(']');
+      return end > 0 ? address.substring(1, end) : address;
+    }
+    int colon = address.lastIndexOf(':');
+    return colon > 0 && address.indexOf(':') == colon ? address.substring(0, colon) : address;
+  }
+}
