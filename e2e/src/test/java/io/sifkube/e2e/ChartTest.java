@@ -95,6 +95,12 @@ class ChartTest {
     assertThat(op.at("/spec/template/spec/securityContext/runAsNonRoot").asBoolean()).isTrue();
     assertThat(op.at("/spec/template/spec/containers/0/image").asText())
         .isEqualTo("ghcr.io/sifkube/operator:0.1.0");
+    // the PMI servers of MPI runs listen on the pod's IP
+    assertThat(op.at("/spec/template/spec/containers/0/env"))
+        .anyMatch(
+            e ->
+                e.path("name").asText().equals("POD_IP")
+                    && e.at("/valueFrom/fieldRef/fieldPath").asText().equals("status.podIP"));
     assertThat(args(op))
         .contains(
             "--namespace=sifkube-system",

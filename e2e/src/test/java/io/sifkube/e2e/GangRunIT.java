@@ -187,12 +187,12 @@ class GangRunIT {
 
   @Test
   @Order(5)
-  void aSpecTheClusterCannotRunYetFailsNamingTheField() throws Exception {
-    h.apply("mpi", ranks(2, "true") + "  mpi: {implementation: PMI}\n");
-    SifRun r = h.awaitRun("mpi", x -> x.getStatus().phase == Phase.Failed, "Failed");
+  void aGangThatIsNotAGangIsRefusedNamingTheField() throws Exception {
+    h.apply("loose", ranks(2, "true") + "  gang: false\n");
+    SifRun r = h.awaitRun("loose", x -> x.getStatus().phase == Phase.Failed, "Failed");
     assertThat(r.getStatus().reason).isEqualTo("InvalidSpec");
-    assertThat(r.getStatus().message).startsWith("spec.mpi: ");
-    h.delete("mpi");
+    assertThat(r.getStatus().message).startsWith("spec.gang: false is not supported yet");
+    h.delete("loose");
   }
 
   @Test

@@ -123,7 +123,10 @@ final class OperatorHarness implements AutoCloseable {
             "--tls-key",
             pki.resolve("operator.key").toString(),
             "--metrics-listen",
-            "127.0.0.1:0")
+            "127.0.0.1:0",
+            // the siflets and their ranks run on this host
+            "--pmi-address",
+            "127.0.0.1")
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("operator.log").toFile()))
         .start();

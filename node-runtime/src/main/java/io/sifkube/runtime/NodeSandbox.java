@@ -6,7 +6,10 @@ import io.sifkube.sys.Syscalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What the ranks of a parallel run on one node share, as a pod's containers share its sandbox: a
@@ -19,16 +22,18 @@ import java.util.concurrent.TimeUnit;
  * <p>The holder is {@code unshare --pid --ipc --fork --kill-child sleep infinity}: its child is PID
  * 1 of the namespace, so {@link #close} (SIGKILL to unshare, which passes it to the child) ends
  * every rank at once, including one that is PID-1-deaf to SIGTERM; nothing is forked from the JVM.
+ * The holder's and init's PIDs are kept in the directory, so that a restarted siflet can {@link
+ * #adopt} the sandbox of ranks that still run, or {@link #cleanUp} one nobody wants.
  */
 public final class NodeSandbox implements AutoCloseable {
 
-  private final Process holder;
+  private final ProcessHandle holder;
   private final long init;
   private final Path dir;
   private final Path shm;
   private boolean shmMounted;
 
-  private NodeSandbox(Process holder, long init, Path dir, Path shm) {
+  private NodeSandbox(ProcessHandle holder, long init, Path dir, Path shm) {
     this.holder = holder;
     this.init = init;
     this.dir = dir;
@@ -48,7 +53,8 @@ public final class NodeSandbox implements AutoCloseable {
     try {
       long child = childOf(p, dir.resolve("holder.log"));
       Path shm = Files.createDirectories(dir.resolve("shm"));
-      box = new NodeSandbox(p, child, dir, shm);
+      Files.writeString(dir.resolve("pids"), p.pid() + " " + child + "\n");
+      box = new NodeSandbox(p.toHandle(), child, dir, shm);
       // Its own tmpfs, with no size of its own (half the RAM, as the host's /dev/shm): UCX's
       // shared-memory FIFOs outgrow a container's default 64 MiB with a few ranks.
       Syscalls.mount("shm", shm, "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=1777");
@@ -62,6 +68,50 @@ public final class NodeSandbox implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * The sandbox in {@code dir} made by an earlier process, if its holder still runs (it is then
+   * this JVM's to close); empty otherwise.
+   */
+  public static Optional<NodeSandbox> adopt(Path dir) throws IOException {
+    Path pids = dir.resolve("pids");
+    if (!Files.exists(pids)) {
+      return Optional.empty();
+    }
+    String[] p = Files.readString(pids).trim().split(" ");
+    ProcessHandle h =
+        ProcessHandle.of(Long.parseLong(p[0])).filter(NodeSandbox::isHolder).orElse(null);
+    if (h == null) {
+      return Optional.empty();
+    }
+    NodeSandbox box = new NodeSandbox(h, Long.parseLong(p[1]), dir, dir.resolve("shm"));
+    box.shmMounted = true;
+    return Optional.of(box);
+  }
+
+  /** Removes what is left of a sandbox nobody wants: its holder, its /dev/shm, the directory. */
+  public static void cleanUp(Path dir) throws IOException {
+    NodeSandbox box = adopt(dir).orElse(null);
+    if (box != null) {
+      box.close();
+      return;
+    }
+    Path shm = dir.resolve("shm");
+    try {
+      Syscalls.umount(shm); // the holder died, its tmpfs may still be mounted
+    } catch (SyscallException e) {
+      // not mounted
+    }
+    Files.deleteIfExists(shm);
+    Files.deleteIfExists(dir.resolve("holder.log"));
+    Files.deleteIfExists(dir.resolve("pids"));
+    Files.deleteIfExists(dir);
+  }
+
+  /** Whether the process is an unshare holder (a PID reused since would be something else). */
+  private static boolean isHolder(ProcessHandle h) {
+    return h.isAlive() && h.info().command().map(c -> c.endsWith("/unshare")).orElse(false);
   }
 
   /** The unshare's child, PID 1 of the new namespace, once it exists. */
@@ -105,9 +155,11 @@ public final class NodeSandbox implements AutoCloseable {
   public void close() throws IOException {
     killAll();
     try {
-      holder.waitFor(10, TimeUnit.SECONDS);
+      holder.onExit().get(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // SIGKILL was sent; the unmount below says if something still holds the tmpfs
     }
     if (shmMounted) {
       try {
@@ -119,6 +171,7 @@ public final class NodeSandbox implements AutoCloseable {
     }
     Files.deleteIfExists(shm);
     Files.deleteIfExists(dir.resolve("holder.log"));
+    Files.deleteIfExists(dir.resolve("pids"));
     Files.deleteIfExists(dir);
   }
 }

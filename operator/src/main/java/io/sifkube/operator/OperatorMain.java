@@ -12,9 +12,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sifkube.operator.image.SifImageReconciler;
 import io.sifkube.operator.nodes.SifNodeReconciler;
 import io.sifkube.operator.nodes.SifletClients;
+import io.sifkube.operator.run.PmiServers;
 import io.sifkube.operator.run.RunMetrics;
 import io.sifkube.operator.run.SifRunReconciler;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +67,30 @@ public final class OperatorMain implements Callable<Integer> {
   @Option(names = "--metrics-listen", description = "HOST:PORT serving Prometheus /metrics")
   String metricsListen;
 
+  @Option(
+      names = "--pmi-address",
+      description =
+          "the address MPI ranks reach this operator's PMI servers at (default: $POD_IP, else"
+              + " this host's address)")
+  String pmiAddress;
+
+  @Option(
+      names = "--pmi-barrier-timeout",
+      defaultValue = "300",
+      description =
+          "seconds a PMI barrier may wait for the last ranks of an MPI run before the attempt"
+              + " fails (0: for ever; default ${DEFAULT-VALUE})")
+  long pmiBarrierTimeout;
+
+  /** Where MPI ranks connect: the flag, the pod's IP, or this host's address. */
+  private InetAddress pmiAddress() throws UnknownHostException {
+    if (pmiAddress != null) {
+      return InetAddress.getByName(pmiAddress);
+    }
+    String pod = System.getenv("POD_IP");
+    return pod != null && !pod.isEmpty() ? InetAddress.getByName(pod) : InetAddress.getLocalHost();
+  }
+
   public static void main(String[] args) {
     // A command of its own, not a subcommand: the operator's required TLS options do not apply.
     if (args.length > 0 && args[0].equals("uninstall")) {
@@ -107,7 +134,8 @@ public final class OperatorMain implements Callable<Integer> {
                             // Not System.exit on losing the lease: stop() releases it from the
                             // shutdown hook, where exit would deadlock.
                             false)));
-    SifRunReconciler runs = new SifRunReconciler(client, siflets, new RunMetrics(registry));
+    PmiServers pmi = new PmiServers(pmiAddress(), pmiBarrierTimeout);
+    SifRunReconciler runs = new SifRunReconciler(client, siflets, new RunMetrics(registry), pmi);
     // Errors (a siflet that does not answer, a pull backing off) are retried by JOSDK with a
     // jittered exponential backoff, 1 s doubling to a minute, instead of fixed sleeps.
     operator.register(
@@ -122,6 +150,7 @@ public final class OperatorMain implements Callable<Integer> {
             new Thread(
                 () -> {
                   operator.stop();
+                  pmi.close();
                   images.close();
                   siflets.close();
                   if (metricsServer != null) {

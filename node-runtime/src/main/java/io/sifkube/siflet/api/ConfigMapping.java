@@ -49,6 +49,17 @@ final class ConfigMapping {
     }
   }
 
+  /** config.sandbox: "" or a name with a container ID's syntax (it names a directory). */
+  static String checkSandbox(String sandbox) throws SifletException {
+    if (!sandbox.isEmpty() && !sandbox.matches(ID)) {
+      throw SifletException.invalid(
+          "config.sandbox: \""
+              + sandbox
+              + "\" is not 1-128 letters, digits, '_', '.' or '-' (first alphanumeric)");
+    }
+    return sandbox;
+  }
+
   /**
    * The run options for {@code c}, as root runs them on this node.
    *

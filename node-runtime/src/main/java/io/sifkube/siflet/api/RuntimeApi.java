@@ -121,7 +121,13 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
                 "config.image: " + name + " is not pulled on this node (PullImage it first)");
           }
           Containers.Created c =
-              containers.create(req.getId(), image, sif, opts, req.getLabelsMap());
+              containers.create(
+                  req.getId(),
+                  image,
+                  sif,
+                  opts,
+                  req.getLabelsMap(),
+                  ConfigMapping.checkSandbox(req.getConfig().getSandbox()));
           return CreateContainerResponse.newBuilder()
               .setStatus(toProto(c.record()))
               .setCreated(c.created())

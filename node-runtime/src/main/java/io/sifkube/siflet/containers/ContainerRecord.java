@@ -19,6 +19,7 @@ import java.util.Map;
  * @param reason Completed, Error, OOMKilled or Lost
  * @param message more about the reason
  * @param devices the CDI devices injected at creation, with where each came from
+ * @param sandbox the sandbox it shares with other containers (config.sandbox), or ""
  */
 public record ContainerRecord(
     String id,
@@ -31,7 +32,8 @@ public record ContainerRecord(
     int exitCode,
     String reason,
     String message,
-    List<Device> devices) {
+    List<Device> devices,
+    String sandbox) {
 
   public static final String CREATING = "CREATING";
   public static final String CREATED = "CREATED";
@@ -44,6 +46,7 @@ public record ContainerRecord(
     reason = reason == null ? "" : reason;
     message = message == null ? "" : message;
     devices = devices == null ? List.of() : List.copyOf(devices); // records written before CDI
+    sandbox = sandbox == null ? "" : sandbox; // records written before sandboxes
   }
 
   /**
@@ -64,16 +67,38 @@ public record ContainerRecord(
 
   ContainerRecord withState(String s) {
     return new ContainerRecord(
-        id, image, labels, s, createdAt, startedAt, finishedAt, exitCode, reason, message, devices);
+        id,
+        image,
+        labels,
+        s,
+        createdAt,
+        startedAt,
+        finishedAt,
+        exitCode,
+        reason,
+        message,
+        devices,
+        sandbox);
   }
 
   ContainerRecord started(long at) {
     return new ContainerRecord(
-        id, image, labels, RUNNING, createdAt, at, finishedAt, exitCode, reason, message, devices);
+        id,
+        image,
+        labels,
+        RUNNING,
+        createdAt,
+        at,
+        finishedAt,
+        exitCode,
+        reason,
+        message,
+        devices,
+        sandbox);
   }
 
   ContainerRecord finished(String s, long at, int code, String why, String more) {
     return new ContainerRecord(
-        id, image, labels, s, createdAt, startedAt, at, code, why, more, devices);
+        id, image, labels, s, createdAt, startedAt, at, code, why, more, devices, sandbox);
   }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -50,11 +51,13 @@ public final class Containers implements AutoCloseable {
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
   private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
   private final Thread watcher = new Thread(this::watchExits, "exit-watcher");
+  private final Sandboxes sandboxes;
 
   public Containers(Path stateDir, Backend backend, Consumer<String> log) {
     this.records = stateDir.resolve("records");
     this.backend = backend;
     this.log = log;
+    this.sandboxes = new Sandboxes(stateDir, log);
   }
 
   /** Starts noticing exits. */
@@ -89,6 +92,21 @@ public final class Containers implements AutoCloseable {
   public Created create(
       String id, String image, Path sif, RunOptions opts, Map<String, String> labels)
       throws IOException {
+    return create(id, image, sif, opts, labels, "");
+  }
+
+  /**
+   * As {@link #create(String, String, Path, RunOptions, Map)}, in the sandbox named {@code sandbox}
+   * (made now if no container holds it; "" for none).
+   */
+  public Created create(
+      String id,
+      String image,
+      Path sif,
+      RunOptions opts,
+      Map<String, String> labels,
+      String sandbox)
+      throws IOException {
     synchronized (lock(id)) {
       ContainerRecord existing = byId.get(id);
       if (existing != null) {
@@ -97,12 +115,32 @@ public final class Containers implements AutoCloseable {
       long now = System.currentTimeMillis();
       ContainerRecord r =
           new ContainerRecord(
-              id, image, labels, ContainerRecord.CREATING, now, 0, 0, 0, "", "", devices(opts));
+              id,
+              image,
+              labels,
+              ContainerRecord.CREATING,
+              now,
+              0,
+              0,
+              0,
+              "",
+              "",
+              devices(opts),
+              sandbox);
       save(r); // a crash before CREATED is undone by recover()
+      boolean joined = false;
       try {
+        if (!sandbox.isEmpty()) {
+          opts =
+              opts.withExtras(opts.extras().toBuilder().sandbox(sandboxes.join(sandbox)).build());
+          joined = true;
+        }
         backend.create(id, sif, opts);
       } catch (IOException | RuntimeException e) {
         Files.deleteIfExists(recordFile(id));
+        if (joined) {
+          sandboxes.leave(sandbox);
+        }
         throw e;
       }
       watch(id);
@@ -211,6 +249,9 @@ public final class Containers implements AutoCloseable {
       backend.delete(id);
       Files.deleteIfExists(recordFile(id));
       byId.remove(id);
+      if (!r.sandbox().isEmpty()) {
+        sandboxes.leave(r.sandbox());
+      }
       announce(new Event(Event.DELETED, r));
     }
   }
@@ -367,6 +408,11 @@ public final class Containers implements AutoCloseable {
         backend.delete(id);
       }
     }
+    sandboxes.recover(
+        byId.values().stream()
+            .map(ContainerRecord::sandbox)
+            .filter(k -> !k.isEmpty())
+            .collect(Collectors.groupingBy(k -> k, Collectors.counting())));
   }
 
   private void recoverOne(Path f) throws IOException {

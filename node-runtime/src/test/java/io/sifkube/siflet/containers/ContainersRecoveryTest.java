@@ -53,7 +53,8 @@ class ContainersRecoveryTest {
                     0,
                     "",
                     "",
-                    List.of())));
+                    List.of(),
+                    "")));
     backend.boxes.put("halfMade", new FakeBackend.Box());
     backend.boxes.put("stranger", new FakeBackend.Box());
 

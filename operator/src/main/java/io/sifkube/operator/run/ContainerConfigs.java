@@ -115,10 +115,6 @@ public final class ContainerConfigs {
     if (Boolean.FALSE.equals(spec.gang) && n > 1) {
       return "spec.gang: false is not supported yet; ranks are always placed and started as a gang";
     }
-    if (spec.mpi != null) {
-      return "spec.mpi: MPI wire-up of ranks on the cluster is not available yet (sifctl run"
-          + " --ranks N --mpi pmi does it on one host); leave spec.mpi out for plain ranks";
-    }
     return null;
   }
 

@@ -10,14 +10,19 @@ import io.sifkube.api.v1alpha1.SifRunStatus.Rank;
 import io.sifkube.node.v1.ContainerConfig;
 import io.sifkube.node.v1.ContainerState;
 import io.sifkube.node.v1.ContainerStatus;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -79,14 +84,18 @@ final class GangSteps {
 
   private final Host host;
   private final Placements placements;
+  private final PmiServers pmi;
 
-  GangSteps(Host host, Placements placements) {
+  GangSteps(Host host, Placements placements, PmiServers pmi) {
     this.host = host;
     this.placements = placements;
+    this.pmi = pmi;
   }
 
+  /** Runs with more than one rank, or wired up for MPI, go through these steps. */
   static boolean isGang(SifRun run) {
-    return run.getSpec() != null && GangScheduler.ranks(run.getSpec()) > 1;
+    return run.getSpec() != null
+        && (GangScheduler.ranks(run.getSpec()) > 1 || run.getSpec().mpi != null);
   }
 
   /** Advances the run one step; returns when to look again (null: no need). */
@@ -178,9 +187,15 @@ final class GangSteps {
     }
     int attempt = (s.attempts == null ? 0 : s.attempts) + 1;
     host.notLaunchedYet(run, attempt);
-    String hostfile =
-        RankConfigs.hostfile(s.ranks.stream().map(r -> host.address(r.node)).toList());
+    List<String> addresses = s.ranks.stream().map(r -> host.address(r.node)).toList();
     ContainerConfig base = ContainerConfigs.of(run.getSpec(), digests.values().iterator().next());
+    RankConfigs.Wiring wiring =
+        new RankConfigs.Wiring(
+            run.getMetadata().getName(),
+            RankConfigs.hostfile(addresses),
+            // one per node and attempt: a retried gang never joins what its last attempt left
+            "sr-" + run.getMetadata().getUid() + "-" + attempt,
+            run.getSpec().mpi == null ? null : servePmi(run, attempt, addresses));
     List<ContainerStatus> created;
     try {
       created =
@@ -190,8 +205,7 @@ final class GangSteps {
                   host.node(r.node)
                       .create(
                           containerId(run, attempt, r.rank),
-                          RankConfigs.of(
-                              base, run.getSpec(), run.getMetadata().getName(), r.rank, hostfile),
+                          RankConfigs.of(base, run.getSpec(), r.rank, wiring),
                           labels(run, attempt, r.rank)));
       List<Rank> toStart = new ArrayList<>();
       for (int i = 0; i < s.ranks.size(); i++) {
@@ -245,9 +259,33 @@ final class GangSteps {
     }
   }
 
+  /** Starts the attempt's PMI server, taking the ranks' nodes as its only peers. */
+  private String servePmi(SifRun run, int attempt, List<String> addresses) {
+    Set<InetAddress> peers = new HashSet<>();
+    for (String a : addresses) {
+      String h = RankConfigs.host(a);
+      try {
+        peers.add(InetAddress.getByName(h));
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException("PMI: cannot resolve the node address " + h);
+      }
+    }
+    try {
+      return pmi.open(
+          run, attempt, run.getStatus().ranks.stream().map(r -> r.node).toList(), peers);
+    } catch (IOException e) {
+      throw new IllegalStateException("PMI: cannot listen for the ranks: " + e.getMessage());
+    }
+  }
+
   /** Looks at every rank: the first failure fails the attempt, all exited 0 ends the run. */
   private Duration watch(SifRun run) {
     SifRunStatus s = run.getStatus();
+    boolean mpi = run.getSpec().mpi != null;
+    String wireUp = mpi ? pmi.failure(run, s.attempts) : null;
+    if (wireUp != null) {
+      return fail(run, -1, "MPIFailed", "PMI: " + wireUp);
+    }
     int running = 0;
     Rank failed = null;
     String failedReason = null;
@@ -264,6 +302,19 @@ final class GangSteps {
       }
       r.exitCode = c.get().getExitCode();
       r.phase = r.exitCode == 0 ? Phase.Succeeded : Phase.Failed;
+      if (r.exitCode == 0 && mpi && !pmi.contacted(run, r.rank)) {
+        // Its peers would wait for it at the first barrier until the timeout: fail now.
+        tail(s, r);
+        return fail(
+            run,
+            -1,
+            "MPIFailed",
+            "rank "
+                + r.rank
+                + " ended without contacting the PMI server: an MPI program that lost PMI_PORT"
+                + " and PMI_ID runs alone as a singleton (or the command is no MPI program:"
+                + " leave out spec.mpi)");
+      }
       if (r.exitCode != 0 && failed == null) {
         failed = r;
         failedReason = c.get().getReason();
@@ -330,6 +381,7 @@ final class GangSteps {
    * @param graceSeconds how long a rank has between SIGTERM and SIGKILL (0: killed now)
    */
   void stopAll(SifRun run, long graceSeconds) {
+    pmi.close(run.getMetadata().getUid());
     List<Rank> ranks = run.getStatus().ranks;
     if (ranks == null) {
       return;

@@ -21,22 +21,33 @@ public final class RankConfigs {
 
   private RankConfigs() {}
 
+  /** Where a rank is and how it reaches its peers. */
+  public record Wiring(String runName, String hostfile, String sandbox, String pmiPort) {}
+
   /**
    * Rank {@code rank}'s config.
    *
-   * @param hostfile the hostfile's text (see {@link #hostfile})
+   * @param w the run's name, the hostfile's text (see {@link #hostfile}), the sandbox the node's
+   *     ranks share, and the PMI server's {@code host:port} (null without MPI)
    */
-  public static ContainerConfig of(
-      ContainerConfig base, SifRunSpec spec, String runName, int rank, String hostfile) {
+  public static ContainerConfig of(ContainerConfig base, SifRunSpec spec, int rank, Wiring w) {
     int size = GangScheduler.ranks(spec);
     ContainerConfig.Builder c =
         base.toBuilder()
             .addEnv("SIFKUBE_RANK=" + rank)
             .addEnv("SIFKUBE_SIZE=" + size)
             .addEnv("SIFKUBE_HOSTFILE=" + HOSTFILE)
-            .putFiles(HOSTFILE, hostfile);
+            .putFiles(HOSTFILE, w.hostfile())
+            .setSandbox(w.sandbox());
+    if (w.pmiPort() != null) {
+      // What MPICH's simple PMI client reads (PMI_RANK and PMI_SIZE for clients that read those).
+      c.addEnv("PMI_PORT=" + w.pmiPort())
+          .addEnv("PMI_ID=" + rank)
+          .addEnv("PMI_RANK=" + rank)
+          .addEnv("PMI_SIZE=" + size);
+    }
     if (!"NonIndexed".equals(spec.completionMode)) {
-      c.setHostname(hostname(runName, rank));
+      c.setHostname(hostname(w.runName(), rank));
     }
     return c.build();
   }

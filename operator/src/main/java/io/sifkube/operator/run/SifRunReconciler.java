@@ -67,7 +67,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private final RunEvents events;
   private final RunMetrics metrics;
   private final Placements placements = new Placements();
-  private final GangSteps gangs = new GangSteps(new GangHost(), placements);
+  private final PmiServers pmi;
+  private final GangSteps gangs;
 
   /** The highest attempt of each run this process has started, until the run is deleted. */
   private final Map<String, Integer> launched = new ConcurrentHashMap<>();
@@ -76,11 +77,14 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private InformerEventSource<SifNode, SifRun> nodes;
   private InformerEventSource<SifImage, SifRun> images;
 
-  public SifRunReconciler(KubernetesClient client, SifletClients siflets, RunMetrics metrics) {
+  public SifRunReconciler(
+      KubernetesClient client, SifletClients siflets, RunMetrics metrics, PmiServers pmi) {
     this.client = client;
     this.siflets = siflets;
     this.events = new RunEvents(client);
     this.metrics = metrics;
+    this.pmi = pmi;
+    this.gangs = new GangSteps(new GangHost(), placements, pmi);
   }
 
   /** A run from this controller's cache (for the orphan sweep); before the cache runs, throws. */
@@ -112,7 +116,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
                 .build(),
             context);
     var containers = new ContainerEventSource(siflets, this::readyAddresses);
-    return List.of(nodes, images, containers);
+    return List.of(nodes, images, containers, pmi.events());
   }
 
   @Override

@@ -75,16 +75,11 @@ class ContainerConfigsTest {
   }
 
   @Test
-  void whatTheClusterCannotDoForRanksYetIsRefusedNamingTheField() {
+  void ranksThatAreNotAGangAreRefusedNamingTheField() {
     SifRunSpec s = spec();
     s.parallelism = 4;
     assertThat(ContainerConfigs.invalid(s)).isNull();
     s.gang = false;
     assertThat(ContainerConfigs.invalid(s)).startsWith("spec.gang: false is not supported yet");
-    s.gang = null;
-    s.mpi = new SifRunSpec.Mpi();
-    s.mpi.implementation = "PMI";
-    assertThat(ContainerConfigs.invalid(s))
-        .startsWith("spec.mpi: MPI wire-up of ranks on the cluster is not available yet");
   }
 }

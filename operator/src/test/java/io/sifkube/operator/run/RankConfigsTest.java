@@ -29,7 +29,8 @@ class RankConfigsTest {
     SifRunSpec s = spec(4);
     ContainerConfig base = ContainerConfigs.of(s, "sha256:abc");
     String hostfile = RankConfigs.hostfile(List.of("10.0.0.1:7443", "10.0.0.1:7443", "n2:7443"));
-    ContainerConfig c = RankConfigs.of(base, s, "solver", 2, hostfile);
+    ContainerConfig c =
+        RankConfigs.of(base, s, 2, new RankConfigs.Wiring("solver", hostfile, "sr-u-1", null));
     assertThat(c.getEnvList())
         .containsExactly(
             "OMP_NUM_THREADS=2",
@@ -38,6 +39,7 @@ class RankConfigsTest {
             "SIFKUBE_HOSTFILE=/etc/sifkube/hostfile");
     assertThat(c.getFilesMap()).containsEntry("/etc/sifkube/hostfile", "10.0.0.1\n10.0.0.1\nn2\n");
     assertThat(c.getHostname()).isEqualTo("solver-2");
+    assertThat(c.getSandbox()).isEqualTo("sr-u-1");
     assertThat(c.getImage()).isEqualTo("sha256:abc");
     assertThat(base.getEnvCount()).as("the run's own config is left alone").isEqualTo(1);
   }
@@ -47,9 +49,16 @@ class RankConfigsTest {
     SifRunSpec s = spec(2);
     s.completionMode = "NonIndexed";
     s.hostname = "worker";
-    ContainerConfig c = RankConfigs.of(ContainerConfigs.of(s, "x"), s, "solver", 1, "h\nh\n");
+    ContainerConfig c =
+        RankConfigs.of(
+            ContainerConfigs.of(s, "x"),
+            s,
+            1,
+            new RankConfigs.Wiring("solver", "h\nh\n", "sb", "10.0.0.9:4711"));
     assertThat(c.getHostname()).isEqualTo("worker");
-    assertThat(c.getEnvList()).contains("SIFKUBE_RANK=1");
+    assertThat(c.getEnvList())
+        .containsSubsequence(
+            "SIFKUBE_RANK=1", "PMI_PORT=10.0.0.9:4711", "PMI_ID=1", "PMI_RANK=1", "PMI_SIZE=2");
   }
 
   @Test
