@@ -8,16 +8,21 @@
 # aside, then renamed), so an interrupted build leaves nothing that looks finished, and older
 # images are removed once a new one is in place.
 #
-# Usage: hack/mpi-image.sh [build|path]   (root; path: print the directory, which holds
-#        mpi.oci.sif and rootfs/)
+# Usage: hack/mpi-image.sh [build|path] [SUITE]   (root; path: print the directory, which holds
+#        mpi.oci.sif and rootfs/). SUITE is bookworm (default: MPICH 4.0.2) or trixie (MPICH 4.2,
+#        whose MPI_Finalize no longer deadlocks over TCP with 3 or more ranks: mpi-pmi.md §4.6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the image is made of: bump recipe when a change below changes the image.
 recipe=1
 packages="mpich libmpich-dev gcc libc6-dev"
-key=$( (echo "$recipe $packages"; cat e2e/src/test/c/mpi-hello.c) | sha256sum | cut -c1-16)
-cache=${SIFKUBE_MPI_IMAGE:-/var/cache/sifkube/mpi-image-$key}
+suite=${2:-bookworm}
+[[ $suite == bookworm || $suite == trixie ]] || { echo "mpi-image: unknown suite $suite" >&2; exit 2; }
+# bookworm's key is what it was before suites existed, so its cached image stays valid
+key=$( (echo "$recipe $packages${suite/bookworm/}"; cat e2e/src/test/c/mpi-hello.c) | sha256sum | cut -c1-16)
+name=mpi-image-$([[ $suite == bookworm ]] || echo "$suite-")
+cache=${SIFKUBE_MPI_IMAGE:-/var/cache/sifkube/$name$key}
 if [[ ${1:-build} == path ]]; then
   echo "$cache"
   exit 0
@@ -37,7 +42,7 @@ mkdir -p "$work"
 echo "mpi-image: debootstrap minbase, then mpich, into $work (a few minutes, once) ..."
 # debootstrap's own --include cannot configure mpich's dependency chain (libltdl-dev fails in
 # its second stage): apt in the finished tree can.
-debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+debootstrap --variant=minbase "$suite" "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
   { tail -20 "$work/debootstrap.log" >&2; exit 1; }
 cp /etc/resolv.conf "$work/rootfs/etc/resolv.conf"
 mount -t proc proc "$work/rootfs/proc"
@@ -58,7 +63,8 @@ rm -rf "$cache"
 mkdir -p "$(dirname "$cache")"
 mv "$work" "$cache"
 trap - EXIT
-for old in "$(dirname "$cache")"/mpi-image-*; do
-  [[ $old == "$cache" || $old == *.tmp.* ]] || rm -rf "$old"
+for old in "$(dirname "$cache")/$name"*; do # this suite's older images only
+  [[ $old == "$cache" || $old == *.tmp.* || ($suite == bookworm && $old == */mpi-image-trixie-*) ]] ||
+    rm -rf "$old"
 done
 echo "mpi-image: $cache/mpi.oci.sif ($(du -h "$cache/mpi.oci.sif" | cut -f1))"

@@ -22,6 +22,9 @@ import java.util.List;
  *   <li>{@code latency KUBECONFIG SOURCE N}: N single runs of {@code sleep 30} one after the other;
  *       create to phase Running, p50/p99 ms.
  *   <li>{@code objects KUBECONFIG SOURCE N}: N suspended SifRuns (no containers), created and left.
+ *   <li>{@code gang KUBECONFIG SOURCE N RANKS STATE_DIR...}: N gang runs of RANKS ranks of {@code
+ *       sleep 30} (RANKS/2 per node) one after the other; create to all ranks Running, p50/p99 ms,
+ *       and how far apart the ranks started (the siflets' records in STATE_DIR/records).
  * </ul>
  */
 public final class OperatorBench {
@@ -36,6 +39,13 @@ public final class OperatorBench {
         case "burst" -> burst(k, source, n);
         case "latency" -> latency(k, source, n);
         case "objects" -> objects(k, source, n);
+        case "gang" ->
+            gang(
+                k,
+                source,
+                n,
+                Integer.parseInt(args[4]),
+                Arrays.stream(args).skip(5).map(Path::of).toList());
         default -> throw new IllegalArgumentException(mode);
       }
     }
@@ -102,6 +112,63 @@ public final class OperatorBench {
     System.out.printf(
         "latency runs=%d p50_ms=%d p99_ms=%d%n",
         n, ms[n / 2], ms[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)]);
+  }
+
+  private static void gang(
+      KubernetesClient k, String source, int n, int ranks, List<Path> stateDirs) throws Exception {
+    long[] ms = new long[n];
+    long[] spread = new long[n];
+    for (int i = 0; i < n; i++) {
+      String name = "gang-" + i;
+      SifRun g = run(name, source, List.of("sleep 30"), false);
+      g.getSpec().parallelism = ranks;
+      g.getSpec().ranksPerNode = (ranks + 1) / 2;
+      long t0 = System.nanoTime();
+      String uid = k.resource(g).create().getMetadata().getUid();
+      String all = ranks + "/" + ranks;
+      while (true) {
+        SifRun r = k.resources(SifRun.class).inNamespace("default").withName(name).get();
+        if (r.getStatus() != null && all.equals(r.getStatus().readyRanks)) {
+          break;
+        }
+        Thread.sleep(10);
+      }
+      ms[i] = (System.nanoTime() - t0) / 1_000_000;
+      spread[i] = startSpreadMillis(stateDirs, uid, ranks);
+      k.resources(SifRun.class).inNamespace("default").withName(name).delete();
+      // the next gang needs the room this one holds: wait until its ranks are gone
+      while (k.resources(SifRun.class).inNamespace("default").withName(name).get() != null) {
+        Thread.sleep(50);
+      }
+    }
+    Arrays.sort(ms);
+    Arrays.sort(spread);
+    System.out.printf(
+        "gang runs=%d ranks=%d p50_ms=%d p99_ms=%d start_spread_p50_ms=%d start_spread_max_ms=%d%n",
+        n,
+        ranks,
+        ms[n / 2],
+        ms[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)],
+        spread[n / 2],
+        spread[n - 1]);
+  }
+
+  /** The time between the first and the last rank's start, from the siflets' records. */
+  private static long startSpreadMillis(List<Path> stateDirs, String uid, int ranks)
+      throws Exception {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<Long> starts = new java.util.ArrayList<>();
+    for (Path d : stateDirs) {
+      try (var files = Files.list(d.resolve("records"))) {
+        for (Path f : files.filter(p -> p.getFileName().toString().contains(uid)).toList()) {
+          starts.add(json.readTree(f.toFile()).path("startedAt").asLong());
+        }
+      }
+    }
+    if (starts.size() != ranks || starts.contains(0L)) {
+      throw new IllegalStateException("found " + starts.size() + " started ranks of " + ranks);
+    }
+    return java.util.Collections.max(starts) - java.util.Collections.min(starts);
   }
 
   private static void objects(KubernetesClient k, String source, int n) {
