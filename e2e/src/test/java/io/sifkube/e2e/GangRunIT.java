@@ -196,6 +196,32 @@ class GangRunIT {
   }
 
   @Test
+  @Order(6)
+  void aGangThatCannotBePlacedInTimeFailsCleanly() throws Exception {
+    // five ranks of half a node each: the two nodes hold four
+    SifRun created = h.apply("toolarge", ranks(5, "true") + "  gangTimeoutSeconds: 3\n");
+    SifRun r = h.awaitRun("toolarge", x -> x.getStatus().phase == Phase.Failed, "Failed");
+    assertThat(r.getStatus().reason).isEqualTo("GangTimeout");
+    assertThat(r.getStatus().message)
+        .startsWith("its ranks could not all be placed within gangTimeoutSeconds (3): gang of 5")
+        .contains("room for 4");
+    assertThat(r.getStatus().ranks).isNull();
+    assertThat(h.containersOf(created.getMetadata().getUid())).isZero();
+    h.delete("toolarge");
+  }
+
+  @Test
+  @Order(7)
+  void theDeadlineStopsEveryRank() throws Exception {
+    SifRun created = h.apply("overdue", ranks(3, "sleep 600") + "  activeDeadlineSeconds: 3\n");
+    SifRun r = h.awaitRun("overdue", x -> x.getStatus().phase == Phase.Failed, "Failed");
+    assertThat(r.getStatus().reason).isEqualTo("DeadlineExceeded");
+    assertThat(r.getStatus().readyRanks).isEqualTo("0/3");
+    assertThat(h.containersOf(created.getMetadata().getUid())).isZero();
+    h.delete("overdue");
+  }
+
+  @Test
   @Order(10)
   void aLostNodeFailsTheAttemptAndTheGangIsPlacedAgainWhenItCanBe() throws Exception {
     SifRun created = h.apply("spread", ranks(2, "sleep 600") + "  ranksPerNode: 1\n");
