@@ -289,6 +289,11 @@ final class GangSteps {
     int running = 0;
     Rank failed = null;
     String failedReason = null;
+    String lost = lostNode(run);
+    if (lost != null) {
+      // a node not Ready (its lease expired) or deleted: its ranks cannot be reached or trusted
+      return fail(run, -1, "NodeLost", "SifNode " + lost + " is not Ready");
+    }
     for (Rank r : s.ranks) {
       Optional<ContainerStatus> c = host.node(r.node).status(r.containerID);
       if (c.isEmpty()) {
