@@ -159,6 +159,28 @@ class MpiGangIT {
     }
   }
 
+  /**
+   * The same over PMI-2 (MPICH 4.2's MPIR_CVAR_PMI_VERSION=2): fence, job attributes, and node
+   * attributes kept apart per node, which MPICH uses for each node's shared-memory set-up.
+   */
+  @Test
+  void fourRanksOnTwoNodesOverPmi2() throws Exception {
+    h.apply(
+        "pmi2",
+        mpiRun(trixie, "pmi2", 4, "  ranksPerNode: 2\n", "20")
+                .replace(
+                    "value: info}]", "value: info}, {name: MPIR_CVAR_PMI_VERSION, value: '2'}]")
+            + "  activeDeadlineSeconds: 100\n");
+    SifRun r = h.awaitRun("pmi2", x -> x.getStatus().phase == Phase.Succeeded, "Succeeded");
+    for (int i = 0; i < 4; i++) {
+      assertThat(output("pmi2", i))
+          .contains("rank " + i + " of 4 on pmi2-" + i)
+          .contains("allreduce rank " + i + " sum 10 ok")
+          .contains("rank " + i + " finalized");
+    }
+    assertThat(h.containersOf(r.getMetadata().getUid())).isZero();
+  }
+
   @Test
   void anAbortingRankFailsTheRunAndStopsTheOthers() throws Exception {
     h.apply("aborts", mpiRun("aborts", 3, "", "abort 1 5"));

@@ -44,6 +44,54 @@ class MpiRanksIT {
                 .trim());
     image = dir.resolve("mpi.oci.sif");
     assertThat(image).isRegularFile();
+    String script = root.resolve("hack/mpi-image.sh").toString();
+    Launcher.exec(List.of("bash", script, "build", "trixie")).ok();
+    trixie =
+        Path.of(Launcher.exec(List.of("bash", script, "path", "trixie")).ok().out().trim())
+            .resolve("mpi.oci.sif");
+  }
+
+  /** The same program on trixie's MPICH 4.2.1, which can speak PMI-2. */
+  private static Path trixie;
+
+  @Test
+  void mpich42SpeaksPmi2ToTheSameServer() throws Exception {
+    Launcher.Result r =
+        ranks(
+                Map.of(),
+                "exec",
+                "--env",
+                "MPIR_CVAR_PMI_VERSION=2",
+                "--ranks",
+                "4",
+                trixie.toString(),
+                "mpi-hello",
+                "20")
+            .ok();
+    assertThat(ranksSeen(r.out(), 4)).containsExactly(0, 1, 2, 3);
+    for (int i = 0; i < 4; i++) {
+      assertThat(r.out()).contains("allreduce rank " + i + " sum 10 ok");
+      assertThat(r.out()).contains("rank " + i + " finalized");
+    }
+  }
+
+  @Test
+  void aPmi2AbortStopsTheOthers() throws Exception {
+    Launcher.Result r =
+        ranks(
+            Map.of(),
+            "exec",
+            "--env",
+            "MPIR_CVAR_PMI_VERSION=2",
+            "--ranks",
+            "3",
+            trixie.toString(),
+            "mpi-hello",
+            "abort",
+            "1",
+            "5");
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("rank 1 aborted the job (MPI_Abort");
   }
 
   @AfterEach

@@ -13,9 +13,11 @@ import java.util.function.LongSupplier;
 /**
  * The process-management side of one MPI job in the simple PMI-1 wire protocol that Debian's MPICH
  * speaks ({@code PMI_PORT} + {@code PMI_ID}): one flat key-value space, barriers over every rank,
- * the handshake's answers, finalize and abort. No I/O here: the transport hands in each line a rank
- * sent and the {@link Peer} to answer; answers go out while the job is locked, so a barrier's
- * releases reach every rank before the next request is looked at.
+ * the handshake's answers, finalize and abort. A client that asks for PMI-2 in its first line
+ * (MPICH 4.2's {@code MPIR_CVAR_PMI_VERSION=2}, Slurm-style builds) is served by {@link
+ * Pmi2Commands} on the same state. No I/O here: the transport hands in each line a rank sent and
+ * the {@link Peer} to answer; answers go out while the job is locked, so a barrier's releases reach
+ * every rank before the next request is looked at.
  *
  * <p>A job fails at the first line it cannot accept (an unknown or out-of-range rank, a second
  * connection for one rank, an unknown command, an abort); the transport then stops every rank.
@@ -39,8 +41,12 @@ public final class PmiJob {
   private final Map<Peer, Integer> ranks = new IdentityHashMap<>();
   private final BitSet contacted = new BitSet();
   private final BitSet finalized = new BitSet();
-  private final List<Peer> inBarrier = new ArrayList<>();
+
+  private record Waiting(Peer peer, String release) {}
+
+  private final List<Waiting> inBarrier = new ArrayList<>();
   private long barrierSince;
+  private final Pmi2Commands v2;
 
   /**
    * @param kvsname the job's key-value space name (no spaces)
@@ -60,17 +66,26 @@ public final class PmiJob {
     this.size = size;
     this.clock = clock;
     kvs.put("PMI_process_mapping", mapping);
+    this.v2 = new Pmi2Commands(this, ProcessMapping.nodeOfRank(mapping, size));
   }
 
   public int size() {
     return size;
   }
 
-  /** Takes one line (without its newline) that {@code peer} sent; answers it. */
-  public synchronized void handle(Peer peer, String line) throws PmiException, IOException {
+  /**
+   * Takes one line (without its newline) that {@code peer} sent; answers it. Returns true when the
+   * client asked for PMI-2: its next commands come in PMI-2's framing, for {@link #handle2}.
+   */
+  public synchronized boolean handle(Peer peer, String line) throws PmiException, IOException {
     Map<String, String> kv = parse(line);
     String cmd = kv.getOrDefault("cmd", "");
     Integer rank = ranks.get(peer);
+    if (rank == null && cmd.equals("init") && "2".equals(kv.get("pmi_version"))) {
+      // PMI-2 has no initack: the rank names itself in fullinit, framed the PMI-2 way.
+      peer.send("cmd=response_to_init pmi_version=2 pmi_subversion=0 rc=0\n");
+      return true;
+    }
     if (rank == null && !cmd.equals("initack")) {
       throw new PmiException(
           "a PMI client sent '"
@@ -94,7 +109,7 @@ public final class PmiJob {
       case "get_universe_size" -> peer.send("cmd=universe_size size=" + size + "\n");
       case "put" -> put(peer, rank, kv);
       case "get" -> get(peer, kv);
-      case "barrier_in" -> barrier(peer);
+      case "barrier_in" -> barrier(peer, "cmd=barrier_out\n");
       case "finalize" -> {
         finalized.set(rank);
         peer.send("cmd=finalize_ack\n");
@@ -114,9 +129,42 @@ public final class PmiJob {
                   + "_result rc=1 msg=name_service_not_supported\n");
       default -> throw new PmiException("rank " + rank + " sent an unknown PMI command: " + line);
     }
+    return false;
+  }
+
+  /** Takes one PMI-2 command body that {@code peer} sent (after its PMI-2 init); answers it. */
+  public synchronized void handle2(Peer peer, String body) throws PmiException, IOException {
+    v2.handle(peer, body);
+  }
+
+  String kvsname() {
+    return kvsname;
+  }
+
+  Integer rankOf(Peer peer) {
+    return ranks.get(peer);
+  }
+
+  String lookup(String key) {
+    return kvs.get(key);
+  }
+
+  void store(String key, String value) {
+    kvs.put(key, value);
+  }
+
+  void finalizedBy(int rank) {
+    finalized.set(rank);
   }
 
   private void initack(Peer peer, String id) throws PmiException, IOException {
+    int rank = identify(peer, id);
+    peer.send(
+        "cmd=initack\ncmd=set size=" + size + "\ncmd=set rank=" + rank + "\ncmd=set debug=0\n");
+  }
+
+  /** Takes {@code peer} as rank {@code id}: a rank in range, each once. */
+  int identify(Peer peer, String id) throws PmiException {
     int rank;
     try {
       rank = Integer.parseInt(id);
@@ -131,8 +179,7 @@ public final class PmiJob {
     }
     contacted.set(rank);
     ranks.put(peer, rank);
-    peer.send(
-        "cmd=initack\ncmd=set size=" + size + "\ncmd=set rank=" + rank + "\ncmd=set debug=0\n");
+    return rank;
   }
 
   private void init(Peer peer, int rank, Map<String, String> kv) throws PmiException, IOException {
@@ -168,14 +215,15 @@ public final class PmiJob {
     }
   }
 
-  private void barrier(Peer peer) throws IOException {
+  /** {@code peer} enters the barrier; once all are in, each gets its {@code release}. */
+  void barrier(Peer peer, String release) throws IOException {
     if (inBarrier.isEmpty()) {
       barrierSince = clock.getAsLong();
     }
-    inBarrier.add(peer);
+    inBarrier.add(new Waiting(peer, release));
     if (inBarrier.size() == size) {
-      for (Peer p : inBarrier) {
-        p.send("cmd=barrier_out\n");
+      for (Waiting w : inBarrier) {
+        w.peer().send(w.release());
       }
       inBarrier.clear();
     }
@@ -202,7 +250,7 @@ public final class PmiJob {
       return List.of();
     }
     BitSet in = new BitSet();
-    inBarrier.forEach(p -> in.set(ranks.get(p)));
+    inBarrier.forEach(w -> in.set(ranks.get(w.peer())));
     List<Integer> missing = new ArrayList<>();
     for (int r = in.nextClearBit(0); r < size; r = in.nextClearBit(r + 1)) {
       missing.add(r);

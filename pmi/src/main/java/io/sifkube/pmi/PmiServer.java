@@ -113,9 +113,14 @@ public final class PmiServer implements AutoCloseable {
     try (s) {
       s.setTcpNoDelay(true);
       InputStream in = new BufferedInputStream(s.getInputStream());
-      String line;
-      while ((line = readLine(in)) != null) {
-        job.handle(peer, line);
+      boolean v2 = false; // PMI-2 framing, once the client's init asked for it
+      String msg;
+      while ((msg = v2 ? Pmi2Wire.read(in) : readLine(in)) != null) {
+        if (v2) {
+          job.handle2(peer, msg);
+        } else {
+          v2 = job.handle(peer, msg);
+        }
       }
       job.closed(peer);
     } catch (PmiException e) {

@@ -42,6 +42,41 @@ public final class ProcessMapping {
     return s.append(')').toString();
   }
 
+  /**
+   * Each rank's node index under {@code mapping}, as MPICH reads it: the triples in turn, wrapping
+   * around when they run out before every rank has a node (cyclic layouts). A mapping that cannot
+   * be read puts every rank on a node of its own.
+   */
+  public static int[] nodeOfRank(String mapping, int size) {
+    int[] out = new int[size];
+    List<int[]> triples = new java.util.ArrayList<>();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\\((\\d+),(\\d+),(\\d+)\\)").matcher(mapping);
+    while (m.find()) {
+      triples.add(
+          new int[] {
+            Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))
+          });
+    }
+    if (triples.isEmpty() || triples.stream().anyMatch(t -> t[1] < 1 || t[2] < 1)) {
+      for (int r = 0; r < size; r++) {
+        out[r] = r;
+      }
+      return out;
+    }
+    int rank = 0;
+    while (rank < size) {
+      for (int[] t : triples) {
+        for (int node = t[0]; node < t[0] + t[1] && rank < size; node++) {
+          for (int p = 0; p < t[2] && rank < size; p++) {
+            out[rank++] = node;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** Every rank on a node of its own: no shared memory is ever assumed. */
   public static String separate(int ranks) {
     return "(vector,(0," + ranks + ",1))";

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class PmiJobTest {
 
   /** A rank's connection: what it was sent, line by line. */
-  static final class Rank implements PmiJob.Peer {
+  static class Rank implements PmiJob.Peer {
     final List<String> got = new ArrayList<>();
 
     @Override

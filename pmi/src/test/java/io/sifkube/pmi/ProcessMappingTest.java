@@ -33,4 +33,16 @@ class ProcessMappingTest {
         .hasMessageContaining("node 1 holds 0 ranks");
     assertThatThrownBy(() -> ProcessMapping.block(List.of())).hasMessageContaining("no nodes");
   }
+
+  @Test
+  void nodesOfRanksAreReadBackAsMpichReadsThem() {
+    assertThat(ProcessMapping.nodeOfRank("(vector,(0,2,4))", 8))
+        .containsExactly(0, 0, 0, 0, 1, 1, 1, 1);
+    assertThat(ProcessMapping.nodeOfRank(ProcessMapping.block(List.of(4, 4, 2)), 10))
+        .containsExactly(0, 0, 0, 0, 1, 1, 1, 1, 2, 2);
+    // cyclic: the list wraps around
+    assertThat(ProcessMapping.nodeOfRank("(vector,(0,2,1))", 4)).containsExactly(0, 1, 0, 1);
+    // unreadable: every rank on its own node, so nothing is shared by mistake
+    assertThat(ProcessMapping.nodeOfRank("", 3)).containsExactly(0, 1, 2);
+  }
 }
