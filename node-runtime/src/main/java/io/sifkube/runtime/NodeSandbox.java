@@ -140,6 +140,11 @@ public final class NodeSandbox implements AutoCloseable {
     throw new IOException("unshare made no namespace holder within 10 s");
   }
 
+  /** The processes that hold it: the unshare and its child, the namespaces' PID 1. */
+  public long[] pids() {
+    return new long[] {holder.pid(), init};
+  }
+
   /** The spec's view of it: namespaces to join and the {@code /dev/shm} to bind. */
   public RunOptions.Sandbox spec() {
     return new RunOptions.Sandbox(

@@ -21,6 +21,12 @@ public interface Backend {
 
   void start(String id) throws IOException;
 
+  /**
+   * Moves a process that must outlive siflet's pod (a sandbox's namespace holder) where the
+   * containers' monitors go; nothing where monitors stay with siflet.
+   */
+  default void keepApart(long pid) throws IOException {}
+
   /** Sends {@code signal} (TERM, KILL, …) to the container's process. */
   void kill(String id, String signal) throws IOException;
 

@@ -115,6 +115,13 @@ public final class ConmonBackend implements Backend {
   }
 
   @Override
+  public void keepApart(long pid) throws IOException {
+    if (monitorCgroup != null) {
+      monitorCgroup.adopt(pid);
+    }
+  }
+
+  @Override
   public void start(String id) throws IOException {
     lifecycle.start(id);
   }

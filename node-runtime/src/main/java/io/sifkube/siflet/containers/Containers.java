@@ -57,7 +57,7 @@ public final class Containers implements AutoCloseable {
     this.records = stateDir.resolve("records");
     this.backend = backend;
     this.log = log;
-    this.sandboxes = new Sandboxes(stateDir, log);
+    this.sandboxes = new Sandboxes(stateDir, log, backend::keepApart);
   }
 
   /** Starts noticing exits. */

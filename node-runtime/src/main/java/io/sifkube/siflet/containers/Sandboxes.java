@@ -20,16 +20,23 @@ import java.util.stream.Stream;
  */
 final class Sandboxes {
 
+  /** Where a holder goes so that it outlives siflet's pod, as the containers' monitors do. */
+  interface KeepApart {
+    void move(long pid) throws IOException;
+  }
+
   private final Path dir;
   private final Consumer<String> log;
+  private final KeepApart keepApart;
   private final Map<String, NodeSandbox> open = new HashMap<>();
 
   /** How many containers hold each open sandbox. */
   private final Map<String, Integer> holders = new HashMap<>();
 
-  Sandboxes(Path stateDir, Consumer<String> log) {
+  Sandboxes(Path stateDir, Consumer<String> log, KeepApart keepApart) {
     this.dir = stateDir.resolve("sandboxes");
     this.log = log;
+    this.keepApart = keepApart;
   }
 
   /** The sandbox named {@code key} for one more container, made now if none holds it yet. */
@@ -37,6 +44,15 @@ final class Sandboxes {
     NodeSandbox box = open.get(key);
     if (box == null) {
       box = NodeSandbox.create(dir.resolve(key));
+      try {
+        // Left in siflet's cgroup, the holder would die with siflet's pod on an upgrade, and
+        // with it every rank in its PID namespace.
+        for (long pid : box.pids()) {
+          keepApart.move(pid);
+        }
+      } catch (IOException e) {
+        log.accept("sandbox " + key + ": its holder stays in siflet's cgroup: " + e.getMessage());
+      }
       open.put(key, box);
     }
     holders.merge(key, 1, Integer::sum);
@@ -72,21 +88,30 @@ final class Sandboxes {
     try (Stream<Path> s = Files.list(dir)) {
       for (Path d : s.toList()) {
         String key = d.getFileName().toString();
-        NodeSandbox box = wanted.containsKey(key) ? NodeSandbox.adopt(d).orElse(null) : null;
-        if (box != null) {
-          open.put(key, box);
-          holders.put(key, wanted.get(key).intValue());
-          log.accept("adopted sandbox " + key);
-        } else {
-          log.accept(
-              "removing sandbox "
-                  + key
-                  + (wanted.containsKey(key)
-                      ? ": its holder is gone (so are the containers in it)"
-                      : ": no container holds it"));
-          NodeSandbox.cleanUp(d);
+        try {
+          recoverOne(d, key, wanted);
+        } catch (IOException | RuntimeException e) {
+          // one bad sandbox must not keep siflet from starting
+          log.accept("sandbox " + key + " left as it is: " + e.getMessage());
         }
       }
     }
+  }
+
+  private void recoverOne(Path d, String key, Map<String, Long> wanted) throws IOException {
+    NodeSandbox box = wanted.containsKey(key) ? NodeSandbox.adopt(d).orElse(null) : null;
+    if (box != null) {
+      open.put(key, box);
+      holders.put(key, wanted.get(key).intValue());
+      log.accept("adopted sandbox " + key);
+      return;
+    }
+    log.accept(
+        "removing sandbox "
+            + key
+            + (wanted.containsKey(key)
+                ? ": its holder is gone (so are the containers in it)"
+                : ": no container holds it"));
+    NodeSandbox.cleanUp(d);
   }
 }

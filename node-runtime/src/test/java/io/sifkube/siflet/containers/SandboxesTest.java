@@ -27,7 +27,7 @@ class SandboxesTest {
     Path unwanted = leftover("sr-old-1");
     Path deadHolder = leftover("sr-live-2");
     List<String> log = new ArrayList<>();
-    new Sandboxes(state, log::add).recover(Map.of("sr-live-2", 2L));
+    new Sandboxes(state, log::add, pid -> {}).recover(Map.of("sr-live-2", 2L));
     assertThat(unwanted).doesNotExist();
     assertThat(deadHolder).as("its holder is gone: nothing to adopt").doesNotExist();
     assertThat(log)
@@ -38,7 +38,7 @@ class SandboxesTest {
 
   @Test
   void aStateDirectoryWithoutSandboxesIsNoError() throws Exception {
-    new Sandboxes(state, m -> {}).recover(Map.of());
+    new Sandboxes(state, m -> {}, pid -> {}).recover(Map.of());
     assertThat(state.resolve("sandboxes")).doesNotExist();
   }
 }

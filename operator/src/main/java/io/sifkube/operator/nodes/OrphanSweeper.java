@@ -3,6 +3,7 @@ package io.sifkube.operator.nodes;
 import io.grpc.StatusRuntimeException;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifRun;
+import io.sifkube.api.v1alpha1.SifRunStatus;
 import io.sifkube.node.v1.ContainerStatus;
 import io.sifkube.node.v1.ListContainersRequest;
 import io.sifkube.node.v1.RemoveContainerRequest;
@@ -69,9 +70,19 @@ final class OrphanSweeper {
     }
   }
 
-  /** Whether the container is one of the run's ranks on this node. */
+  /**
+   * Whether the container is one of the running attempt's ranks on this node. The ranks of an
+   * attempt that ended stay in status to be read, but none of them is wanted any more (one left on
+   * a node that was lost then came back still runs).
+   */
   private static boolean isRankOf(SifRun r, String node, String id) {
-    return r.getStatus().ranks != null
+    var phase = r.getStatus().phase;
+    boolean active =
+        phase == SifRunStatus.Phase.Scheduled
+            || phase == SifRunStatus.Phase.Pulling
+            || phase == SifRunStatus.Phase.Running;
+    return active
+        && r.getStatus().ranks != null
         && r.getStatus().ranks.stream()
             .anyMatch(k -> node.equals(k.node) && id.equals(k.containerID));
   }

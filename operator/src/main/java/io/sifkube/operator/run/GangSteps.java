@@ -92,8 +92,22 @@ final class GangSteps {
     this.pmi = pmi;
   }
 
-  /** Runs with more than one rank, or wired up for MPI, go through these steps. */
+  /**
+   * Runs with more than one rank, or wired up for MPI, go through these steps. A run that is placed
+   * keeps the way it was placed until its attempt ends, whatever its spec now says: an edit of
+   * {@code parallelism} mid-run must not strand ranks, or look for ranks a plain run never had.
+   */
   static boolean isGang(SifRun run) {
+    SifRunStatus s = run.getStatus();
+    boolean active =
+        s != null
+            && (s.phase == Phase.Scheduled || s.phase == Phase.Pulling || s.phase == Phase.Running);
+    if (active && s.ranks != null) {
+      return true;
+    }
+    if (active && s.node != null) {
+      return false;
+    }
     return run.getSpec() != null
         && (GangScheduler.ranks(run.getSpec()) > 1 || run.getSpec().mpi != null);
   }
@@ -108,9 +122,9 @@ final class GangSteps {
       }
     }
     if (s.phase == Phase.Scheduled || s.phase == Phase.Pulling) {
-      launch(run);
+      Duration retry = launch(run);
       if (s.phase != Phase.Running) {
-        return null; // refused, or its image moved: the status says which
+        return retry; // refused, or the attempt failed (its backoff): the status says which
       }
     }
     return watch(run);
@@ -166,24 +180,32 @@ final class GangSteps {
     return null;
   }
 
-  /** Pulls on every node, creates every rank, then starts them all. */
-  private void launch(SifRun run) {
+  /**
+   * Pulls on every node, creates every rank, then starts them all; when the attempt fails before it
+   * starts, returns its backoff.
+   */
+  private Duration launch(SifRun run) {
     SifRunStatus s = run.getStatus();
+    String lost = lostNode(run);
+    if (lost != null) {
+      placements.forget(run.getMetadata().getUid());
+      return host.attemptFailed(run, -1, "NodeLost", "SifNode " + lost + " is not Ready");
+    }
     s.phase = Phase.Pulling;
     Map<String, String> digests = new LinkedHashMap<>();
     for (Rank r : s.ranks) {
       if (!digests.containsKey(r.node)) {
         String digest = host.pull(run, r.node);
         if (digest == null) {
-          return; // refused (verification): finished by the host
+          return null; // refused (verification): finished by the host
         }
         digests.put(r.node, digest);
       }
     }
     if (digests.values().stream().distinct().count() > 1) {
       // A tag that moved between two pulls: ranks of one gang must run one image.
-      host.attemptFailed(run, -1, "ImageChanged", "the nodes pulled different images: " + digests);
-      return;
+      return host.attemptFailed(
+          run, -1, "ImageChanged", "the nodes pulled different images: " + digests);
     }
     int attempt = (s.attempts == null ? 0 : s.attempts) + 1;
     host.notLaunchedYet(run, attempt);
@@ -214,21 +236,26 @@ final class GangSteps {
         }
       }
       each(toStart, r -> host.node(r.node).start(containerId(run, attempt, r.rank)));
-    } catch (StatusRuntimeException e) {
+    } catch (RuntimeException e) {
       // Nothing of a gang runs unless all of it does: what was made of this attempt goes.
       for (Rank r : s.ranks) {
         r.containerID = containerId(run, attempt, r.rank);
       }
-      stopAll(run, 0);
-      if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+      try {
+        stopAll(run, 0);
+      } catch (RuntimeException again) {
+        e.addSuppressed(again); // the orphan sweep removes what is left once the run moved on
+      }
+      if (!(e instanceof StatusRuntimeException sre)
+          || sre.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
         throw e;
       }
       host.finish(
           run,
           Phase.Failed,
           "InvalidSpec",
-          "siflet refused a rank of the run: " + e.getStatus().getDescription());
-      return;
+          "siflet refused a rank of the run: " + sre.getStatus().getDescription());
+      return null;
     }
     host.launched(run, attempt);
     List<SifRunStatus.InjectedDevice> devices = new ArrayList<>();
@@ -257,6 +284,7 @@ final class GangSteps {
     if (s.startTime == null) {
       s.startTime = Instant.now().toString();
     }
+    return null;
   }
 
   /** Starts the attempt's PMI server, taking the ranks' nodes as its only peers. */
@@ -265,7 +293,7 @@ final class GangSteps {
     for (String a : addresses) {
       String h = RankConfigs.host(a);
       try {
-        peers.add(InetAddress.getByName(h));
+        peers.addAll(List.of(InetAddress.getAllByName(h))); // every address the node has
       } catch (UnknownHostException e) {
         throw new IllegalStateException("PMI: cannot resolve the node address " + h);
       }
@@ -282,18 +310,14 @@ final class GangSteps {
   private Duration watch(SifRun run) {
     SifRunStatus s = run.getStatus();
     boolean mpi = run.getSpec().mpi != null;
-    String wireUp = mpi ? pmi.failure(run, s.attempts) : null;
-    if (wireUp != null) {
-      return fail(run, -1, "MPIFailed", "PMI: " + wireUp);
-    }
-    int running = 0;
-    Rank failed = null;
-    String failedReason = null;
     String lost = lostNode(run);
     if (lost != null) {
       // a node not Ready (its lease expired) or deleted: its ranks cannot be reached or trusted
       return fail(run, -1, "NodeLost", "SifNode " + lost + " is not Ready");
     }
+    int running = 0;
+    Rank failed = null;
+    String failedReason = null;
     for (Rank r : s.ranks) {
       Optional<ContainerStatus> c = host.node(r.node).status(r.containerID);
       if (c.isEmpty()) {
@@ -326,27 +350,49 @@ final class GangSteps {
       }
     }
     s.readyRanks = running + "/" + s.ranks.size();
+    // What the PMI server saw says more than an exit code (an abort names its rank and code).
+    boolean served = mpi && pmi.serving(run, s.attempts);
+    String wireUp = served ? pmi.failure(run, s.attempts) : null;
     if (failed != null) {
       tail(s, failed);
       s.exitCode = failed.exitCode;
+      return wireUp != null
+          ? fail(run, failed.exitCode, "MPIFailed", "PMI: " + wireUp)
+          : fail(
+              run,
+              failed.exitCode,
+              failedReason,
+              "rank " + failed.rank + " exited with " + failed.exitCode + " on " + failed.node);
+    }
+    if (running == 0) {
+      tail(s, s.ranks.get(0));
+      s.exitCode = 0;
+      host.finish(
+          run,
+          Phase.Succeeded,
+          "Completed",
+          "all " + s.ranks.size() + " ranks exited 0 on attempt " + s.attempts);
+      try {
+        stopAll(run, 0);
+      } catch (RuntimeException e) {
+        // The run has succeeded whatever happens here; the orphan sweep removes what is left.
+      }
+      return null;
+    }
+    if (wireUp != null) {
+      return fail(run, -1, "MPIFailed", "PMI: " + wireUp);
+    }
+    if (mpi && !served) {
+      host.checkCurrent(run); // a copy an attempt behind must not fail the one that runs
       return fail(
           run,
-          failed.exitCode,
-          failedReason,
-          "rank " + failed.rank + " exited with " + failed.exitCode + " on " + failed.node);
+          -1,
+          "MPIFailed",
+          "PMI: the PMI server of attempt "
+              + s.attempts
+              + " is gone (the operator that served it restarted or lost the lead)");
     }
-    if (running > 0) {
-      return SifRunReconciler.FALLBACK; // exits come as events
-    }
-    tail(s, s.ranks.get(0));
-    s.exitCode = 0;
-    stopAll(run, 0);
-    host.finish(
-        run,
-        Phase.Succeeded,
-        "Completed",
-        "all " + s.ranks.size() + " ranks exited 0 on attempt " + s.attempts);
-    return null;
+    return SifRunReconciler.FALLBACK; // exits come as events
   }
 
   private void tail(SifRunStatus s, Rank r) {
@@ -357,12 +403,6 @@ final class GangSteps {
   /** Stops every rank and counts the attempt as failed. */
   Duration fail(SifRun run, int code, String reason, String message) {
     stopAll(run, 0);
-    for (Rank r : run.getStatus().ranks) {
-      if (r.phase == Phase.Running || r.phase == Phase.Scheduled) {
-        r.phase = Phase.Failed; // stopped with its gang
-      }
-    }
-    run.getStatus().readyRanks = "0/" + run.getStatus().ranks.size();
     return host.attemptFailed(run, code, reason, message);
   }
 
@@ -386,10 +426,15 @@ final class GangSteps {
    * @param graceSeconds how long a rank has between SIGTERM and SIGKILL (0: killed now)
    */
   void stopAll(SifRun run, long graceSeconds) {
-    pmi.close(run.getMetadata().getUid());
+    pmi.close(run.getMetadata().getUid(), run.getStatus().attempts);
     List<Rank> ranks = run.getStatus().ranks;
     if (ranks == null) {
       return;
+    }
+    for (Rank r : ranks) {
+      if (r.phase == Phase.Running || r.phase == Phase.Scheduled) {
+        r.phase = Phase.Failed; // stopped with its gang
+      }
     }
     List<Rank> placed = ranks.stream().filter(r -> r.containerID != null).toList();
     each(

@@ -99,18 +99,16 @@ public final class PmiServers implements AutoCloseable {
     return out;
   }
 
-  /**
-   * What went wrong with the wire-up of {@code attempt}, or null: the server's failure, or its
-   * absence (this process did not start it).
-   */
-  String failure(SifRun run, int attempt) {
+  /** Whether this process serves {@code attempt} of the run. */
+  boolean serving(SifRun run, Integer attempt) {
     Served s = byRun.get(run.getMetadata().getUid());
-    if (s == null || s.attempt() != attempt) {
-      return "the PMI server of attempt "
-          + attempt
-          + " is gone (the operator that served it restarted or lost the lead)";
-    }
-    return s.server().failure();
+    return s != null && attempt != null && s.attempt() == attempt;
+  }
+
+  /** What went wrong with the wire-up of {@code attempt}, or null (also when not served here). */
+  String failure(SifRun run, Integer attempt) {
+    Served s = byRun.get(run.getMetadata().getUid());
+    return s == null || attempt == null || s.attempt() != attempt ? null : s.server().failure();
   }
 
   /** Whether rank {@code rank} contacted the run's server (false: it ran as a singleton). */
@@ -119,7 +117,18 @@ public final class PmiServers implements AutoCloseable {
     return s == null || s.server().job().contacted(rank);
   }
 
-  /** Stops serving the run (its attempt ended). */
+  /**
+   * Stops serving {@code attempt} of the run (it ended); a later attempt's server, which a copy of
+   * the run a patch behind does not know, stays.
+   */
+  void close(String uid, Integer attempt) {
+    Served s = byRun.get(uid);
+    if (s != null && (attempt == null || s.attempt() <= attempt)) {
+      close(uid);
+    }
+  }
+
+  /** Stops serving the run, whatever its attempt (it is deleted). */
   void close(String uid) {
     Served s = byRun.remove(uid);
     if (s != null) {

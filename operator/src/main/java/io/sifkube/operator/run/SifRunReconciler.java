@@ -130,6 +130,13 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     s.observedGeneration = run.getMetadata().getGeneration();
     String invalid = ContainerConfigs.invalid(run.getSpec());
     if (invalid != null) {
+      if (s.phase != Phase.Failed && s.ranks != null) {
+        try {
+          gangs.stopAll(run, 10); // an edit made the spec invalid mid-run
+        } catch (RuntimeException e) {
+          LOG.warn("{}/{}: cannot stop its ranks yet: {}", ns(run), name(run), e.getMessage());
+        }
+      }
       if (s.phase != Phase.Failed) {
         finish(run, Phase.Failed, "InvalidSpec", invalid);
         events.normal(run, String.valueOf(Phase.Failed), invalid);
@@ -243,6 +250,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     gangs.stopAll(run, 10);
     s.ranks = null;
     s.readyRanks = null;
+    // a gang's timeout counts waiting for room, not time suspended
+    s.conditions.removeIf(c -> c.getType().equals("Scheduled"));
     s.containerID = null;
     s.node = null;
     s.startTime = null;
@@ -534,6 +543,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   @Override
   public DeleteControl cleanup(SifRun run, Context<SifRun> context) {
     placements.forget(run.getMetadata().getUid());
+    pmi.close(run.getMetadata().getUid());
     launched.remove(run.getMetadata().getUid());
     metrics.forget(run);
     SifRunStatus s = run.getStatus();
