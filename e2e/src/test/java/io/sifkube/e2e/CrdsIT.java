@@ -180,7 +180,7 @@ class CrdsIT {
     }
     String table = cluster.kubectl("admin", "get", "sr").ok().out();
     assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
-        .containsExactly("NAME", "PHASE", "NODE", "EXIT", "ATTEMPTS", "AGE");
+        .containsExactly("NAME", "PHASE", "NODE", "RANKS", "EXIT", "ATTEMPTS", "AGE");
     assertThat(table).containsPattern("hello\\s+Running\\s+node-a\\s+1\\s+");
     assertThat(table).contains("typed");
   }
