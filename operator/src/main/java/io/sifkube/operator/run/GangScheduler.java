@@ -54,8 +54,8 @@ public final class GangScheduler {
               ? "no Ready, schedulable SifNode named " + spec.nodeName
               : "no Ready, schedulable SifNode matches nodeSelector " + selector);
     }
-    double cpu = Scheduler.amount(spec.resources == null ? null : spec.resources.cpu);
-    double mem = Scheduler.amount(spec.resources == null ? null : spec.resources.memory);
+    double cpu = ContainerConfigs.amount(spec.resources == null ? null : spec.resources.cpu);
+    double mem = ContainerConfigs.amount(spec.resources == null ? null : spec.resources.memory);
     List<String> devices = spec.devices == null ? List.of() : spec.devices;
     int perNode = spec.ranksPerNode == null ? n : spec.ranksPerNode;
     record Room(String node, int ranks) {}
@@ -112,7 +112,8 @@ public final class GangScheduler {
     if (alloc == null || alloc.get(resource) == null) {
       return Integer.MAX_VALUE; // a node that states no allocatable is not limited by us
     }
-    return (int) Math.max(0, Math.floor((Scheduler.amount(alloc.get(resource)) - used) / asked));
+    return (int)
+        Math.max(0, Math.floor((ContainerConfigs.amount(alloc.get(resource)) - used) / asked));
   }
 
   /**

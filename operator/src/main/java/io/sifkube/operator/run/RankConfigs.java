@@ -2,19 +2,16 @@ package io.sifkube.operator.run;
 
 import io.sifkube.api.v1alpha1.SifRunSpec;
 import io.sifkube.node.v1.ContainerConfig;
+import io.sifkube.ranks.RankEnv;
 import java.util.List;
 
 /**
  * What each rank of a parallel run is told, added to the run's container config. Pure.
  *
- * <p>The names are those {@code sifctl run --ranks} gives on one host (docs/mpi.md is the
- * contract): {@code SIFKUBE_RANK}, {@code SIFKUBE_SIZE} and {@code SIFKUBE_HOSTFILE}, a read-only
- * file with rank i's node address on line i, as an MPI hostfile lists one slot per line.
+ * <p>The variables are {@link RankEnv}'s, the same {@code sifctl run --ranks} gives on one host;
+ * the hostfile has rank i's node address on line i, as an MPI hostfile lists one slot per line.
  */
 public final class RankConfigs {
-
-  /** Where the hostfile appears in every rank. */
-  public static final String HOSTFILE = "/etc/sifkube/hostfile";
 
   /** The longest host name the kernel takes (HOST_NAME_MAX). */
   static final int HOST_NAME_MAX = 64;
@@ -34,18 +31,9 @@ public final class RankConfigs {
     int size = GangScheduler.ranks(spec);
     ContainerConfig.Builder c =
         base.toBuilder()
-            .addEnv("SIFKUBE_RANK=" + rank)
-            .addEnv("SIFKUBE_SIZE=" + size)
-            .addEnv("SIFKUBE_HOSTFILE=" + HOSTFILE)
-            .putFiles(HOSTFILE, w.hostfile())
+            .addAllEnv(RankEnv.of(rank, size, w.pmiPort()))
+            .putFiles(RankEnv.HOSTFILE, w.hostfile())
             .setSandbox(w.sandbox());
-    if (w.pmiPort() != null) {
-      // What MPICH's simple PMI client reads (PMI_RANK and PMI_SIZE for clients that read those).
-      c.addEnv("PMI_PORT=" + w.pmiPort())
-          .addEnv("PMI_ID=" + rank)
-          .addEnv("PMI_RANK=" + rank)
-          .addEnv("PMI_SIZE=" + size);
-    }
     if (!"NonIndexed".equals(spec.completionMode)) {
       c.setHostname(hostname(w.runName(), rank));
     }
@@ -70,11 +58,7 @@ public final class RankConfigs {
 
   /** The hostfile: line i is the host of rank i's node address ({@code host:port} or host). */
   public static String hostfile(List<String> addressOfRank) {
-    StringBuilder s = new StringBuilder();
-    for (String a : addressOfRank) {
-      s.append(host(a)).append('\n');
-    }
-    return s.toString();
+    return RankEnv.hostfile(addressOfRank.stream().map(RankConfigs::host).toList());
   }
 
   /** The host part of {@code host:port}, {@code [v6]:port} or a bare host. */

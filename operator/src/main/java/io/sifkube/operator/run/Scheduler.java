@@ -143,7 +143,7 @@ public final class Scheduler {
     return used + asked <= amount(alloc.get(resource));
   }
 
-  static double amount(Quantity q) {
+  private static double amount(Quantity q) {
     return q == null ? 0 : Quantity.getAmountInBytes(q).doubleValue();
   }
 
