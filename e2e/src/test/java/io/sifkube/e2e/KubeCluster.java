@@ -123,6 +123,34 @@ final class KubeCluster implements AutoCloseable {
     awaitCrds();
   }
 
+  /**
+   * Sifkube as its operator and siflets need it: the CRDs, deploy/rbac.yaml, the sifkube-system
+   * namespace, the operator's ClusterRole bound to user sifkube-operator and siflet's to each of
+   * {@code sifletUsers} (each runs under its own role, not cluster-admin).
+   */
+  void installSifkube(String... sifletUsers) throws Exception {
+    installCrds();
+    kubectl("admin", "apply", "-f", Launcher.repoRoot().resolve("deploy/rbac.yaml").toString())
+        .ok();
+    kubectl("admin", "create", "namespace", "sifkube-system").ok();
+    kubectl(
+            "admin",
+            "create",
+            "clusterrolebinding",
+            "sifkube-operator",
+            "--clusterrole=sifkube-operator",
+            "--user=sifkube-operator")
+        .ok();
+    List<String> siflets =
+        new ArrayList<>(
+            List.of(
+                "create", "clusterrolebinding", "sifkube-siflet", "--clusterrole=sifkube-siflet"));
+    for (String u : sifletUsers) {
+      siflets.add("--user=" + u);
+    }
+    kubectl("admin", siflets.toArray(String[]::new)).ok();
+  }
+
   /** Waits until the server serves Sifkube's CRDs (condition Established). */
   void awaitCrds() throws Exception {
     List<String> args =

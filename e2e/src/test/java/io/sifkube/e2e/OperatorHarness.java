@@ -59,30 +59,7 @@ final class OperatorHarness implements AutoCloseable {
             .dir();
     KubeCluster cluster =
         KubeCluster.up(dir.resolve("cluster"), "sifkube-operator", "siflet-a", "siflet-b");
-    cluster.installCrds();
-    cluster
-        .kubectl("admin", "apply", "-f", Launcher.repoRoot().resolve("deploy/rbac.yaml").toString())
-        .ok();
-    cluster.kubectl("admin", "create", "namespace", "sifkube-system").ok();
-    cluster
-        .kubectl(
-            "admin",
-            "create",
-            "clusterrolebinding",
-            "sifkube-operator",
-            "--clusterrole=sifkube-operator",
-            "--user=sifkube-operator")
-        .ok();
-    cluster
-        .kubectl(
-            "admin",
-            "create",
-            "clusterrolebinding",
-            "sifkube-siflet",
-            "--clusterrole=sifkube-siflet",
-            "--user=siflet-a",
-            "--user=siflet-b")
-        .ok();
+    cluster.installSifkube("siflet-a", "siflet-b");
 
     RegistryHarness registry =
         RegistryHarness.start(Files.createDirectories(dir.resolve("registry")));

@@ -42,29 +42,7 @@ class SignaturePolicyIT {
             .client("operator", "ca", "DNS:sifkube-operator")
             .dir();
     cluster = KubeCluster.up(dir.resolve("cluster"), "sifkube-operator", "siflet-a");
-    cluster.installCrds();
-    cluster
-        .kubectl("admin", "apply", "-f", Launcher.repoRoot().resolve("deploy/rbac.yaml").toString())
-        .ok();
-    cluster.kubectl("admin", "create", "namespace", "sifkube-system").ok();
-    cluster
-        .kubectl(
-            "admin",
-            "create",
-            "clusterrolebinding",
-            "sifkube-operator",
-            "--clusterrole=sifkube-operator",
-            "--user=sifkube-operator")
-        .ok();
-    cluster
-        .kubectl(
-            "admin",
-            "create",
-            "clusterrolebinding",
-            "sifkube-siflet",
-            "--clusterrole=sifkube-siflet",
-            "--user=siflet-a")
-        .ok();
+    cluster.installSifkube("siflet-a");
     kube = cluster.client("admin");
 
     // one OCI-SIF, pushed signed (ECDSA) and unsigned
