@@ -12,9 +12,6 @@ ranks=${2:-16}
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work=${BENCH_DIR:-/var/tmp/sifkube-gang-bench}
 cd "$root"
-mvn -B -q install -DskipTests && mvn -B -q test-compile -pl e2e
-bash hack/kube-control-plane.sh build >/dev/null
-classpath="$root/e2e/target/test-classes:$(cd e2e && mvn -B -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
 # shellcheck source=e2e/bench/lib/two-nodes.sh
 source "$root/e2e/bench/lib/two-nodes.sh"
 

@@ -18,14 +18,11 @@ trips=${2:-20000}
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work=${BENCH_DIR:-/var/tmp/sifkube-mpi-cluster-bench}
 cd "$root"
-mvn -B -q install -DskipTests && mvn -B -q test-compile -pl e2e
-bash hack/kube-control-plane.sh build >/dev/null
-bash hack/mpi-image.sh build >/dev/null
-dir=$(bash hack/mpi-image.sh path)
-classpath="$root/e2e/target/test-classes:$(cd e2e && mvn -B -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
 OPERATOR_ARGS="--pmi-address 127.0.0.1"
 # shellcheck source=e2e/bench/lib/two-nodes.sh
 source "$root/e2e/bench/lib/two-nodes.sh"
+bash hack/mpi-image.sh build >/dev/null
+dir=$(bash hack/mpi-image.sh path)
 rootfs=$dir/rootfs
 # hydra in the tree wants /proc and a tmpfs /dev/shm, and UCX's TCP transport lists /sys/class/net
 mount -t proc proc "$rootfs/proc"

@@ -1,8 +1,13 @@
 # Shared by the operator benchmarks: the local control plane, a registry holding a busybox image,
 # two siflets and the operator on this machine, the image cached on both nodes (SifImage busybox).
-# Sourced with root, work (a scratch directory) and classpath set; sets k (kubectl), source,
+# Sourced from the checkout's root with root and work (a scratch directory) set; builds the
+# checkout and sets classpath (the e2e test classes, for io.sifkube.bench), k (kubectl), source,
 # operator (its PID), pids (every process started; pids[1] and pids[2] are the siflets) and
 # runs_tmp, and cleans all of it up on exit. OPERATOR_ARGS adds operator flags.
+
+mvn -B -q install -DskipTests && mvn -B -q test-compile -pl e2e
+bash hack/kube-control-plane.sh build >/dev/null
+classpath="$root/e2e/target/test-classes:$(cd e2e && mvn -B -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
 # The siflets' run directories go to a tmpfs, as /run is on a systemd host (not on this machine).
 runs_tmp="${RUN_BASE:-/dev/shm}/sifkube-operator-bench-run"
 pids=()
