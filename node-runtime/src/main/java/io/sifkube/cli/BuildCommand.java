@@ -8,6 +8,7 @@ import io.sifkube.sif.oci.LayerSource;
 import io.sifkube.sif.oci.OciSifImage;
 import io.sifkube.sif.oci.OciSifWriter;
 import io.sifkube.squashfs.SquashfsBuilder;
+import io.sifkube.squashfs.SquashfsCompression;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,13 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--arch", description = "image architecture (default: the host's)")
   String arch = SifCodes.hostArch();
 
+  @Option(
+      names = "--squashfs-compression",
+      paramLabel = "gzip|lz4|zstd|xz",
+      converter = PullCommand.CompressionConverter.class,
+      description = "compressor of the squashfs layer (default gzip; lz4 and zstd start faster)")
+  SquashfsCompression compression = SquashfsCompression.GZIP;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(dir)) {
@@ -60,7 +68,7 @@ final class BuildCommand implements Callable<Integer> {
     Path layer = Files.createTempFile(parent, "." + dest.getFileName(), ".sqfs");
     try {
       Info.line("Creating squashfs layer from " + dir);
-      SquashfsBuilder.fromPath().fromDirectory(dir, layer);
+      SquashfsBuilder.fromPath().fromDirectory(dir, layer, compression);
       Info.line("Writing OCI-SIF image");
       OciSifImage img =
           OciSifWriter.write(

@@ -32,9 +32,14 @@ final class CacheCommand {
   int list() throws Exception {
     var out = spec.commandLine().getOut();
     var entries = cache().list();
-    out.printf(Locale.ROOT, "%-71s %12s%n", "MANIFEST DIGEST", "SIZE");
+    out.printf(Locale.ROOT, "%-71s %-11s %12s%n", "MANIFEST DIGEST", "COMPRESSION", "SIZE");
     for (ImageCache.Entry e : entries) {
-      out.printf(Locale.ROOT, "%-71s %12s%n", e.manifest(), SifViews.readableSize(e.size()));
+      out.printf(
+          Locale.ROOT,
+          "%-71s %-11s %12s%n",
+          e.manifest(),
+          e.compression(),
+          SifViews.readableSize(e.size()));
     }
     out.flush();
     return 0;

@@ -3,7 +3,9 @@ package io.sifkube.cli;
 import io.sifkube.image.oci.Digest;
 import io.sifkube.image.pull.PullListener;
 import java.io.PrintStream;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Pull progress on standard error: on a terminal one updating line per blob ({@code Copying blob
@@ -14,7 +16,9 @@ final class ConsoleProgress implements PullListener {
 
   private final PrintStream err;
   private final boolean terminal;
-  private long size;
+
+  /** Layers download in parallel: each blob's size, for its progress line. */
+  private final Map<Digest, Long> sizes = new HashMap<>();
 
   ConsoleProgress(PrintStream err, boolean terminal) {
     this.err = err;
@@ -26,13 +30,13 @@ final class ConsoleProgress implements PullListener {
   }
 
   @Override
-  public void info(String message) {
+  public synchronized void info(String message) {
     err.println("INFO:    " + message);
   }
 
   @Override
-  public void blobStarted(Digest digest, long size) {
-    this.size = size;
+  public synchronized void blobStarted(Digest digest, long size) {
+    sizes.put(digest, size);
     if (terminal) {
       bar(digest, 0);
     } else {
@@ -41,22 +45,28 @@ final class ConsoleProgress implements PullListener {
   }
 
   @Override
-  public void blobProgress(Digest digest, long bytes) {
+  public synchronized void blobProgress(Digest digest, long bytes) {
     if (terminal) {
       bar(digest, bytes);
     }
   }
 
   @Override
-  public void blobDone(Digest digest) {
+  public synchronized void blobDone(Digest digest) {
     if (terminal) {
-      bar(digest, size);
+      bar(digest, sizes.getOrDefault(digest, 0L));
       err.println();
     }
   }
 
   private void bar(Digest digest, long bytes) {
-    err.print("\rCopying blob " + digest.shortHex() + "  " + mib(bytes) + " / " + mib(size));
+    err.print(
+        "\rCopying blob "
+            + digest.shortHex()
+            + "  "
+            + mib(bytes)
+            + " / "
+            + mib(sizes.getOrDefault(digest, 0L)));
     err.flush();
   }
 

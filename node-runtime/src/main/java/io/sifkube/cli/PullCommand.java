@@ -16,6 +16,7 @@ import io.sifkube.image.registry.RetryPolicy;
 import io.sifkube.image.squash.LayerLimits;
 import io.sifkube.image.squash.Tar2Sqfs;
 import io.sifkube.image.store.ImageCache;
+import io.sifkube.squashfs.SquashfsCompression;
 import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -75,6 +76,16 @@ final class PullCommand implements Callable<Integer> {
   Path cacheDir;
 
   @Option(
+      names = "--squashfs-compression",
+      paramLabel = "gzip|lz4|zstd|xz",
+      converter = CompressionConverter.class,
+      description =
+          "compressor of the squashfs layer (default gzip, which every SingularityCE and kernel"
+              + " reads; lz4 and zstd squash and start faster, xz is smallest). An image that is"
+              + " already an OCI-SIF is kept as it was pushed.")
+  SquashfsCompression compression = SquashfsCompression.GZIP;
+
+  @Option(
       names = {"-F", "--force"},
       description = "overwrite DEST if it exists")
   boolean force;
@@ -120,7 +131,9 @@ final class PullCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new CliException("--max-layer-bytes and --max-layer-entries must be positive");
       }
-      var puller = new ImagePuller(cache, ConsoleProgress.forStderr(), limits, Tar2Sqfs.fromPath());
+      var puller =
+          new ImagePuller(
+              cache, ConsoleProgress.forStderr(), limits, Tar2Sqfs.fromPath(compression));
       PullResult r = puller.pull(src, p);
       copyInto(r.sif(), out);
       Info.line("Image " + r.manifestDigest() + " written to " + out);
@@ -185,6 +198,19 @@ final class PullCommand implements Callable<Integer> {
       Durable.commit(tmp, to);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Parses {@code --squashfs-compression}, naming the choices when the value is none of them. */
+  static final class CompressionConverter
+      implements picocli.CommandLine.ITypeConverter<SquashfsCompression> {
+    @Override
+    public SquashfsCompression convert(String value) {
+      try {
+        return SquashfsCompression.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
     }
   }
 }

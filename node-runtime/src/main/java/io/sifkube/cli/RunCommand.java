@@ -253,7 +253,10 @@ final class RunCommand {
             image, options.authfile, false, cache.root().resolve("tmp"), options.dockerHost)) {
       var puller =
           new ImagePuller(
-              cache, ConsoleProgress.forStderr(), LayerLimits.DEFAULT, Tar2Sqfs.fromPath());
+              cache,
+              ConsoleProgress.forStderr(),
+              LayerLimits.DEFAULT,
+              Tar2Sqfs.fromPath(options.squashfsCompression));
       return puller.pull(src, Platform.host()).sif();
     }
   }

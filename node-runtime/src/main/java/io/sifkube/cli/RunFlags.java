@@ -11,6 +11,7 @@ import io.sifkube.spec.GpuSupport;
 import io.sifkube.spec.RunOptions;
 import io.sifkube.spec.RuntimeSpec;
 import io.sifkube.spec.Seccomp;
+import io.sifkube.squashfs.SquashfsCompression;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,6 +141,11 @@ final class RunFlags implements OptionTable.Target {
               "fail the ranks when a PMI barrier waits this long for the last ones (default 300;"
                   + " 0: for ever)")
           .value("--cache-dir", "DIR", "image cache for pull sources")
+          .value(
+              "--squashfs-compression",
+              "gzip|lz4|zstd|xz",
+              "compressor of the OCI-SIF made from a pull source (default gzip, which every"
+                  + " SingularityCE reads; lz4 and zstd start faster)")
           .value("--authfile", "FILE", "registry credentials for docker:// images")
           .value(
               "--docker-host",
@@ -187,6 +193,7 @@ final class RunFlags implements OptionTable.Target {
   List<String> security = new ArrayList<>();
   boolean noSeccomp;
   Path cacheDir;
+  SquashfsCompression squashfsCompression = SquashfsCompression.GZIP;
   Path authfile;
   String dockerHost;
   boolean help;
@@ -261,11 +268,21 @@ final class RunFlags implements OptionTable.Target {
       case "--mpi" -> mpi = mpi(option, v);
       case "--pmi-timeout" -> pmiTimeout = nonNegative(option, v);
       case "--cache-dir" -> cacheDir = OptionTable.parsePath(option, v);
+      case "--squashfs-compression" -> squashfsCompression = compression(option, v);
       case "--authfile" -> authfile = OptionTable.parsePath(option, v);
       case "--docker-host" -> dockerHost = v;
       case "--help" -> help = true;
       case "--version" -> version = true;
       default -> throw new IllegalStateException("option " + option + " is in TABLE only");
+    }
+  }
+
+  static SquashfsCompression compression(String option, String v)
+      throws OptionTable.UsageException {
+    try {
+      return SquashfsCompression.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new OptionTable.UsageException(option + ": " + e.getMessage());
     }
   }
 

@@ -29,6 +29,12 @@ public final class SquashfsBuilder {
 
   /** Writes a gzip-compressed squashfs of {@code dir} to {@code out}, replacing it. */
   public void fromDirectory(Path dir, Path out) throws IOException {
+    fromDirectory(dir, out, SquashfsCompression.GZIP);
+  }
+
+  /** Writes a squashfs of {@code dir} compressed with {@code compression} to {@code out}. */
+  public void fromDirectory(Path dir, Path out, SquashfsCompression compression)
+      throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new IOException(dir + ": not a directory");
     }
@@ -40,11 +46,12 @@ public final class SquashfsBuilder {
             out.toString(),
             "-noappend",
             "-comp",
-            "gzip",
+            compression.toolName(),
             "-mkfs-time",
             "0",
             "-no-progress",
             "-quiet"));
+    cmd.addAll(compression.mksquashfsOptions());
     Process p;
     try {
       p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

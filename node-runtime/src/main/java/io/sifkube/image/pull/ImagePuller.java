@@ -16,6 +16,7 @@ import io.sifkube.image.store.ImageCache;
 import io.sifkube.json.Json;
 import io.sifkube.sif.oci.LayerSource;
 import io.sifkube.sif.oci.OciSifWriter;
+import io.sifkube.squashfs.SquashfsCompression;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,14 +53,17 @@ public final class ImagePuller {
   @SuppressWarnings("try") // the lock is held for the block; its variable is not used
   public PullResult pull(ImageSource source, Platform platform) throws IOException {
     Optional<Digest> pinned = source.pinnedDigest();
-    if (pinned.isPresent() && Files.isRegularFile(cache.sifPath(pinned.get()))) {
+    SquashfsCompression compression = squasher.compression();
+    if (pinned.isPresent() && Files.isRegularFile(cache.sifPath(pinned.get(), compression))) {
       // A digest names immutable content: the OCI-SIF made from it is still right.
       listener.info("Using cached OCI-SIF image");
-      return new PullResult(cache.sifPath(pinned.get()), pinned.get(), true);
+      return new PullResult(cache.sifPath(pinned.get(), compression), pinned.get(), true);
     }
     ResolvedImage img = source.resolve(platform);
     Digest id = img.manifestDigest();
-    Path sif = cache.sifPath(id);
+    // An image that is already an OCI-SIF is kept as pushed, whatever the compressor asked for:
+    // re-squashing it would change the digest its signatures and users name.
+    Path sif = cache.sifPath(id, isOciSifImage(img) ? SquashfsCompression.GZIP : compression);
     if (Files.isRegularFile(sif)) {
       listener.info("Using cached OCI-SIF image");
       return new PullResult(sif, id, true);
@@ -87,20 +91,38 @@ public final class ImagePuller {
       }
       Path configPath = fetch(source, img.manifest().config());
       ObjectNode config = rewriteConfig(source, configPath, id);
-      List<Digest> diffIds = diffIds(source, config, img.manifest().layers().size());
-      List<LayerInput> layers = new ArrayList<>();
-      for (int i = 0; i < img.manifest().layers().size(); i++) {
-        Descriptor layer = img.manifest().layers().get(i);
-        layers.add(new LayerInput(layer.digest(), fetch(source, layer), diffIds.get(i)));
-      }
+      List<Descriptor> blobs = img.manifest().layers();
+      List<Digest> diffIds = diffIds(source, config, blobs.size());
       listener.info("Converting OCI image to OCI-SIF format");
       Path squashfs = cache.tempFile(".sqfs");
-      try {
+      try (LayerDownloads downloads =
+          new LayerDownloads(
+              blobs,
+              cache,
+              source.concurrentBlobs() ? LayerDownloads.PARALLEL : 1,
+              (d, tap) -> download(source, d, tap),
+              d -> cache.hasBlob(d.digest()))) {
+        List<LayerInput> layers = new ArrayList<>();
+        for (int i = 0; i < blobs.size(); i++) {
+          layers.add(new LayerInput(blobs.get(i).digest(), downloads.blob(i), diffIds.get(i)));
+        }
         listener.info("Squashing image to single layer");
-        squasher.convert(
-            out -> new LayerMerger(source.name(), limits).merge(layers, out),
-            squashfs,
-            source.name());
+        try {
+          squasher.convert(
+              out -> new LayerMerger(source.name(), limits).merge(layers, out),
+              squashfs,
+              source.name());
+        } catch (IOException e) {
+          // A corrupt or truncated blob first shows as a bad stream in the merger; the download's
+          // own error (digest or size mismatch) is the one that names the cause.
+          IOException cause = downloads.downloadFailure();
+          throw cause != null ? cause : e;
+        }
+        // A layer reads to its end only once its download verified; checked again all the same.
+        IOException failed = downloads.downloadFailure();
+        if (failed != null) {
+          throw failed;
+        }
         listener.info("Writing OCI-SIF image");
         Files.createDirectories(sif.getParent());
         OciSifWriter.write(
@@ -149,15 +171,19 @@ public final class ImagePuller {
 
   /** The blob {@code d} from the cache, fetching and verifying it first when needed. */
   private Path fetch(ImageSource source, Descriptor d) throws IOException {
-    if (cache.hasBlob(d.digest())) {
-      return cache.blobPath(d.digest());
+    if (!cache.hasBlob(d.digest())) {
+      download(source, d, ImageCache.Tap.NONE);
     }
+    return cache.blobPath(d.digest());
+  }
+
+  /** Fetches and verifies blob {@code d} into the cache, showing {@code tap} its bytes. */
+  private void download(ImageSource source, Descriptor d, ImageCache.Tap tap) throws IOException {
     listener.blobStarted(d.digest(), d.size());
     try (InputStream in = new Progress(source.openBlob(d), d.digest())) {
-      cache.putBlob(d.digest(), d.size(), in, source.name() + ": blob " + d.digest());
+      cache.putBlob(d.digest(), d.size(), in, source.name() + ": blob " + d.digest(), tap);
     }
     listener.blobDone(d.digest());
-    return cache.blobPath(d.digest());
   }
 
   /**

@@ -36,4 +36,9 @@ public interface ImageSource extends AutoCloseable {
 
   @Override
   default void close() throws IOException {}
+
+  /** True when {@link #openBlob} may be called from several threads at once. */
+  default boolean concurrentBlobs() {
+    return false;
+  }
 }

@@ -2,7 +2,10 @@ package io.sifkube.image.pull;
 
 import io.sifkube.image.oci.Digest;
 
-/** Hears what a pull is doing, to show progress. Calls come from the pulling thread. */
+/**
+ * Hears what a pull is doing, to show progress. Layers download in parallel, so calls may come from
+ * several threads at once.
+ */
 public interface PullListener {
 
   /** A step, as SingularityCE prints it ("Converting OCI image to OCI-SIF format"). */

@@ -42,9 +42,11 @@ public final class RegistryClient implements AutoCloseable {
   private final Credentials credentials;
   private final boolean insecure;
   private final RetryPolicy retry;
-  private HttpClient http;
-  private String scheme;
-  private String authorization;
+  // Set by the first request and on a token refresh; volatile because layer downloads of one pull
+  // run in parallel threads (a refresh by two of them writes two valid tokens).
+  private volatile HttpClient http;
+  private volatile String scheme;
+  private volatile String authorization;
   private String lastRealm = "";
 
   /** The actions a bearer token is asked for when the challenge names no scope. */

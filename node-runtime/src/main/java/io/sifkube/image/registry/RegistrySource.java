@@ -103,6 +103,11 @@ public final class RegistrySource implements ImageSource {
   }
 
   @Override
+  public boolean concurrentBlobs() {
+    return true;
+  }
+
+  @Override
   public InputStream openBlob(Descriptor d) throws IOException {
     return new ResumingStream(d, client.get("blobs/" + d.digest(), null, 0).body());
   }

@@ -9,7 +9,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -21,7 +20,6 @@ import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Squashes image layers into one tar stream with OCI whiteout semantics, the way oci-tools squashes
@@ -42,6 +40,9 @@ public final class LayerMerger {
   private static final String OPAQUE = ".wh..wh..opq";
   private static final long MAX_ID = 0xFFFF_FFFEL;
 
+  /** Looked up once: PATH does not change under a running siflet. */
+  private static final Gunzip BEST_GUNZIP = Gunzip.best();
+
   /** A directory implied by an entry below it, not (yet) given by an entry of its own. */
   private static final char IMPLICIT_DIR = 'D';
 
@@ -57,9 +58,16 @@ public final class LayerMerger {
 
   private record Deferred(String layer, TarArchiveEntry entry, String target) {}
 
+  private final Gunzip gunzip;
+
   public LayerMerger(String image, LayerLimits limits) {
+    this(image, limits, BEST_GUNZIP);
+  }
+
+  public LayerMerger(String image, LayerLimits limits, Gunzip gunzip) {
     this.image = image;
     this.limits = limits;
+    this.gunzip = gunzip;
   }
 
   /**
@@ -281,17 +289,12 @@ public final class LayerMerger {
   }
 
   private InputStream open(LayerInput layer) throws IOException {
-    InputStream raw = new BufferedInputStream(Files.newInputStream(layer.blob()), 1 << 16);
+    InputStream raw = new BufferedInputStream(layer.blob().open(), 1 << 16);
     raw.mark(4);
     byte[] magic = raw.readNBytes(4);
     raw.reset();
     if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-      // Parallel gzip writers (pigz, pgzip in umoci) emit several members; the JDK's
-      // GZIPInputStream can stop after the first when available() is 0 at a member boundary.
-      return GzipCompressorInputStream.builder()
-          .setInputStream(raw)
-          .setDecompressConcatenated(true)
-          .get();
+      return gunzip.open(raw);
     }
     if (magic.length == 4
         && (magic[0] & 0xff) == 0x28

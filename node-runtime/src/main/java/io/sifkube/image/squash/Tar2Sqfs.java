@@ -2,32 +2,46 @@ package io.sifkube.image.squash;
 
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
+import io.sifkube.squashfs.SquashfsCompression;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Streams a merged layer tar into squashfs-tools-ng's {@code tar2sqfs}, the converter SingularityCE
- * prefers, with gzip compression as SingularityCE asks for. Nothing is unpacked to disk, so owners,
- * devices and xattrs survive without root.
+ * prefers, with gzip compression as SingularityCE asks for unless another compressor is chosen.
+ * Nothing is unpacked to disk, so owners, devices and xattrs survive without root.
  */
 public final class Tar2Sqfs {
 
   private static final int STDERR_TAIL = 2000;
 
   private final String tool;
+  private final SquashfsCompression compression;
 
-  public Tar2Sqfs(String tool) {
+  public Tar2Sqfs(String tool, SquashfsCompression compression) {
     this.tool = tool;
+    this.compression = compression;
   }
 
+  /** tar2sqfs from PATH, writing gzip. */
   public static Tar2Sqfs fromPath() {
-    return new Tar2Sqfs("tar2sqfs");
+    return fromPath(SquashfsCompression.GZIP);
+  }
+
+  public static Tar2Sqfs fromPath(SquashfsCompression compression) {
+    return new Tar2Sqfs("tar2sqfs", compression);
+  }
+
+  /** The compressor of the images this converter writes. */
+  public SquashfsCompression compression() {
+    return compression;
   }
 
   /** What writes the tar: gets the tool's standard input. */
@@ -39,17 +53,11 @@ public final class Tar2Sqfs {
   public void convert(TarProducer producer, Path out, String image) throws IOException {
     // One compressor job per core: the output is the same whatever the job count.
     String jobs = Integer.toString(Runtime.getRuntime().availableProcessors());
-    List<String> cmd =
-        List.of(
-            tool,
-            "--compressor",
-            "gzip",
-            "--num-jobs",
-            jobs,
-            "--quiet",
-            "--force",
-            "--no-skip",
-            out.toString());
+    List<String> cmd = new ArrayList<>(List.of(tool, "--compressor", compression.toolName()));
+    if (!compression.tar2sqfsOptions().isEmpty()) {
+      cmd.addAll(List.of("--comp-extra", String.join(",", compression.tar2sqfsOptions())));
+    }
+    cmd.addAll(List.of("--num-jobs", jobs, "--quiet", "--force", "--no-skip", out.toString()));
     Process p;
     try {
       p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -4,6 +4,7 @@ import io.sifkube.files.Durable;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import io.sifkube.image.oci.Digest;
+import io.sifkube.squashfs.SquashfsCompression;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,10 +55,19 @@ public final class ImageCache {
     return root.resolve("blobs").resolve(d.algorithm()).resolve(d.hex());
   }
 
+  /** The gzip OCI-SIF of {@code manifest}: what SingularityCE and siflet keep. */
   public Path sifPath(Digest manifest) {
+    return sifPath(manifest, SquashfsCompression.GZIP);
+  }
+
+  /**
+   * The OCI-SIF of {@code manifest} squashed with {@code compression}: one image in two compressors
+   * is two files, so a pull asking for one never gets the other.
+   */
+  public Path sifPath(Digest manifest, SquashfsCompression compression) {
     return root.resolve("oci-sif")
         .resolve(manifest.algorithm())
-        .resolve(manifest.hex() + ".oci.sif");
+        .resolve(manifest.hex() + compression.cacheSuffix() + ".oci.sif");
   }
 
   public boolean hasBlob(Digest d) {
@@ -78,13 +88,40 @@ public final class ImageCache {
    */
   public Path putBlob(Digest expected, long expectedSize, InputStream in, String what)
       throws IOException {
+    return putBlob(expected, expectedSize, in, what, Tap.NONE);
+  }
+
+  /** Watches a blob being written, so that a reader can follow it before it is verified. */
+  public interface Tap {
+    Tap NONE = new Tap() {};
+
+    /** The blob is being written to {@code tmp}, which exists now. */
+    default void opened(Path tmp) {}
+
+    /** The first {@code total} bytes are in {@code tmp}. */
+    default void written(long total) {}
+  }
+
+  /**
+   * {@link #putBlob(Digest, long, InputStream, String)}, telling {@code tap} where the bytes go as
+   * they arrive. What a tap reader sees is unverified until this method returns.
+   */
+  public Path putBlob(Digest expected, long expectedSize, InputStream in, String what, Tap tap)
+      throws IOException {
     Path tmp = tempFile(".blob");
     try {
       MessageDigest md = Digest.newSha256();
-      long n;
+      long n = 0;
+      tap.opened(tmp);
       try (OutputStream out =
           new DigestOutputStream(Files.newOutputStream(tmp, StandardOpenOption.WRITE), md)) {
-        n = in.transferTo(out);
+        byte[] buf = new byte[1 << 16];
+        int r;
+        while ((r = in.read(buf)) >= 0) {
+          out.write(buf, 0, r);
+          n += r;
+          tap.written(n);
+        }
       }
       Digest actual = Digest.of(md);
       if (expectedSize >= 0 && n != expectedSize) {
@@ -155,8 +192,8 @@ public final class ImageCache {
     }
   }
 
-  /** A cached OCI-SIF: its manifest digest, file and size. */
-  public record Entry(Digest manifest, Path file, long size) {}
+  /** A cached OCI-SIF: its manifest digest, file, size and the compressor it was squashed with. */
+  public record Entry(Digest manifest, Path file, long size, SquashfsCompression compression) {}
 
   /** The cached OCI-SIF images. */
   public List<Entry> list() throws IOException {
@@ -169,11 +206,19 @@ public final class ImageCache {
       for (Path p : s.sorted().toList()) {
         String name = p.getFileName().toString();
         if (name.endsWith(".oci.sif")) {
+          String stem = name.substring(0, name.length() - ".oci.sif".length());
+          int dot = stem.indexOf('.');
           try {
-            Digest d = new Digest("sha256", name.substring(0, name.length() - ".oci.sif".length()));
-            out.add(new Entry(d, p, Files.size(p)));
+            SquashfsCompression c =
+                dot < 0
+                    ? SquashfsCompression.GZIP
+                    : SquashfsCompression.parse(stem.substring(dot + 1));
+            Digest d = new Digest("sha256", dot < 0 ? stem : stem.substring(0, dot));
+            if (c != SquashfsCompression.GZIP || dot < 0) {
+              out.add(new Entry(d, p, Files.size(p), c));
+            }
           } catch (IllegalArgumentException ignored) {
-            // not ours: the cache only ever names files by a valid digest
+            // not ours: the cache only ever names files by a valid digest and compressor
           }
         }
       }

@@ -248,7 +248,7 @@ public final class ImageApi extends ImageServiceApi.Service {
     }
 
     @Override
-    public void blobProgress(Digest digest, long bytes) {
+    public synchronized void blobProgress(Digest digest, long bytes) {
       long now = System.nanoTime();
       if (now - lastSent > 250_000_000L) {
         lastSent = now;
