@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: cold `sifctl pull docker://…` against the peer pipeline that produces the same
-# squashfs from the same registry image — `skopeo copy` + `umoci unpack` + `mksquashfs` — and a
-# warm pull of the cached digest. Everything runs on this machine: Debian's docker-registry on
+# Benchmark: cold `sifctl pull docker://…` (gzip, and --squashfs-compression zstd and lz4) against
+# the peer pipeline that produces the same squashfs from the same registry image — `skopeo copy` +
+# `umoci unpack` + `mksquashfs` — and a warm pull of the cached digest. Everything runs on this machine: Debian's docker-registry on
 # 127.0.0.1 serves an image built from a root file system directory.
 #
 # Usage: e2e/bench/pull-bench.sh [ROUNDS]         (default 3; run as root)
@@ -66,14 +66,31 @@ measure() { # CMD... → "seconds max_rss_kib"
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 settle() { rm -rf "$work/peer" "$work/cache" "$work"/*.oci.sif; mkdir -p "$work/peer"; sync; sleep 1; }
 
-peer_s=() cold_s=() warm_s=() pin_s=() cold_rss=0 warm_rss=0
+peer_s=() peer6_s=() cold_s=() warm_s=() pin_s=() cold_rss=0 warm_rss=0
+declare -A codec_s=() codec_rss=() codec_size=()
+peer_cpu() { # the peer pipeline; $1: extra mksquashfs options
+  skopeo copy -q --src-tls-verify=false "$ref" "oci:$work/peer/layout:v1"
+  umoci unpack --image "$work/peer/layout:v1" "$work/peer/bundle" >/dev/null
+  mksquashfs "$work/peer/bundle/rootfs" "$work/peer/rootfs.sqfs" -comp gzip -noappend -quiet -no-progress $1
+}
+export -f peer_cpu; export ref work
 for ((r = 1; r <= rounds; r++)); do
   settle
-  read -r s _ < <(measure sh -c "skopeo copy -q --src-tls-verify=false '$ref' 'oci:$work/peer/layout:v1' &&
-    umoci unpack --image '$work/peer/layout:v1' '$work/peer/bundle' >/dev/null &&
-    mksquashfs '$work/peer/bundle/rootfs' '$work/peer/rootfs.sqfs' -comp gzip -noappend -quiet -no-progress")
+  read -r s _ < <(measure bash -c 'peer_cpu ""')
   peer_s+=("$s")
   sqfs_peer=$(stat -c %s "$work/peer/rootfs.sqfs")
+  # Context: the same peer with mksquashfs at the gzip level sifctl uses (6; its default is 9).
+  settle
+  read -r s _ < <(measure bash -c 'peer_cpu "-Xcompression-level 6"')
+  peer6_s+=("$s")
+  for codec in zstd lz4; do
+    settle
+    read -r s rss < <(measure env SIFKUBE_JAVA_OPTS="-Xmx$heap" "$root/bin/sifctl" pull \
+      --squashfs-compression "$codec" --cache-dir "$work/cache" "$ref" "$work/$codec.oci.sif")
+    codec_s[$codec]+="$s "
+    ((rss > ${codec_rss[$codec]:-0})) && codec_rss[$codec]=$rss
+    codec_size[$codec]=$(stat -c %s "$work/$codec.oci.sif")
+  done
 
   settle
   read -r s rss < <(measure env SIFKUBE_JAVA_OPTS="-Xmx$heap" "$root/bin/sifctl" pull \
@@ -89,6 +106,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 peer=$(median "${peer_s[@]}")
+peer6=$(median "${peer6_s[@]}")
 cold=$(median "${cold_s[@]}")
 warm=$(median "${warm_s[@]}")
 pin=$(median "${pin_s[@]}")
@@ -98,9 +116,16 @@ printf '\nimage: %s root fs, %s in the registry (gzip layers); median of %s roun
 printf '%-52s %9s %10s %13s\n' "pipeline" "seconds" "x peer" "max RSS MiB"
 printf '%-52s %9.2f %10.2f %13s\n' "skopeo copy + umoci unpack + mksquashfs (peer)" "$peer" 1 "-"
 printf '%-52s %9.2f %10.2f %13.1f\n' "sifctl pull, cold cache (-Xmx$heap)" "$cold" "$(echo "$cold / $peer" | bc -l)" "$(echo "$cold_rss / 1024" | bc -l)"
+printf '%-52s %9.2f %10.2f %13s\n' "  same peer, mksquashfs -Xcompression-level 6" "$peer6" "$(echo "$peer6 / $peer" | bc -l)" "-"
+for codec in zstd lz4; do
+  # shellcheck disable=SC2086
+  c=$(median ${codec_s[$codec]})
+  printf '%-52s %9.2f %10.2f %13.1f\n' "sifctl pull --squashfs-compression $codec, cold" "$c" "$(echo "$c / $peer" | bc -l)" "$(echo "${codec_rss[$codec]} / 1024" | bc -l)"
+done
 printf '%-52s %9.2f %10.2f %13.1f\n' "sifctl pull, cached (tag re-resolved)" "$warm" "$(echo "$warm / $peer" | bc -l)" "$(echo "$warm_rss / 1024" | bc -l)"
 printf '%-52s %9.2f %10.2f %13s\n' "sifctl pull REF@DIGEST, cached" "$pin" "$(echo "$pin / $peer" | bc -l)" "-"
 printf '\nwarm / cold: by tag %.1f %%, by digest %.1f %% (goal < 5 %%); cold / peer = %.2f (goal <= 1.0)\n' \
   "$(echo "100 * $warm / $cold" | bc -l)" "$(echo "100 * $pin / $cold" | bc -l)" "$(echo "$cold / $peer" | bc -l)"
-printf 'output sizes: OCI-SIF %s bytes, peer squashfs %s bytes\n' "$sqfs_ours" "$sqfs_peer"
-echo "runs (s): peer ${peer_s[*]} | cold ${cold_s[*]} | warm ${warm_s[*]} | pinned ${pin_s[*]}"
+printf 'output sizes: OCI-SIF gzip %s, zstd %s, lz4 %s bytes; peer squashfs (gzip 9) %s bytes\n' \
+  "$sqfs_ours" "${codec_size[zstd]}" "${codec_size[lz4]}" "$sqfs_peer"
+echo "runs (s): peer ${peer_s[*]} | peer gzip-6 ${peer6_s[*]} | cold ${cold_s[*]} | zstd ${codec_s[zstd]}| lz4 ${codec_s[lz4]}| warm ${warm_s[*]} | pinned ${pin_s[*]}"
