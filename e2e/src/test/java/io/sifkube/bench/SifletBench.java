@@ -33,7 +33,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * -Dwarmup=N} cycles (default 200): a node daemon serves thousands of cycles, and before the JIT
  * has compiled its paths most of its CPU goes to the compiler, which is start-up, not the cost of a
  * cycle. With {@code -Dsiflet.pid=PID}, siflet's own CPU time per sequential cycle is printed too.
- * Prints one line per measurement for e2e/bench/siflet-bench.sh.
+ *
+ * <p>Peers run interleaved with the sequential cycles, one run of each after every siflet cycle, so
+ * that a slow moment of the machine hits all alike: {@code -Dpeer.1.name=ctr -Dpeer.1.cmd="ctr …
+ * run --rm IMAGE bench-{i} /bin/true"} ({@code {i}} becomes a fresh number, words split on spaces)
+ * and {@code -Dpeer.1.pid=PID} for the peer's daemon, whose own CPU per run is printed. Peer times
+ * include starting their CLI process, as a user of that peer pays it.
+ *
+ * <p>Prints one line per measurement for e2e/bench/siflet-bench.sh.
  *
  * <p>Usage: SifletBench SOCKET IMAGE RUNS CLIENTS...
  */
@@ -79,22 +86,40 @@ public final class SifletBench {
       once(rt, image); // warm-up: JIT, page cache
     }
     long pid = Long.getLong("siflet.pid", 0);
-    long cpu0 = cpuMillis(pid);
+    List<Peer> peers = Peer.fromProperties();
+    for (Peer p : peers) {
+      for (int i = 0; i < 5; i++) {
+        p.run(); // warm-up: the peer's page cache and daemon
+      }
+    }
+    long cpu = 0;
+    long sys = 0;
     long[] ms = new long[runs];
     for (int i = 0; i < runs; i++) {
+      long c0 = cpuMillis(pid);
+      long s0 = sysMillis(pid);
       long t0 = System.nanoTime();
       once(rt, image);
       ms[i] = System.nanoTime() - t0;
+      cpu += cpuMillis(pid) - c0;
+      sys += sysMillis(pid) - s0;
+      for (Peer p : peers) {
+        p.timed(i, runs);
+      }
     }
-    long cpu = cpuMillis(pid) - cpu0;
     Arrays.sort(ms);
     System.out.printf(
-        "sequential p50_ms=%.1f p99_ms=%.1f runs=%d warmup=%d siflet_cpu_ms_per_cycle=%s%n",
+        "sequential p50_ms=%.1f p99_ms=%.1f runs=%d warmup=%d siflet_cpu_ms_per_cycle=%s"
+            + " of_which_kernel=%s%n",
         ms[runs / 2] / 1e6,
         ms[Math.min(runs - 1, (int) Math.ceil(runs * 0.99) - 1)] / 1e6,
         runs,
         warmup,
-        pid > 0 ? String.format("%.1f", (double) cpu / runs) : "-");
+        pid > 0 ? String.format("%.1f", (double) cpu / runs) : "-",
+        pid > 0 ? String.format("%.1f", (double) sys / runs) : "-");
+    for (Peer p : peers) {
+      p.print(runs);
+    }
     for (int a = 3; a < args.length; a++) {
       int clients = Integer.parseInt(args[a]);
       ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -124,15 +149,87 @@ public final class SifletBench {
     group.shutdownGracefully();
   }
 
+  /** A peer's CLI command, timed from spawn to exit, and its daemon's own CPU. */
+  private static final class Peer {
+    private final String name;
+    private final String cmd;
+    private final long pid;
+    private long[] ns;
+    private long cpu;
+    private long n;
+
+    Peer(String name, String cmd, long pid) {
+      this.name = name;
+      this.cmd = cmd;
+      this.pid = pid;
+    }
+
+    static List<Peer> fromProperties() {
+      List<Peer> out = new ArrayList<>();
+      for (int i = 1; System.getProperty("peer." + i + ".cmd") != null; i++) {
+        out.add(
+            new Peer(
+                System.getProperty("peer." + i + ".name", "peer" + i),
+                System.getProperty("peer." + i + ".cmd"),
+                Long.getLong("peer." + i + ".pid", 0)));
+      }
+      return out;
+    }
+
+    void run() throws Exception {
+      String[] words = cmd.replace("{i}", Long.toString(IDS.incrementAndGet())).split(" ");
+      Process p =
+          new ProcessBuilder(words)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException(name + ": " + String.join(" ", words) + " failed");
+      }
+    }
+
+    void timed(int i, int runs) throws Exception {
+      if (ns == null) {
+        ns = new long[runs];
+      }
+      long c0 = cpuMillis(pid);
+      long t0 = System.nanoTime();
+      run();
+      ns[i] = System.nanoTime() - t0;
+      cpu += cpuMillis(pid) - c0;
+      n++;
+    }
+
+    void print(int runs) {
+      Arrays.sort(ns);
+      System.out.printf(
+          "peer name=%s p50_ms=%.1f p99_ms=%.1f daemon_cpu_ms_per_run=%s%n",
+          name,
+          ns[runs / 2] / 1e6,
+          ns[Math.min(runs - 1, (int) Math.ceil(runs * 0.99) - 1)] / 1e6,
+          pid > 0 ? String.format("%.1f", (double) cpu / n) : "-");
+    }
+  }
+
   /** utime + stime of process {@code pid} (not its children) in ms; 0 without a pid. */
   private static long cpuMillis(long pid) throws java.io.IOException {
+    String[] f = stat(pid);
+    return f == null ? 0 : (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+  }
+
+  /** stime alone: the time the kernel spent on the process's system calls. */
+  private static long sysMillis(long pid) throws java.io.IOException {
+    String[] f = stat(pid);
+    return f == null ? 0 : Long.parseLong(f[12]) * 10;
+  }
+
+  /** The fields of /proc/PID/stat after the command name; utime and stime are 11 and 12 here. */
+  private static String[] stat(long pid) throws java.io.IOException {
     if (pid <= 0) {
-      return 0;
+      return null;
     }
     String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of stat(5)
-    return ticks * 10; // USER_HZ is 100 on Linux
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" "); // USER_HZ is 100 on Linux
   }
 
   private static void once(RuntimeServiceApi.Client rt, String image) throws Exception {
