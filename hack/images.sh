@@ -134,7 +134,7 @@ cp bin/sifkube-operator "$s/bin/"
 cp -r operator/target/sifkube-operator.jar operator/target/lib "$s/operator/target/"
 # Non-root on a read-only root file system (the chart's securityContext): no hsperfdata in /tmp.
 image operator "$operator_base" 65532:65532 /opt/sifkube/bin/sifkube-operator \
-  SIFKUBE_OPERATOR_JAVA_OPTS "-XX:+UseSerialGC -Xmx256m -XX:-UsePerfData" "$work/operator-stage"
+  SIFKUBE_OPERATOR_JAVA_OPTS "-XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1 -XX:-UsePerfData" "$work/operator-stage"
 
 s="$work/siflet-stage/opt/sifkube"
 mkdir -p "$s/bin" "$s/lib/sifkube"

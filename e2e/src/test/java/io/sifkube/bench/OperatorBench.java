@@ -109,10 +109,11 @@ public final class OperatorBench {
       ms[i] = (System.nanoTime() - t0) / 1_000_000;
       k.resources(SifRun.class).inNamespace("default").withName(name).delete();
     }
+    String inOrder = Arrays.toString(ms).replace(" ", "");
     Arrays.sort(ms);
     System.out.printf(
-        "latency runs=%d p50_ms=%d p99_ms=%d%n",
-        n, ms[n / 2], ms[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)]);
+        "latency runs=%d p50_ms=%d p99_ms=%d in_order_ms=%s%n",
+        n, ms[n / 2], ms[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)], inOrder);
   }
 
   private static void gang(

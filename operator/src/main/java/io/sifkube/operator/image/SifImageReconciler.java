@@ -1,7 +1,7 @@
 package io.sifkube.operator.image;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.StatusRuntimeException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -20,6 +20,7 @@ import io.sifkube.node.v1.AuthConfig;
 import io.sifkube.node.v1.Image;
 import io.sifkube.node.v1.SignaturePolicy;
 import io.sifkube.node.v1.Verification;
+import io.sifkube.operator.StatusPatch;
 import io.sifkube.operator.nodes.SifletClients;
 import io.sifkube.operator.run.Conditions;
 import io.sifkube.operator.run.Kstatus;
@@ -45,6 +46,8 @@ import java.util.stream.Collectors;
 public final class SifImageReconciler implements Reconciler<SifImage>, AutoCloseable {
 
   static final Duration RETRY = Duration.ofSeconds(30);
+  private static final StatusPatch<SifImage, SifImageStatus> STATUS =
+      new StatusPatch<>(SifImageStatus.class);
   private static final Duration WHILE_PULLING = Duration.ofSeconds(2);
 
   private final KubernetesClient client;
@@ -84,7 +87,7 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
       img.setStatus(new SifImageStatus());
     }
     SifImageStatus s = img.getStatus();
-    String was = Serialization.asJson(s);
+    JsonNode was = STATUS.tree(s);
     Long gen = img.getMetadata().getGeneration();
     String uid = img.getMetadata().getUid();
     if (s.observedGeneration != null && !s.observedGeneration.equals(gen)) {
@@ -106,7 +109,7 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
       Conditions.set(
           s.conditions, "Resolved", false, "NoReadyNode", "no Ready SifNode to resolve on", gen);
       Conditions.set(s.conditions, "Ready", false, "NoReadyNode", "waiting for a node", gen);
-      return patchIfChanged(img, was); // a node that becomes Ready wakes this image
+      return patchIfChanged(img, was, context); // a node that becomes Ready wakes this image
     }
     AuthConfig auth = null;
     SignaturePolicy policy = null;
@@ -140,12 +143,12 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
                 || e.getMessage().contains("is not a PEM")) {
               Conditions.set(s.conditions, "Verified", false, "KeysInvalid", e.getMessage(), gen);
               Conditions.set(s.conditions, "Ready", false, "KeysInvalid", e.getMessage(), gen);
-              return patchIfChanged(img, was).rescheduleAfter(RETRY);
+              return patchIfChanged(img, was, context).rescheduleAfter(RETRY);
             }
             Conditions.set(
                 s.conditions, "Resolved", false, "PullSecretInvalid", e.getMessage(), gen);
             Conditions.set(s.conditions, "Ready", false, "PullSecretInvalid", e.getMessage(), gen);
-            return patchIfChanged(img, was).rescheduleAfter(RETRY);
+            return patchIfChanged(img, was, context).rescheduleAfter(RETRY);
           }
         }
         AuthConfig a = auth;
@@ -186,7 +189,7 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
     var check = Conditions.get(s.conditions, "Verified");
     if (SignaturePolicies.required(img) && check != null && check.getStatus().equals("False")) {
       Conditions.set(s.conditions, "Ready", false, "VerificationFailed", check.getMessage(), gen);
-      return patchIfChanged(img, was);
+      return patchIfChanged(img, was, context);
     }
     String failed = failures(s);
     Conditions.set(
@@ -203,7 +206,7 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
         allCached && resolved ? "Cached" : pulling ? "Pulling" : "PullFailed",
         allCached && resolved ? "cached on " + targets.size() + " node(s)" : failed,
         gen);
-    UpdateControl<SifImage> c = patchIfChanged(img, was);
+    UpdateControl<SifImage> c = patchIfChanged(img, was, context);
     if (pulling) {
       return c.rescheduleAfter(WHILE_PULLING); // collect the results; no API request unless changed
     }
@@ -233,12 +236,14 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
         gen);
   }
 
-  private static UpdateControl<SifImage> patchIfChanged(SifImage img, String was) {
+  private static UpdateControl<SifImage> patchIfChanged(
+      SifImage img, JsonNode was, Context<SifImage> context) {
     Kstatus.forImage(img.getStatus(), img.getMetadata().getGeneration());
     // Patching an unchanged status is a write for nothing, and wakes every watcher.
-    return Serialization.asJson(img.getStatus()).equals(was)
-        ? UpdateControl.noUpdate()
-        : UpdateControl.patchStatus(img);
+    if (!STATUS.tree(img.getStatus()).equals(was)) {
+      STATUS.write(img, context);
+    }
+    return UpdateControl.noUpdate();
   }
 
   private static String why(Throwable t) {

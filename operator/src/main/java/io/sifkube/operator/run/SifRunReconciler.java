@@ -1,7 +1,7 @@
 package io.sifkube.operator.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -28,6 +28,7 @@ import io.sifkube.node.v1.ContainerStatus;
 import io.sifkube.node.v1.Image;
 import io.sifkube.node.v1.InjectedDevice;
 import io.sifkube.node.v1.SignaturePolicy;
+import io.sifkube.operator.StatusPatch;
 import io.sifkube.operator.image.ImageRefs;
 import io.sifkube.operator.image.PullSecrets;
 import io.sifkube.operator.image.SignaturePolicies;
@@ -61,6 +62,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private static final Logger LOG = LoggerFactory.getLogger(SifRunReconciler.class);
   private static final int DEFAULT_BACKOFF_LIMIT = 6;
   static final Duration FALLBACK = Duration.ofSeconds(10);
+  private static final StatusPatch<SifRun, SifRunStatus> STATUS =
+      new StatusPatch<>(SifRunStatus.class);
 
   private final KubernetesClient client;
   private final SifletClients siflets;
@@ -125,7 +128,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       run.setStatus(new SifRunStatus());
     }
     SifRunStatus s = run.getStatus();
-    String was = Serialization.asJson(s);
+    JsonNode was = STATUS.tree(s);
     Phase before = s.phase;
     s.observedGeneration = run.getMetadata().getGeneration();
     String invalid = ContainerConfigs.invalid(run.getSpec());
@@ -142,12 +145,16 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         events.normal(run, String.valueOf(Phase.Failed), invalid);
       }
       Kstatus.forRun(s, gen(run));
-      return UpdateControl.patchStatus(run);
+      if (!STATUS.tree(s).equals(was)) {
+        STATUS.write(run, context);
+      }
+      return UpdateControl.noUpdate();
     }
     if (s.phase == Phase.Succeeded || s.phase == Phase.Failed) {
       Kstatus.forRun(s, gen(run)); // runs finished before these conditions existed get them once
-      if (!Serialization.asJson(s).equals(was)) {
-        return UpdateControl.patchStatus(run).rescheduleAfter(Duration.ofSeconds(1));
+      if (!STATUS.tree(s).equals(was)) {
+        STATUS.write(run, context);
+        return UpdateControl.<SifRun>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
       }
       return afterFinish(run);
     }
@@ -188,10 +195,10 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     Kstatus.forRun(s, gen(run));
     // Patching an unchanged status is a write for nothing; at hundreds of runs it adds up.
-    UpdateControl<SifRun> c =
-        Serialization.asJson(s).equals(was)
-            ? UpdateControl.noUpdate()
-            : UpdateControl.patchStatus(run);
+    if (!STATUS.tree(s).equals(was)) {
+      STATUS.write(run, context);
+    }
+    UpdateControl<SifRun> c = UpdateControl.noUpdate();
     return next == null ? c : c.rescheduleAfter(next);
   }
 
