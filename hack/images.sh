@@ -144,5 +144,5 @@ if [[ -d node-runtime/target/jna ]]; then
   cp -r node-runtime/target/jna "$s/lib/sifkube/"
 fi
 image siflet "$siflet_base" 0:0 /opt/sifkube/bin/siflet \
-  SIFLET_JAVA_OPTS "-XX:+UseSerialGC -Xms16m -Xmx384m -XX:MaxMetaspaceSize=128m -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData" \
+  SIFLET_JAVA_OPTS "-XX:+UseSerialGC -Xms16m -Xmx384m -XX:MaxMetaspaceSize=128m -Xss512k -XX:-UsePerfData" \
   "$work/siflet-stage"

@@ -55,7 +55,7 @@ for _ in $(seq 100); do ctr -a "$work/containerd.sock" version >/dev/null 2>&1 &
 ctr -a "$work/containerd.sock" images import "$work/img.tar" >/dev/null
 
 if [[ -n ${SIFLET_JFR:-} ]]; then
-  export SIFLET_JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx384m -XX:MaxMetaspaceSize=128m -Xss512k -XX:TieredStopAtLevel=1
+  export SIFLET_JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx384m -XX:MaxMetaspaceSize=128m -Xss512k
     -XX:StartFlightRecording=delay=${SIFLET_JFR_DELAY:-30s},settings=profile"
 fi
 "$root/bin/siflet" --state-dir "$work/state" --run-dir "$run/siflet" --socket "$work/siflet.sock" >"$work/siflet.log" 2>&1 &

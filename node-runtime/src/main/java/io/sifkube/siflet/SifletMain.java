@@ -148,14 +148,6 @@ public final class SifletMain implements Callable<Integer> {
       m -> System.err.println(Instant.now() + " siflet: " + m);
 
   public static void main(String[] args) {
-    // On one or two CPUs the common pool's parallelism is 1 and CompletableFuture runs each async
-    // stage on a new thread (fabric8's JDK HTTP client completes every response so); two or more
-    // make it use the pool. Set before anything loads ForkJoinPool; an explicit -D setting wins.
-    String pool = "java.util.concurrent.ForkJoinPool.common.parallelism";
-    if (System.getProperty(pool) == null) {
-      System.setProperty(
-          pool, Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
-    }
     Executables.preferVfork();
     System.exit(new CommandLine(new SifletMain()).execute(args));
   }

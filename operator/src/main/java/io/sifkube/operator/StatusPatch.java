@@ -2,6 +2,7 @@ package io.sifkube.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -13,17 +14,19 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * Writes a custom resource's status as one JSON merge patch of the status subresource and puts the
- * server's answer in JOSDK's cache, so that the next reconcile sees what was written.
+ * Writes the status fields a reconcile changed as one JSON merge patch of the status subresource
+ * and puts the server's answer in JOSDK's cache, so that the next reconcile sees what was written.
  *
  * <p>Why not {@code UpdateControl.patchStatus}: without server-side apply JOSDK turns it into
  * fabric8's {@code editStatus}, which clones the resource twice through JSON and diffs the two
- * copies into a JSON patch; in a 300-run burst that was a fifth of the reconcile threads' samples
- * (JFR, 2026-12-06). A merge patch of the status alone needs one serialization of the status. Every
- * top-level field the status no longer holds is sent as null, so the server drops it as a full
- * replacement would; lists are replaced whole by a merge patch.
+ * copies into a JSON patch, and a patch by name made fabric8 GET the resource first; in a 300-run
+ * burst that was a fifth of the reconcile threads' samples (JFR, 2026-12-06). Like that diff, only
+ * the top-level fields that differ from the status the reconcile started from are sent (a field now
+ * unset as null, which the server drops; a changed list whole), so a reconcile working from a copy
+ * a write behind cannot put back fields it did not touch.
  *
  * @param <P> the resource
  * @param <S> its status
@@ -47,28 +50,41 @@ public final class StatusPatch<P extends CustomResource<?, S>, S> {
     return JSON.valueToTree(status);
   }
 
-  /** The merge patch's body: {@code {"status": {...}}}, each unset field as null. */
-  String body(S status) {
-    ObjectNode s = JSON.valueToTree(status);
+  /**
+   * The merge patch's body, {@code {"status": {...}}}: the fields of {@code status} that differ
+   * from {@code was}, each unset one as null.
+   */
+  String body(S status, JsonNode was) {
+    JsonNode now = JSON.valueToTree(status);
+    ObjectNode changed = JSON.createObjectNode();
     for (String f : fields) {
-      if (!s.has(f)) {
-        s.putNull(f);
+      JsonNode n = now.get(f);
+      if (!Objects.equals(n, was.get(f))) {
+        changed.set(f, n == null ? NullNode.getInstance() : n);
       }
     }
     ObjectNode body = JSON.createObjectNode();
-    body.set("status", s);
+    body.set("status", changed);
     return body.toString();
   }
 
-  /** Patches the status of {@code resource} on the server and caches the result; returns it. */
-  public P write(P resource, Context<P> context) {
+  /** Whether the status differs from {@code was}, its {@link #tree} when the reconcile began. */
+  public boolean changed(S status, JsonNode was) {
+    return !tree(status).equals(was);
+  }
+
+  /**
+   * Patches the fields of {@code resource}'s status that differ from {@code was} (its {@link #tree}
+   * when the reconcile began) and caches the server's answer; returns it.
+   */
+  public P write(P resource, JsonNode was, Context<P> context) {
     // By the object, not by name: fabric8 would GET a named object before patching it.
     P updated =
         context
             .getClient()
             .resource(resource)
             .subresource("status")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), body(resource.getStatus()));
+            .patch(PatchContext.of(PatchType.JSON_MERGE), body(resource.getStatus(), was));
     context
         .eventSourceRetriever()
         .getControllerEventSource()

@@ -240,8 +240,8 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
       SifImage img, JsonNode was, Context<SifImage> context) {
     Kstatus.forImage(img.getStatus(), img.getMetadata().getGeneration());
     // Patching an unchanged status is a write for nothing, and wakes every watcher.
-    if (!STATUS.tree(img.getStatus()).equals(was)) {
-      STATUS.write(img, context);
+    if (STATUS.changed(img.getStatus(), was)) {
+      STATUS.write(img, was, context);
     }
     return UpdateControl.noUpdate();
   }

@@ -145,15 +145,15 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         events.normal(run, String.valueOf(Phase.Failed), invalid);
       }
       Kstatus.forRun(s, gen(run));
-      if (!STATUS.tree(s).equals(was)) {
-        STATUS.write(run, context);
+      if (STATUS.changed(s, was)) {
+        STATUS.write(run, was, context);
       }
       return UpdateControl.noUpdate();
     }
     if (s.phase == Phase.Succeeded || s.phase == Phase.Failed) {
       Kstatus.forRun(s, gen(run)); // runs finished before these conditions existed get them once
-      if (!STATUS.tree(s).equals(was)) {
-        STATUS.write(run, context);
+      if (STATUS.changed(s, was)) {
+        STATUS.write(run, was, context);
         return UpdateControl.<SifRun>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
       }
       return afterFinish(run);
@@ -195,8 +195,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     Kstatus.forRun(s, gen(run));
     // Patching an unchanged status is a write for nothing; at hundreds of runs it adds up.
-    if (!STATUS.tree(s).equals(was)) {
-      STATUS.write(run, context);
+    if (STATUS.changed(s, was)) {
+      STATUS.write(run, was, context);
     }
     UpdateControl<SifRun> c = UpdateControl.noUpdate();
     return next == null ? c : c.rescheduleAfter(next);
