@@ -96,13 +96,13 @@ public final class SifletBench {
     long sys = 0;
     long[] ms = new long[runs];
     for (int i = 0; i < runs; i++) {
-      long c0 = cpuMillis(pid);
-      long s0 = sysMillis(pid);
+      Cpu c0 = Cpu.of(pid);
       long t0 = System.nanoTime();
       once(rt, image);
       ms[i] = System.nanoTime() - t0;
-      cpu += cpuMillis(pid) - c0;
-      sys += sysMillis(pid) - s0;
+      Cpu c1 = Cpu.of(pid);
+      cpu += c1.total() - c0.total();
+      sys += c1.kernel() - c0.kernel();
       for (Peer p : peers) {
         p.timed(i, runs);
       }
@@ -156,7 +156,6 @@ public final class SifletBench {
     private final long pid;
     private long[] ns;
     private long cpu;
-    private long n;
 
     Peer(String name, String cmd, long pid) {
       this.name = name;
@@ -192,12 +191,11 @@ public final class SifletBench {
       if (ns == null) {
         ns = new long[runs];
       }
-      long c0 = cpuMillis(pid);
+      long c0 = Cpu.of(pid).total();
       long t0 = System.nanoTime();
       run();
       ns[i] = System.nanoTime() - t0;
-      cpu += cpuMillis(pid) - c0;
-      n++;
+      cpu += Cpu.of(pid).total() - c0;
     }
 
     void print(int runs) {
@@ -207,29 +205,26 @@ public final class SifletBench {
           name,
           ns[runs / 2] / 1e6,
           ns[Math.min(runs - 1, (int) Math.ceil(runs * 0.99) - 1)] / 1e6,
-          pid > 0 ? String.format("%.1f", (double) cpu / n) : "-");
+          pid > 0 ? String.format("%.1f", (double) cpu / runs) : "-");
     }
   }
 
-  /** utime + stime of process {@code pid} (not its children) in ms; 0 without a pid. */
-  private static long cpuMillis(long pid) throws java.io.IOException {
-    String[] f = stat(pid);
-    return f == null ? 0 : (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
-  }
-
-  /** stime alone: the time the kernel spent on the process's system calls. */
-  private static long sysMillis(long pid) throws java.io.IOException {
-    String[] f = stat(pid);
-    return f == null ? 0 : Long.parseLong(f[12]) * 10;
-  }
-
-  /** The fields of /proc/PID/stat after the command name; utime and stime are 11 and 12 here. */
-  private static String[] stat(long pid) throws java.io.IOException {
-    if (pid <= 0) {
-      return null;
+  /**
+   * A process's CPU time in ms, all (utime + stime, not its children) and in the kernel (stime),
+   * from one read of /proc/PID/stat; zero without a pid.
+   */
+  private record Cpu(long total, long kernel) {
+    static Cpu of(long pid) throws java.io.IOException {
+      if (pid <= 0) {
+        return new Cpu(0, 0);
+      }
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+      // the fields after the command name: utime and stime are 11 and 12 (14 and 15 of stat(5))
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long user = Long.parseLong(f[11]) * 10; // USER_HZ is 100 on Linux
+      long kernel = Long.parseLong(f[12]) * 10;
+      return new Cpu(user + kernel, kernel);
     }
-    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-    return stat.substring(stat.lastIndexOf(')') + 2).split(" "); // USER_HZ is 100 on Linux
   }
 
   private static void once(RuntimeServiceApi.Client rt, String image) throws Exception {

@@ -51,10 +51,10 @@ public final class StatusPatch<P extends CustomResource<?, S>, S> {
   }
 
   /**
-   * The merge patch's body, {@code {"status": {...}}}: the fields of {@code status} that differ
-   * from {@code was}, each unset one as null.
+   * The top-level fields of {@code status} that differ from {@code was}, each unset one as null:
+   * empty when nothing changed.
    */
-  String body(S status, JsonNode was) {
+  ObjectNode changes(S status, JsonNode was) {
     JsonNode now = JSON.valueToTree(status);
     ObjectNode changed = JSON.createObjectNode();
     for (String f : fields) {
@@ -63,32 +63,37 @@ public final class StatusPatch<P extends CustomResource<?, S>, S> {
         changed.set(f, n == null ? NullNode.getInstance() : n);
       }
     }
-    ObjectNode body = JSON.createObjectNode();
-    body.set("status", changed);
-    return body.toString();
+    return changed;
   }
 
-  /** Whether the status differs from {@code was}, its {@link #tree} when the reconcile began. */
-  public boolean changed(S status, JsonNode was) {
-    return !tree(status).equals(was);
+  /** The merge patch's body: {@code {"status": CHANGES}}. */
+  static String body(ObjectNode changes) {
+    ObjectNode body = JSON.createObjectNode();
+    body.set("status", changes);
+    return body.toString();
   }
 
   /**
    * Patches the fields of {@code resource}'s status that differ from {@code was} (its {@link #tree}
-   * when the reconcile began) and caches the server's answer; returns it.
+   * when the reconcile began) and caches the server's answer; nothing when none changed, as an
+   * unchanged status is a write for nothing that wakes every watcher. Returns whether it wrote.
    */
-  public P write(P resource, JsonNode was, Context<P> context) {
+  public boolean writeIfChanged(P resource, JsonNode was, Context<P> context) {
+    ObjectNode changed = changes(resource.getStatus(), was);
+    if (changed.isEmpty()) {
+      return false;
+    }
     // By the object, not by name: fabric8 would GET a named object before patching it.
     P updated =
         context
             .getClient()
             .resource(resource)
             .subresource("status")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), body(resource.getStatus(), was));
+            .patch(PatchContext.of(PatchType.JSON_MERGE), body(changed));
     context
         .eventSourceRetriever()
         .getControllerEventSource()
         .handleRecentResourceUpdate(ResourceID.fromResource(resource), updated, resource);
-    return updated;
+    return true;
   }
 }

@@ -32,7 +32,8 @@ class StatusPatchTest {
     s.node = null;
     s.containerID = null;
 
-    JsonNode body = JSON.readTree(runs.body(s, was));
+    var changes = runs.changes(s, was);
+    JsonNode body = JSON.readTree(StatusPatch.body(changes));
     assertThat(body.size()).isEqualTo(1);
     JsonNode status = body.get("status");
     assertThat(status.get("phase").asText()).isEqualTo("Pending");
@@ -55,7 +56,7 @@ class StatusPatchTest {
     signer.id = "ABCD";
     s.signers = List.of(signer);
 
-    JsonNode status = JSON.readTree(images.body(s, was)).get("status");
+    JsonNode status = images.changes(s, was);
     assertThat(status.size()).isEqualTo(1);
     assertThat(status.get("signers")).hasSize(1);
     assertThat(status.get("signers").get(0).get("id").asText()).isEqualTo("ABCD");
@@ -66,8 +67,8 @@ class StatusPatchTest {
   void anUnchangedStatusIsNotAChange() {
     SifRunStatus s = running();
     JsonNode was = runs.tree(s);
-    assertThat(runs.changed(running(), was)).isFalse();
+    assertThat(runs.changes(running(), was).isEmpty()).isTrue();
     s.exitCode = 0;
-    assertThat(runs.changed(s, was)).isTrue();
+    assertThat(runs.changes(s, was).isEmpty()).isFalse();
   }
 }

@@ -239,10 +239,7 @@ public final class SifImageReconciler implements Reconciler<SifImage>, AutoClose
   private static UpdateControl<SifImage> patchIfChanged(
       SifImage img, JsonNode was, Context<SifImage> context) {
     Kstatus.forImage(img.getStatus(), img.getMetadata().getGeneration());
-    // Patching an unchanged status is a write for nothing, and wakes every watcher.
-    if (STATUS.changed(img.getStatus(), was)) {
-      STATUS.write(img, was, context);
-    }
+    STATUS.writeIfChanged(img, was, context);
     return UpdateControl.noUpdate();
   }
 

@@ -145,15 +145,12 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
         events.normal(run, String.valueOf(Phase.Failed), invalid);
       }
       Kstatus.forRun(s, gen(run));
-      if (STATUS.changed(s, was)) {
-        STATUS.write(run, was, context);
-      }
+      STATUS.writeIfChanged(run, was, context);
       return UpdateControl.noUpdate();
     }
     if (s.phase == Phase.Succeeded || s.phase == Phase.Failed) {
       Kstatus.forRun(s, gen(run)); // runs finished before these conditions existed get them once
-      if (STATUS.changed(s, was)) {
-        STATUS.write(run, was, context);
+      if (STATUS.writeIfChanged(run, was, context)) {
         return UpdateControl.<SifRun>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
       }
       return afterFinish(run);
@@ -194,10 +191,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       throw retry;
     }
     Kstatus.forRun(s, gen(run));
-    // Patching an unchanged status is a write for nothing; at hundreds of runs it adds up.
-    if (STATUS.changed(s, was)) {
-      STATUS.write(run, was, context);
-    }
+    STATUS.writeIfChanged(run, was, context);
     UpdateControl<SifRun> c = UpdateControl.noUpdate();
     return next == null ? c : c.rescheduleAfter(next);
   }
