@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: Create + Start + wait for exit + Remove of /bin/true through siflet over gRPC (Unix
-# socket, cached OCI-SIF), sequential p50/p99 over RUNS, and throughput with 2 and 8 concurrent
+# socket, cached OCI-SIF; StartContainer as its own call and as CreateContainer's start, run by run),
+# sequential p50/p99 over RUNS, and throughput with 2 and 8 concurrent
 # clients — interleaved run by run with containerd's `ctr run --rm` of the same image (containerd
 # started here with its own root, state and socket, the image imported from the same root fs) and
 # bare `crun run` of a pre-extracted bundle (the floor) — plus siflet's and containerd's own CPU
@@ -78,24 +79,29 @@ if [[ -n ${SIFLET_JFR:-} ]]; then
 fi
 sleep 5
 rss_settled=$(awk '/VmRSS/ {print $2}' "/proc/$siflet/status")
-p50=$(grep '^sequential' <<<"$out" | grep -o 'p50_ms=[0-9.]*' | cut -d= -f2)
-p99=$(grep '^sequential' <<<"$out" | grep -o 'p99_ms=[0-9.]*' | cut -d= -f2)
-
+series() { grep "^sequential mode=$1 " <<<"$out" | grep -o "$2=[0-9.-]*" | cut -d= -f2; }
 peer() { grep "peer name=$1 " <<<"$out" | grep -o "$2=[0-9.-]*" | cut -d= -f2; }
 ctr50=$(peer ctr p50_ms) ctr99=$(peer ctr p99_ms)
 floor50=$(peer crun p50_ms) floor99=$(peer crun p99_ms)
+runtime=$(grep -o 'ready ([a-z]*' "$work/siflet.log" | cut -d'(' -f2)
 printf '\nCreate+Start+exit+Remove of /bin/true, %s sequential runs, interleaved (ms)\n' "$runs"
-printf '%-46s %8s %8s %12s\n' "" p50 p99 "own CPU/run"
-printf '%-46s %8s %8s %12s\n' "siflet over gRPC ($(grep -o 'ready ([a-z]*' "$work/siflet.log" | cut -d'(' -f2))" "$p50" "$p99" \
-  "$(grep -o 'siflet_cpu_ms_per_cycle=[0-9.]*' <<<"$out" | cut -d= -f2)"
-printf '%-46s %8s %8s %12s\n' "  of which in the kernel (siflet's stime)" "" "" \
-  "$(grep -o 'of_which_kernel=[0-9.]*' <<<"$out" | cut -d= -f2)"
-printf '%-46s %8s %8s %12s\n' "containerd 1.6: ctr run --rm (peer)" "$ctr50" "$ctr99" "$(peer ctr daemon_cpu_ms_per_run)"
-printf '%-46s %8s %8s %12s\n' "crun run of an extracted bundle (floor)" "$floor50" "$floor99" "-"
-printf '%-46s %8s\n' "ratio siflet/ctr (p50; goal <= 0.2)" "$(awk -v a="$p50" -v b="$ctr50" 'BEGIN {printf "%.2f", a/b}')"
-printf '%-46s %8s\n' "ratio siflet/crun (p50; goal <= 2.2)" "$(awk -v a="$p50" -v b="$floor50" 'BEGIN {printf "%.2f", a/b}')"
-printf '%-46s %8s\n' "warm-up cycles before measuring" "$(grep -o 'warmup=[0-9]*' <<<"$out" | cut -d= -f2)"
+printf '%-50s %8s %8s %12s\n' "" p50 p99 "own CPU/run"
+for mode in create_then_start create_with_start; do
+  label="siflet over gRPC ($runtime), CreateContainer + StartContainer"
+  [[ $mode == create_with_start ]] && label="siflet over gRPC ($runtime), CreateContainer{start}"
+  printf '%-50s %8s %8s %12s\n' "$label" "$(series "$mode" p50_ms)" "$(series "$mode" p99_ms)" \
+    "$(series "$mode" siflet_cpu_ms_per_cycle)"
+  printf '%-50s %8s %8s %12s\n' "  of which in the kernel (siflet's stime)" "" "" "$(series "$mode" of_which_kernel)"
+done
+printf '%-50s %8s %8s %12s\n' "containerd 1.6: ctr run --rm (peer)" "$ctr50" "$ctr99" "$(peer ctr daemon_cpu_ms_per_run)"
+printf '%-50s %8s %8s %12s\n' "crun run of an extracted bundle (floor)" "$floor50" "$floor99" "-"
+for mode in create_then_start create_with_start; do
+  p50=$(series "$mode" p50_ms)
+  printf '%-50s %8s\n' "ratio siflet/ctr, $mode (p50; goal <= 0.2)" "$(awk -v a="$p50" -v b="$ctr50" 'BEGIN {printf "%.2f", a/b}')"
+  printf '%-50s %8s\n' "ratio siflet/crun, $mode (p50; goal <= 2.2)" "$(awk -v a="$p50" -v b="$floor50" 'BEGIN {printf "%.2f", a/b}')"
+done
+printf '%-50s %8s\n' "warm-up cycles before measuring" "$(grep -o 'warmup=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)"
 echo
-grep concurrent <<<"$out" | sed 's/^/siflet /'
+grep concurrent <<<"$out" | sed 's/^/siflet (CreateContainer{start}) /'
 printf '\nsiflet RSS: idle %d MiB, after the runs %d MiB, 5 s later %d MiB\n' \
   $((rss_idle / 1024)) $((rss_after / 1024)) $((rss_settled / 1024))

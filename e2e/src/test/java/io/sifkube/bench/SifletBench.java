@@ -28,11 +28,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Times Create + Start + wait for exit + Remove of {@code /bin/true} over gRPC on siflet's Unix
- * socket: sequential p50/p99, then throughput with several concurrent clients. The exit is awaited
- * through GetContainerEvents, as the operator does. Both JVMs are warmed first with {@code
- * -Dwarmup=N} cycles (default 200): a node daemon serves thousands of cycles, and before the JIT
- * has compiled its paths most of its CPU goes to the compiler, which is start-up, not the cost of a
- * cycle. With {@code -Dsiflet.pid=PID}, siflet's own CPU time per sequential cycle is printed too.
+ * socket, both with StartContainer as a call of its own and with CreateContainer's {@code start}:
+ * sequential p50/p99, then throughput (create with start) with several concurrent clients. The exit
+ * is awaited through GetContainerEvents, as the operator does. Both JVMs are warmed first with
+ * {@code -Dwarmup=N} cycles (default 200): a node daemon serves thousands of cycles, and before the
+ * JIT has compiled its paths most of its CPU goes to the compiler, which is start-up, not the cost
+ * of a cycle. With {@code -Dsiflet.pid=PID}, siflet's own CPU time per sequential cycle is printed
+ * too.
  *
  * <p>Peers run interleaved with the sequential cycles, one run of each after every siflet cycle, so
  * that a slow moment of the machine hits all alike: {@code -Dpeer.1.name=ctr -Dpeer.1.cmd="ctr …
@@ -83,7 +85,7 @@ public final class SifletBench {
     Thread.sleep(300);
     int warmup = Integer.getInteger("warmup", 200);
     for (int i = 0; i < warmup; i++) {
-      once(rt, image); // warm-up: JIT, page cache
+      once(rt, image, i % 2 == 0); // warm-up: JIT, page cache
     }
     long pid = Long.getLong("siflet.pid", 0);
     List<Peer> peers = Peer.fromProperties();
@@ -92,31 +94,19 @@ public final class SifletBench {
         p.run(); // warm-up: the peer's page cache and daemon
       }
     }
-    long cpu = 0;
-    long sys = 0;
-    long[] ms = new long[runs];
+    // Both ways of starting, interleaved: CreateContainer then StartContainer (a gang's ranks),
+    // and CreateContainer with start (the operator's single runs, sifctl's siflet run).
+    Series twoCalls = new Series("create_then_start", runs, pid);
+    Series oneCall = new Series("create_with_start", runs, pid);
     for (int i = 0; i < runs; i++) {
-      Cpu c0 = Cpu.of(pid);
-      long t0 = System.nanoTime();
-      once(rt, image);
-      ms[i] = System.nanoTime() - t0;
-      Cpu c1 = Cpu.of(pid);
-      cpu += c1.total() - c0.total();
-      sys += c1.kernel() - c0.kernel();
+      twoCalls.timed(i, () -> once(rt, image, false));
+      oneCall.timed(i, () -> once(rt, image, true));
       for (Peer p : peers) {
         p.timed(i, runs);
       }
     }
-    Arrays.sort(ms);
-    System.out.printf(
-        "sequential p50_ms=%.1f p99_ms=%.1f runs=%d warmup=%d siflet_cpu_ms_per_cycle=%s"
-            + " of_which_kernel=%s%n",
-        ms[runs / 2] / 1e6,
-        ms[Math.min(runs - 1, (int) Math.ceil(runs * 0.99) - 1)] / 1e6,
-        runs,
-        warmup,
-        pid > 0 ? String.format("%.1f", (double) cpu / runs) : "-",
-        pid > 0 ? String.format("%.1f", (double) sys / runs) : "-");
+    twoCalls.print(warmup);
+    oneCall.print(warmup);
     for (Peer p : peers) {
       p.print(runs);
     }
@@ -131,7 +121,7 @@ public final class SifletBench {
             pool.submit(
                 () -> {
                   for (int i = 0; i < each; i++) {
-                    once(rt, image);
+                    once(rt, image, true);
                   }
                   return null;
                 }));
@@ -227,7 +217,52 @@ public final class SifletBench {
     }
   }
 
-  private static void once(RuntimeServiceApi.Client rt, String image) throws Exception {
+  /** One way of running the cycle, timed: p50, p99 and siflet's CPU per cycle. */
+  private static final class Series {
+    private final String name;
+    private final long pid;
+    private final long[] ns;
+    private long cpu;
+    private long sys;
+
+    Series(String name, int runs, long pid) {
+      this.name = name;
+      this.pid = pid;
+      this.ns = new long[runs];
+    }
+
+    interface Cycle {
+      void run() throws Exception;
+    }
+
+    void timed(int i, Cycle c) throws Exception {
+      Cpu c0 = Cpu.of(pid);
+      long t0 = System.nanoTime();
+      c.run();
+      ns[i] = System.nanoTime() - t0;
+      Cpu c1 = Cpu.of(pid);
+      cpu += c1.total() - c0.total();
+      sys += c1.kernel() - c0.kernel();
+    }
+
+    void print(int warmup) {
+      int runs = ns.length;
+      Arrays.sort(ns);
+      System.out.printf(
+          "sequential mode=%s p50_ms=%.1f p99_ms=%.1f runs=%d warmup=%d"
+              + " siflet_cpu_ms_per_cycle=%s of_which_kernel=%s%n",
+          name,
+          ns[runs / 2] / 1e6,
+          ns[Math.min(runs - 1, (int) Math.ceil(runs * 0.99) - 1)] / 1e6,
+          runs,
+          warmup,
+          pid > 0 ? String.format("%.1f", (double) cpu / runs) : "-",
+          pid > 0 ? String.format("%.1f", (double) sys / runs) : "-");
+    }
+  }
+
+  private static void once(RuntimeServiceApi.Client rt, String image, boolean oneCall)
+      throws Exception {
     String id = "bench-" + IDS.incrementAndGet();
     CountDownLatch exited = new CountDownLatch(1);
     EXITS.put(id, exited);
@@ -235,8 +270,11 @@ public final class SifletBench {
         CreateContainerRequest.newBuilder()
             .setId(id)
             .setConfig(ContainerConfig.newBuilder().setImage(image))
+            .setStart(oneCall)
             .build());
-    rt.startContainer(StartContainerRequest.newBuilder().setId(id).build());
+    if (!oneCall) {
+      rt.startContainer(StartContainerRequest.newBuilder().setId(id).build());
+    }
     if (!exited.await(60, TimeUnit.SECONDS)) {
       throw new IllegalStateException(id + " did not exit");
     }

@@ -273,13 +273,22 @@ final class SifletClient {
         }
       }
       String id = name != null ? name : "sifctl-" + UUID.randomUUID().toString().substring(0, 12);
-      rt.createContainer(
-          CreateContainerRequest.newBuilder()
-              .setId(id)
-              .setConfig(
-                  ContainerConfig.newBuilder().setImage(image).addAllArgs(args).addAllEnv(env))
-              .build());
-      rt.startContainer(StartContainerRequest.newBuilder().setId(id).build());
+      ContainerStatus made =
+          rt.createContainer(
+                  CreateContainerRequest.newBuilder()
+                      .setId(id)
+                      .setConfig(
+                          ContainerConfig.newBuilder()
+                              .setImage(image)
+                              .addAllArgs(args)
+                              .addAllEnv(env))
+                      .setStart(true)
+                      .build())
+              .getStatus();
+      if (made.getState() == ContainerState.CONTAINER_CREATED) {
+        // a siflet older than CreateContainer's start ignored it
+        rt.startContainer(StartContainerRequest.newBuilder().setId(id).build());
+      }
       if (detach) {
         spec.commandLine().getOut().println(id);
         return 0;

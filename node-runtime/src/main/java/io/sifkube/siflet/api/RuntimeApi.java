@@ -99,7 +99,7 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
           Optional<ContainerRecord> existing = containers.get(req.getId());
           if (existing.isPresent()) {
             return CreateContainerResponse.newBuilder()
-                .setStatus(toProto(existing.get()))
+                .setStatus(toProto(startIfAsked(req, existing.get())))
                 .setCreated(false)
                 .build();
           }
@@ -129,10 +129,23 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
                   req.getLabelsMap(),
                   ConfigMapping.checkSandbox(req.getConfig().getSandbox()));
           return CreateContainerResponse.newBuilder()
-              .setStatus(toProto(c.record()))
+              .setStatus(toProto(startIfAsked(req, c.record())))
               .setCreated(c.created())
               .build();
         });
+  }
+
+  /** With {@code start}, starts a container not yet started; the record as it is afterwards. */
+  private ContainerRecord startIfAsked(CreateContainerRequest req, ContainerRecord r)
+      throws java.io.IOException {
+    if (!req.getStart()) {
+      return r;
+    }
+    long t0 = System.nanoTime();
+    if (containers.startIfCreated(r.id())) {
+      metrics.started(System.nanoTime() - t0);
+    }
+    return containers.get(r.id()).orElse(r);
   }
 
   @Override
@@ -228,19 +241,25 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
         (ServerCallStreamObserver<ContainerEvent>) out;
     Consumer<Containers.Event> listener =
         e -> {
-          if (!req.getId().isEmpty() && !req.getId().equals(e.record().id())) {
+          ContainerEventType type = eventType(e.type());
+          if (!req.getId().isEmpty() && !req.getId().equals(e.record().id())
+              || req.getTypesCount() > 0 && !req.getTypesList().contains(type)) {
             return;
           }
-          ContainerEvent ev =
+          ContainerEvent.Builder ev =
               ContainerEvent.newBuilder()
                   .setId(e.record().id())
-                  .setType(eventType(e.type()))
+                  .setType(type)
                   .setTime(timestamp(System.currentTimeMillis()))
-                  .setStatus(toProto(e.record()))
-                  .build();
+                  .setStatus(toProto(e.record()));
+          if (type == ContainerEventType.CONTAINER_STOPPED_EVENT && req.getOutputTailBytes() > 0) {
+            // The client would ask for the log next; it comes with the event instead.
+            OutputTail.read(containers.logFile(e.record().id()), req.getOutputTailBytes())
+                .ifPresent(ev::setOutputTail);
+          }
           synchronized (server) {
             if (!server.isCancelled()) {
-              server.onNext(ev);
+              server.onNext(ev.build());
             }
           }
         };

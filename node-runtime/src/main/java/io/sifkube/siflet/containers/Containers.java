@@ -178,12 +178,27 @@ public final class Containers implements AutoCloseable {
   public void start(String id) throws IOException {
     synchronized (lock(id)) {
       ContainerRecord r = require(id);
-      if (!r.state().equals(ContainerRecord.CREATED)) {
+      if (!startIfCreated(id)) {
         throw SifletException.precondition(
             "container " + id + " is " + r.state().toLowerCase() + ", not created");
       }
+    }
+  }
+
+  /**
+   * Starts the container if it is created and not yet started, and leaves it as it is otherwise
+   * (running, or exited already): the idempotent start of a create-and-start whose client may ask
+   * twice. True when this call started it.
+   */
+  public boolean startIfCreated(String id) throws IOException {
+    synchronized (lock(id)) {
+      ContainerRecord r = require(id);
+      if (!r.state().equals(ContainerRecord.CREATED)) {
+        return false;
+      }
       backend.start(id);
       put(r.started(System.currentTimeMillis()), Event.STARTED);
+      return true;
     }
   }
 

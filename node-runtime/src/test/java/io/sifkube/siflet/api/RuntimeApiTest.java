@@ -185,6 +185,46 @@ class RuntimeApiTest {
   }
 
   @Test
+  void createWithStartIsOneIdempotentRoundTrip() {
+    CreateContainerResponse first = rt.createContainer(create("cs").setStart(true).build());
+    assertThat(first.getCreated()).isTrue();
+    assertThat(first.getStatus().getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(first.getStatus().getPid()).isEqualTo(4242);
+    assertThat(first.getStatus().hasStartedAt()).isTrue();
+    CreateContainerResponse again = rt.createContainer(create("cs").setStart(true).build());
+    assertThat(again.getCreated()).isFalse();
+    assertThat(again.getStatus().getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(again.getStatus().getStartedAt()).isEqualTo(first.getStatus().getStartedAt());
+
+    // Created without start (a gang's rank), then asked again with start: started now.
+    rt.createContainer(create("later").build());
+    assertThat(backend.boxes.get("later").started).isFalse();
+    assertThat(rt.createContainer(create("later").setStart(true).build()).getStatus().getState())
+        .isEqualTo(ContainerState.CONTAINER_RUNNING);
+    assertThat(backend.boxes.get("later").started).isTrue();
+
+    // Exited already: left as it is, and said so.
+    backend.boxes.get("cs").exit = 3;
+    awaitState("cs", ContainerState.CONTAINER_EXITED);
+    ContainerStatus exited = rt.createContainer(create("cs").setStart(true).build()).getStatus();
+    assertThat(exited.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+    assertThat(exited.getExitCode()).isEqualTo(3);
+    assertThat(backend.creates.get()).isEqualTo(2);
+  }
+
+  private void awaitState(String id, ContainerState want) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (status(id).getState() != want) {
+      assertThat(System.nanoTime()).as("%s reaches %s", id, want).isLessThan(until);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @Test
   void stopKillsWhatIgnoresSigtermAfterTheTimeout() {
     rt.createContainer(create("stubborn").build());
     rt.startContainer(StartContainerRequest.newBuilder().setId("stubborn").build());
@@ -355,6 +395,45 @@ class RuntimeApiTest {
             ContainerEventType.CONTAINER_CREATED_EVENT,
             ContainerEventType.CONTAINER_STARTED_EVENT,
             ContainerEventType.CONTAINER_STOPPED_EVENT);
+  }
+
+  @Test
+  void eventsCanBeFilteredByTypeAndStopsCarryTheOutputTail() throws Exception {
+    BlockingQueue<ContainerEvent> seen = new LinkedBlockingQueue<>();
+    rt.getContainerEvents(
+        GetContainerEventsRequest.newBuilder()
+            .addTypes(ContainerEventType.CONTAINER_STOPPED_EVENT)
+            .setOutputTailBytes(9)
+            .build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(ContainerEvent value) {
+            seen.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    Thread.sleep(200); // let the subscription reach the server
+    rt.createContainer(create("t").setStart(true).build());
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    backend.log("t", t0, "stdout", "first");
+    backend.log("t", t0.plusSeconds(1), "stderr", "second");
+    backend.log("t", t0.plusSeconds(2), "stdout", "end");
+    backend.boxes.get("t").exit = 0;
+    ContainerEvent ev = seen.poll(10, TimeUnit.SECONDS);
+    assertThat(ev).as("the stop event").isNotNull();
+    assertThat(ev.getType()).isEqualTo(ContainerEventType.CONTAINER_STOPPED_EVENT);
+    assertThat(ev.hasOutputTail()).isTrue();
+    // 9 bytes at most of "first\nsecond\nend\n", from a line start.
+    assertThat(ev.getOutputTail().toStringUtf8()).isEqualTo("end\n");
+    rt.removeContainer(RemoveContainerRequest.newBuilder().setId("t").build());
+    assertThat(seen.poll(300, TimeUnit.MILLISECONDS))
+        .as("created, started, deleted: not asked")
+        .isNull();
   }
 
   @Test
