@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +30,7 @@ public final class SifletClients implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SifletClients.class);
 
-  private final SslContext ssl;
-  private final String serverName;
+  private final Function<String, ManagedChannel> dial;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
   /**
@@ -41,24 +41,30 @@ public final class SifletClients implements AutoCloseable {
    *     certificate against the address dialled
    */
   public SifletClients(Path ca, Path cert, Path key, String serverName) throws IOException {
-    this.serverName = serverName;
     // Read again when the files change (cert-manager rotating the Secret): see MutualTls.
-    this.ssl = MutualTls.client(ca, cert, key, m -> LOG.info(m));
+    this(mutualTls(MutualTls.client(ca, cert, key, m -> LOG.info(m)), serverName));
+  }
+
+  /** Connections that {@code dial} opens, one per address (tests dial in-process servers). */
+  public SifletClients(Function<String, ManagedChannel> dial) {
+    this.dial = dial;
+  }
+
+  private static Function<String, ManagedChannel> mutualTls(SslContext ssl, String serverName) {
+    return a -> {
+      int colon = a.lastIndexOf(':');
+      NettyChannelBuilder b =
+          NettyChannelBuilder.forAddress(
+                  a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
+              .sslContext(ssl);
+      // One certificate for a DaemonSet's every node: TLS checks the name it carries
+      // instead of each node's address (still only certificates the CA signed pass).
+      return serverName == null ? b.build() : b.overrideAuthority(serverName).build();
+    };
   }
 
   private ManagedChannel channel(String address) {
-    return channels.computeIfAbsent(
-        address,
-        a -> {
-          int colon = a.lastIndexOf(':');
-          NettyChannelBuilder b =
-              NettyChannelBuilder.forAddress(
-                      a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
-                  .sslContext(ssl);
-          // One certificate for a DaemonSet's every node: TLS checks the name it carries
-          // instead of each node's address (still only certificates the CA signed pass).
-          return serverName == null ? b.build() : b.overrideAuthority(serverName).build();
-        });
+    return channels.computeIfAbsent(address, dial);
   }
 
   /** The runtime service of the siflet at {@code address}, calls bounded by {@code seconds}. */

@@ -13,7 +13,10 @@ import io.sifkube.node.v1.ContainerStatus;
 import io.sifkube.node.v1.GetContainerEventsRequest;
 import io.sifkube.node.v1.ListContainersRequest;
 import io.sifkube.operator.nodes.SifletClients;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -28,9 +31,12 @@ import org.slf4j.LoggerFactory;
  * as soon as its container stops or goes, instead of polling each running container.
  *
  * <p>Only stops, and deletions of containers that had not stopped, matter: creation and start are
- * the operator's own doing. A stream that breaks is reopened on the next look (every 2 s); on
- * (re)opening, runs whose containers ended meanwhile are reconciled from a {@code ListContainers}
- * of the node, so an exit is never missed.
+ * the operator's own doing, and the streams ask for nothing else. A stop event carries the
+ * container's final status and the end of its output, which are kept until the run's reconcile
+ * takes them ({@link #exit}), so that recording an exit costs no ContainerStatus or ContainerLogs
+ * call. A stream that breaks is reopened on the next look (every 2 s); on (re)opening, runs whose
+ * containers ended meanwhile are reconciled from a {@code ListContainers} of the node, so an exit
+ * is never missed.
  */
 final class ContainerEventSource extends SimpleInboundEventSource<SifRun> {
 
@@ -41,6 +47,7 @@ final class ContainerEventSource extends SimpleInboundEventSource<SifRun> {
   private final SifletClients clients;
   private final Supplier<Set<String>> addresses;
   private final Map<String, ClientCallStreamObserver<?>> streams = new ConcurrentHashMap<>();
+  private final Exits exits = new Exits();
   private ScheduledExecutorService ticker;
 
   /**
@@ -105,7 +112,13 @@ final class ContainerEventSource extends SimpleInboundEventSource<SifRun> {
     // The stream has no deadline: it lives as long as the node answers.
     clients
         .runtime(address)
-        .getContainerEvents(GetContainerEventsRequest.getDefaultInstance(), observer);
+        .getContainerEvents(
+            GetContainerEventsRequest.newBuilder()
+                .addTypes(ContainerEventType.CONTAINER_STOPPED_EVENT)
+                .addTypes(ContainerEventType.CONTAINER_DELETED_EVENT)
+                .setOutputTailBytes(NodeCalls.TAIL_BYTES)
+                .build(),
+            observer);
     // What ended before the stream opened: look once at the node's containers.
     try {
       for (ContainerStatus c :
@@ -119,6 +132,53 @@ final class ContainerEventSource extends SimpleInboundEventSource<SifRun> {
       }
     } catch (RuntimeException e) {
       LOG.debug("listing containers at {}: {}", address, e.toString());
+    }
+  }
+
+  /**
+   * How container {@code id} ended, from its stop event, if one came and its container has not been
+   * deleted since; empty otherwise (ask the node).
+   */
+  Optional<Exit> exit(String id) {
+    return exits.get(id);
+  }
+
+  /** A container's final status, and the end of its output when the event carried it. */
+  record Exit(ContainerStatus status, Optional<String> outputTail) {
+    static Exit of(ContainerEvent e) {
+      return new Exit(
+          e.getStatus(),
+          e.hasOutputTail()
+              ? Optional.of(e.getOutputTail().toString(StandardCharsets.UTF_8))
+              : Optional.empty());
+    }
+  }
+
+  /**
+   * The exits not yet deleted, by container ID. A container is deleted soon after its exit is
+   * recorded, which drops its entry; the bound only caps what containers nobody removes (a node's
+   * left-overs) can hold.
+   */
+  private static final class Exits {
+    private static final int MAX = 4096;
+    private final Map<String, Exit> byId =
+        new LinkedHashMap<>() {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Exit> eldest) {
+            return size() > MAX;
+          }
+        };
+
+    synchronized void put(String id, Exit e) {
+      byId.put(id, e);
+    }
+
+    synchronized Optional<Exit> get(String id) {
+      return Optional.ofNullable(byId.get(id));
+    }
+
+    synchronized void remove(String id) {
+      byId.remove(id);
     }
   }
 
@@ -150,10 +210,13 @@ final class ContainerEventSource extends SimpleInboundEventSource<SifRun> {
       // A container deleted after it exited was already announced by its stop (and is usually
       // deleted by the run's own reconcile); one deleted while it ran is news.
       boolean stopped = e.getType() == ContainerEventType.CONTAINER_STOPPED_EVENT;
-      boolean deletedRunning =
-          e.getType() == ContainerEventType.CONTAINER_DELETED_EVENT
-              && e.getStatus().getState() != ContainerState.CONTAINER_EXITED;
-      if (stopped || deletedRunning) {
+      boolean deleted = e.getType() == ContainerEventType.CONTAINER_DELETED_EVENT;
+      if (stopped) {
+        exits.put(e.getId(), Exit.of(e)); // before the reconcile it triggers looks for it
+      } else if (deleted) {
+        exits.remove(e.getId());
+      }
+      if (stopped || deleted && e.getStatus().getState() != ContainerState.CONTAINER_EXITED) {
         propagate(e.getStatus());
       }
     }

@@ -55,15 +55,17 @@ final class NodeCalls {
    */
   record Launched(boolean exited, List<InjectedDevice> devices) {}
 
-  /** Creates (idempotently: the ID names the attempt) and starts the container. */
+  /**
+   * Creates (idempotently: the ID names the attempt) and starts the container, in one call: the
+   * request's {@code start}.
+   */
   Launched createAndStart(String id, ContainerConfig config, Map<String, String> labels) {
-    ContainerStatus created = create(id, config, labels);
-    List<InjectedDevice> devices = created.getDevicesList();
-    if (created.getState() == ContainerState.CONTAINER_CREATED) {
-      start(id);
-      return new Launched(false, devices);
+    ContainerStatus made = create(id, config, labels, true);
+    List<InjectedDevice> devices = made.getDevicesList();
+    if (made.getState() == ContainerState.CONTAINER_CREATED) {
+      start(id); // a siflet older than CreateContainer's start ignored it
     }
-    return new Launched(created.getState() == ContainerState.CONTAINER_EXITED, devices);
+    return new Launched(made.getState() == ContainerState.CONTAINER_EXITED, devices);
   }
 
   /**
@@ -71,6 +73,11 @@ final class NodeCalls {
    * does not start it: a gang's ranks are all created before any starts.
    */
   ContainerStatus create(String id, ContainerConfig config, Map<String, String> labels) {
+    return create(id, config, labels, false);
+  }
+
+  private ContainerStatus create(
+      String id, ContainerConfig config, Map<String, String> labels, boolean start) {
     return clients
         .runtime(address, 120)
         .createContainer(
@@ -78,6 +85,7 @@ final class NodeCalls {
                 .setId(id)
                 .setConfig(config)
                 .putAllLabels(labels)
+                .setStart(start)
                 .build())
         .getStatus();
   }

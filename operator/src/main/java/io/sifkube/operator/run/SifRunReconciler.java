@@ -79,6 +79,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private IndexerResourceCache<SifRun> runs;
   private InformerEventSource<SifNode, SifRun> nodes;
   private InformerEventSource<SifImage, SifRun> images;
+  private ContainerEventSource containers;
 
   public SifRunReconciler(
       KubernetesClient client, SifletClients siflets, RunMetrics metrics, PmiServers pmi) {
@@ -118,7 +119,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
                             o.getMetadata().getGeneration(), n.getMetadata().getGeneration()))
                 .build(),
             context);
-    var containers = new ContainerEventSource(siflets, this::readyAddresses);
+    containers = new ContainerEventSource(siflets, this::readyAddresses);
     return List.of(nodes, images, containers, pmi.events());
   }
 
@@ -458,7 +459,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private Duration watch(SifRun run) {
     SifRunStatus s = run.getStatus();
     NodeCalls node = node(s.node);
-    Optional<ContainerStatus> c = node.status(s.containerID);
+    Optional<ContainerEventSource.Exit> exit = containers.exit(s.containerID);
+    Optional<ContainerStatus> c =
+        exit.isPresent() ? exit.map(ContainerEventSource.Exit::status) : node.status(s.containerID);
     if (c.isEmpty()) {
       if (!current(run)) {
         throw new Stale(); // we removed it ourselves, after a status this copy does not show
@@ -471,7 +474,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     int code = c.get().getExitCode();
     s.exitCode = code;
     // An empty string would reach the API server as null, which the schema refuses: leave it out.
-    String tail = node.tail(s.containerID);
+    String tail =
+        exit.flatMap(ContainerEventSource.Exit::outputTail)
+            .orElseGet(() -> node.tail(s.containerID));
     s.outputTail = tail.isEmpty() ? null : tail;
     node.remove(s.containerID); // it has exited: nothing to stop
     if (code == 0) {
