@@ -123,7 +123,11 @@ public final class OperatorMain implements Callable<Integer> {
         kubeconfig != null
             ? Config.fromKubeconfig(Files.readString(kubeconfig))
             : Config.autoConfigure(null);
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withHttpClientFactory(new KubeHttpClients(config.getTlsVersions()))
+            .build();
     SifletClients siflets = new SifletClients(tlsCa, tlsCert, tlsKey, sifletServerName);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HttpServer metricsServer = metricsListen == null ? null : serveMetrics(registry);
