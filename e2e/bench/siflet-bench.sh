@@ -85,22 +85,22 @@ ctr50=$(peer ctr p50_ms) ctr99=$(peer ctr p99_ms)
 floor50=$(peer crun p50_ms) floor99=$(peer crun p99_ms)
 runtime=$(grep -o 'ready ([a-z]*' "$work/siflet.log" | cut -d'(' -f2)
 printf '\nCreate+Start+exit+Remove of /bin/true, %s sequential runs, interleaved (ms)\n' "$runs"
-printf '%-50s %8s %8s %12s\n' "" p50 p99 "own CPU/run"
+printf '%-62s %8s %8s %12s\n' "" p50 p99 "own CPU/run"
 for mode in create_then_start create_with_start; do
   label="siflet over gRPC ($runtime), CreateContainer + StartContainer"
   [[ $mode == create_with_start ]] && label="siflet over gRPC ($runtime), CreateContainer{start}"
-  printf '%-50s %8s %8s %12s\n' "$label" "$(series "$mode" p50_ms)" "$(series "$mode" p99_ms)" \
+  printf '%-62s %8s %8s %12s\n' "$label" "$(series "$mode" p50_ms)" "$(series "$mode" p99_ms)" \
     "$(series "$mode" siflet_cpu_ms_per_cycle)"
-  printf '%-50s %8s %8s %12s\n' "  of which in the kernel (siflet's stime)" "" "" "$(series "$mode" of_which_kernel)"
+  printf '%-62s %8s %8s %12s\n' "  of which in the kernel (siflet's stime)" "" "" "$(series "$mode" of_which_kernel)"
 done
-printf '%-50s %8s %8s %12s\n' "containerd 1.6: ctr run --rm (peer)" "$ctr50" "$ctr99" "$(peer ctr daemon_cpu_ms_per_run)"
-printf '%-50s %8s %8s %12s\n' "crun run of an extracted bundle (floor)" "$floor50" "$floor99" "-"
+printf '%-62s %8s %8s %12s\n' "containerd 1.6: ctr run --rm (peer)" "$ctr50" "$ctr99" "$(peer ctr daemon_cpu_ms_per_run)"
+printf '%-62s %8s %8s %12s\n' "crun run of an extracted bundle (floor)" "$floor50" "$floor99" "-"
 for mode in create_then_start create_with_start; do
   p50=$(series "$mode" p50_ms)
-  printf '%-50s %8s\n' "ratio siflet/ctr, $mode (p50; goal <= 0.2)" "$(awk -v a="$p50" -v b="$ctr50" 'BEGIN {printf "%.2f", a/b}')"
-  printf '%-50s %8s\n' "ratio siflet/crun, $mode (p50; goal <= 2.2)" "$(awk -v a="$p50" -v b="$floor50" 'BEGIN {printf "%.2f", a/b}')"
+  printf '%-62s %8s\n' "ratio siflet/ctr, $mode (p50; goal <= 0.2)" "$(awk -v a="$p50" -v b="$ctr50" 'BEGIN {printf "%.2f", a/b}')"
+  printf '%-62s %8s\n' "ratio siflet/crun, $mode (p50; goal <= 2.2)" "$(awk -v a="$p50" -v b="$floor50" 'BEGIN {printf "%.2f", a/b}')"
 done
-printf '%-50s %8s\n' "warm-up cycles before measuring" "$(grep -o 'warmup=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)"
+printf '%-62s %8s\n' "warm-up cycles before measuring" "$(grep -o 'warmup=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)"
 echo
 grep concurrent <<<"$out" | sed 's/^/siflet (CreateContainer{start}) /'
 printf '\nsiflet RSS: idle %d MiB, after the runs %d MiB, 5 s later %d MiB\n' \
