@@ -1,12 +1,23 @@
 package io.sifkube.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sifkube.api.v1alpha1.SifImageStatus;
+import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.api.v1alpha1.SifRunStatus;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class StatusPatchTest {
@@ -70,5 +81,92 @@ class StatusPatchTest {
     assertThat(runs.changes(running(), was).isEmpty()).isTrue();
     s.exitCode = 0;
     assertThat(runs.changes(s, was).isEmpty()).isFalse();
+  }
+
+  /** A stand-in API server answering one PATCH as told, and what it was sent. */
+  private static final class FakeApiServer implements AutoCloseable {
+    final HttpServer server;
+    final List<String> seen = new CopyOnWriteArrayList<>();
+
+    FakeApiServer(int code, String answer) throws Exception {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext(
+          "/",
+          x -> {
+            seen.add(x.getRequestMethod());
+            seen.add(x.getRequestURI().getPath());
+            seen.add(x.getRequestHeaders().getFirst("Content-Type"));
+            seen.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            byte[] out = answer.getBytes(StandardCharsets.UTF_8);
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            x.sendResponseHeaders(code, out.length);
+            x.getResponseBody().write(out);
+            x.close();
+          });
+      server.start();
+    }
+
+    KubernetesClient client() {
+      return new KubernetesClientBuilder()
+          .withConfig(
+              new ConfigBuilder()
+                  .withMasterUrl("http://127.0.0.1:" + server.getAddress().getPort())
+                  .withRequestRetryBackoffLimit(0)
+                  .build())
+          .build();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  private static SifRun run() {
+    SifRun r = new SifRun();
+    r.setMetadata(new ObjectMetaBuilder().withNamespace("team-a").withName("job").build());
+    r.setStatus(running());
+    return r;
+  }
+
+  @Test
+  void theStatusIsPatchedInOneMergePatchRequestAndTheAnswerReturned() throws Exception {
+    SifRun answer = run();
+    answer.getMetadata().setResourceVersion("42");
+    answer.getStatus().phase = SifRunStatus.Phase.Succeeded;
+    try (FakeApiServer api = new FakeApiServer(200, JSON.writeValueAsString(answer));
+        KubernetesClient client = api.client()) {
+      String body = "{\"status\":{\"phase\":\"Succeeded\"}}";
+      SifRun got = StatusPatch.send(client, run(), body);
+      assertThat(api.seen)
+          .containsExactly(
+              "PATCH",
+              "/apis/sifkube.io/v1alpha1/namespaces/team-a/sifruns/job/status",
+              "application/merge-patch+json",
+              body);
+      assertThat(got.getMetadata().getResourceVersion()).isEqualTo("42");
+      assertThat(got.getStatus().phase).isEqualTo(SifRunStatus.Phase.Succeeded);
+    }
+  }
+
+  @Test
+  void aRefusedPatchThrowsTheServersStatusNamingTheRun() throws Exception {
+    String status =
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+            + "\"message\":\"sifruns.sifkube.io \\\"job\\\" not found\",\"reason\":\"NotFound\","
+            + "\"code\":404}";
+    try (FakeApiServer api = new FakeApiServer(404, status);
+        KubernetesClient client = api.client()) {
+      assertThatThrownBy(() -> StatusPatch.send(client, run(), "{}"))
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> {
+                assertThat(e.getCode()).isEqualTo(404);
+                assertThat(e.getStatus().getReason()).isEqualTo("NotFound");
+                assertThat(e.getMessage())
+                    .contains("patching the status of sifruns team-a/job: 404")
+                    .contains("not found");
+              });
+    }
   }
 }
