@@ -249,6 +249,11 @@ public final class SifletMain implements Callable<Integer> {
                     registration.close();
                   }
                   server.close();
+                  try {
+                    images.flush(); // the last uses not yet written
+                  } catch (IOException e) {
+                    LOG.accept("writing the image index: " + e.getMessage());
+                  }
                   NodeCleanup cleanup =
                       new NodeCleanup(containers, config.stateDir(), config.runDir(), LOG);
                   if (uninstalled) {

@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -51,11 +52,22 @@ public final class ImageStore {
   private final Consumer<Path> beforeDelete;
   private final Map<Digest, Entry> index = new TreeMap<>(Comparator.comparing(Digest::toString));
 
+  /**
+   * How stale an image's last use may be in the index file. It only orders eviction, and writing
+   * the index durably on every pull and create cost each run two writes with their fsyncs under the
+   * store's lock; a crash now loses at most this much of it (the image looks that much older).
+   * Every other change (a new image, a new source) is written at once.
+   */
+  static final long LAST_USED_WRITE_MILLIS = 60_000;
+
   /** What siflet knows of one cached image besides its file. */
   private static final class Entry {
     final TreeSet<String> sources = new TreeSet<>();
     long lastUsed;
+    long lastUsedSaved;
   }
+
+  private final LongSupplier clock;
 
   /** A cached image as the API shows it. */
   public record Image(
@@ -75,6 +87,17 @@ public final class ImageStore {
   public ImageStore(
       Path stateDir, long budgetBytes, Predicate<Digest> inUse, Consumer<Path> beforeDelete)
       throws IOException {
+    this(stateDir, budgetBytes, inUse, beforeDelete, System::currentTimeMillis);
+  }
+
+  ImageStore(
+      Path stateDir,
+      long budgetBytes,
+      Predicate<Digest> inUse,
+      Consumer<Path> beforeDelete,
+      LongSupplier clock)
+      throws IOException {
+    this.clock = clock;
     this.cache = new ImageCache(stateDir.resolve("cache"));
     this.indexFile = stateDir.resolve("images.json");
     this.budgetBytes = budgetBytes;
@@ -137,10 +160,14 @@ public final class ImageStore {
       }
     }
     synchronized (this) {
-      Entry e = index.computeIfAbsent(r.manifestDigest(), d -> new Entry());
-      e.sources.add(source);
-      e.lastUsed = System.currentTimeMillis();
-      save();
+      Entry e = index.get(r.manifestDigest());
+      boolean known = e != null;
+      if (!known) {
+        e = new Entry();
+        index.put(r.manifestDigest(), e);
+      }
+      boolean newSource = e.sources.add(source);
+      used(e, !known || newSource);
     }
     collectGarbage(r.manifestDigest());
     return status(r.manifestDigest().toString()).orElseThrow();
@@ -173,8 +200,29 @@ public final class ImageStore {
 
   /** Marks an image used now (a container was created from it). */
   public synchronized void touch(Digest d) throws IOException {
-    index.computeIfAbsent(d, x -> new Entry()).lastUsed = System.currentTimeMillis();
-    save();
+    Entry e = index.get(d);
+    if (e == null) {
+      e = new Entry();
+      index.put(d, e);
+      used(e, true);
+    } else {
+      used(e, false);
+    }
+  }
+
+  /** Writes the index if a use is not in it yet (at shutdown). */
+  public synchronized void flush() throws IOException {
+    if (index.values().stream().anyMatch(e -> e.lastUsed != e.lastUsedSaved)) {
+      save();
+    }
+  }
+
+  /** Records a use of {@code e} now; writes the index when it changed otherwise, or is stale. */
+  private void used(Entry e, boolean changed) throws IOException {
+    e.lastUsed = clock.getAsLong();
+    if (changed || e.lastUsed - e.lastUsedSaved >= LAST_USED_WRITE_MILLIS) {
+      save();
+    }
   }
 
   /**
@@ -279,6 +327,7 @@ public final class ImageStore {
         Entry e = new Entry();
         f.getValue().path("sources").forEach(s -> e.sources.add(s.asText()));
         e.lastUsed = f.getValue().path("lastUsed").asLong();
+        e.lastUsedSaved = e.lastUsed;
         index.put(Digest.parse(f.getKey()), e);
       } catch (IllegalArgumentException ignored) {
         // an entry we did not write: the cache is the truth, the index only adds names
@@ -300,5 +349,6 @@ public final class ImageStore {
           n.put("lastUsed", e.lastUsed);
         });
     Durable.write(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+    index.values().forEach(e -> e.lastUsedSaved = e.lastUsed);
   }
 }
