@@ -358,11 +358,12 @@ class RuntimeApiTest {
         .isEqualTo(2);
   }
 
-  @Test
-  void eventsFollowEveryTransition() throws Exception {
+  /** Subscribes to events as {@code req} asks; what comes is queued. */
+  private BlockingQueue<ContainerEvent> follow(GetContainerEventsRequest req)
+      throws InterruptedException {
     BlockingQueue<ContainerEvent> seen = new LinkedBlockingQueue<>();
     rt.getContainerEvents(
-        GetContainerEventsRequest.newBuilder().setId("e").build(),
+        req,
         new StreamObserver<>() {
           @Override
           public void onNext(ContainerEvent value) {
@@ -376,6 +377,13 @@ class RuntimeApiTest {
           public void onCompleted() {}
         });
     Thread.sleep(200); // let the subscription reach the server
+    return seen;
+  }
+
+  @Test
+  void eventsFollowEveryTransition() throws Exception {
+    BlockingQueue<ContainerEvent> seen =
+        follow(GetContainerEventsRequest.newBuilder().setId("e").build());
     rt.createContainer(create("other").build()); // filtered out
     rt.createContainer(create("e").build());
     rt.startContainer(StartContainerRequest.newBuilder().setId("e").build());
@@ -399,25 +407,12 @@ class RuntimeApiTest {
 
   @Test
   void eventsCanBeFilteredByTypeAndStopsCarryTheOutputTail() throws Exception {
-    BlockingQueue<ContainerEvent> seen = new LinkedBlockingQueue<>();
-    rt.getContainerEvents(
-        GetContainerEventsRequest.newBuilder()
-            .addTypes(ContainerEventType.CONTAINER_STOPPED_EVENT)
-            .setOutputTailBytes(9)
-            .build(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(ContainerEvent value) {
-            seen.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {}
-        });
-    Thread.sleep(200); // let the subscription reach the server
+    BlockingQueue<ContainerEvent> seen =
+        follow(
+            GetContainerEventsRequest.newBuilder()
+                .addTypes(ContainerEventType.CONTAINER_STOPPED_EVENT)
+                .setOutputTailBytes(9)
+                .build());
     rt.createContainer(create("t").setStart(true).build());
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     backend.log("t", t0, "stdout", "first");
