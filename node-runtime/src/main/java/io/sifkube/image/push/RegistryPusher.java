@@ -3,20 +3,15 @@ package io.sifkube.image.push;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
 import io.sifkube.image.oci.Digest;
+import io.sifkube.image.registry.HttpReply;
 import io.sifkube.image.registry.RegistryClient;
+import io.sifkube.image.registry.RequestBody;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest.BodyPublisher;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Uploads blobs and a manifest to one repository as the OCI distribution spec describes: a HEAD
@@ -29,9 +24,6 @@ public final class RegistryPusher {
 
   /** Blobs up to this size go in one request; larger ones in chunks of it. */
   public static final long DEFAULT_CHUNK = 256L << 20;
-
-  /** Bytes read from the file per buffer handed to the HTTP client. */
-  private static final int READ_BUFFER = 1 << 20;
 
   private final RegistryClient client;
   private final String image;
@@ -52,64 +44,9 @@ public final class RegistryPusher {
       return new Blob(digest, size, file, offset);
     }
 
-    /**
-     * The bytes [from, from + length) as a request body with a Content-Length, read in 1 MiB
-     * buffers as the client asks for them. Measured (e2e/bench/push-bench.sh, 87 MiB layer): an
-     * InputStream publisher, which the client drains 16 KiB at a time, cost about twice the CPU.
-     */
-    Supplier<BodyPublisher> body(long from, long length) {
-      return () ->
-          BodyPublishers.fromPublisher(
-              BodyPublishers.ofByteArrays(() -> new Chunks(this, from, length)), length);
-    }
-  }
-
-  /** Reads a blob's bytes as successive arrays of at most {@link #READ_BUFFER} bytes. */
-  private static final class Chunks implements java.util.Iterator<byte[]> {
-    private final Blob blob;
-    private long at;
-    private final long end;
-    private FileChannel ch;
-
-    Chunks(Blob blob, long from, long length) {
-      this.blob = blob;
-      this.at = from;
-      this.end = from + length;
-    }
-
-    @Override
-    public boolean hasNext() {
-      boolean more = at < end;
-      if (!more && ch != null) {
-        try {
-          ch.close();
-        } catch (IOException ignored) {
-          // read-only
-        }
-      }
-      return more;
-    }
-
-    @Override
-    public byte[] next() {
-      try {
-        if (ch == null) {
-          ch = FileChannel.open(blob.file(), StandardOpenOption.READ);
-        }
-        byte[] b = new byte[(int) Math.min(READ_BUFFER, end - at)];
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b);
-        while (buf.hasRemaining()) {
-          int n = ch.read(buf, blob.offset() + at + buf.position());
-          if (n < 0) {
-            throw new IOException(
-                blob.file() + " ends before the blob's " + blob.size() + " bytes");
-          }
-        }
-        at += b.length;
-        return b;
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
+    /** The bytes [from, from + length) as a request body, read afresh for each try. */
+    RequestBody body(long from, long length) {
+      return RequestBody.ofFile(file, offset + from, length);
     }
   }
 
@@ -121,14 +58,13 @@ public final class RegistryPusher {
    */
   public boolean pushBlob(Blob blob, String mountFrom) throws IOException {
     String d = blob.digest().toString();
-    HttpResponse<InputStream> head =
-        client.exchange("HEAD", "blobs/" + d, Map.of(), null, "checking blob " + d);
-    if (head.statusCode() == 200) {
+    HttpReply head = client.exchange("HEAD", "blobs/" + d, Map.of(), null, "checking blob " + d);
+    if (head.status() == 200) {
       close(head);
       progress.accept("Copying blob " + d + " skipped: already exists");
       return false;
     }
-    if (head.statusCode() != 404) {
+    if (head.status() != 404) {
       throw unexpected(head, "checking blob " + d);
     }
     close(head);
@@ -136,14 +72,13 @@ public final class RegistryPusher {
     if (mountFrom != null) {
       start += "?mount=" + enc(d) + "&from=" + enc(mountFrom);
     }
-    HttpResponse<InputStream> begun =
-        client.exchange("POST", start, Map.of(), null, "starting upload");
-    if (begun.statusCode() == 201) {
+    HttpReply begun = client.exchange("POST", start, Map.of(), null, "starting upload");
+    if (begun.status() == 201) {
       close(begun);
       progress.accept("Copying blob " + d + " mounted from " + mountFrom);
       return false;
     }
-    if (begun.statusCode() != 202) {
+    if (begun.status() != 202) {
       throw unexpected(begun, "starting the upload of blob " + d);
     }
     close(begun);
@@ -156,7 +91,7 @@ public final class RegistryPusher {
             + blob.size()
             + " bytes"
             + (chunks > 1 ? " in " + chunks + " chunks)" : ")"));
-    HttpResponse<InputStream> done;
+    HttpReply done;
     if (blob.size() <= chunk) {
       done =
           client.exchange(
@@ -168,7 +103,7 @@ public final class RegistryPusher {
     } else {
       for (long at = 0; at < blob.size(); at += chunk) {
         long n = Math.min(chunk, blob.size() - at);
-        HttpResponse<InputStream> part =
+        HttpReply part =
             client.exchange(
                 "PATCH",
                 location,
@@ -179,7 +114,7 @@ public final class RegistryPusher {
                     at + "-" + (at + n - 1)),
                 blob.body(at, n),
                 "uploading blob " + d);
-        if (part.statusCode() != 202) {
+        if (part.status() != 202) {
           throw unexpected(part, "uploading bytes " + at + "+" + n + " of blob " + d);
         }
         close(part);
@@ -187,7 +122,7 @@ public final class RegistryPusher {
       }
       done = client.exchange("PUT", withDigest(location, d), Map.of(), null, "finishing blob " + d);
     }
-    if (done.statusCode() != 201) {
+    if (done.status() != 201) {
       throw unexpected(done, "uploading blob " + d);
     }
     close(done);
@@ -199,23 +134,22 @@ public final class RegistryPusher {
   public void pushManifest(byte[] manifest, String mediaType, String reference) throws IOException {
     Digest d = Digest.sha256(manifest);
     progress.accept("Writing manifest " + d + " to " + image);
-    HttpResponse<InputStream> r =
+    HttpReply r =
         client.exchange(
             "PUT",
             "manifests/" + reference,
             Map.of("Content-Type", mediaType),
-            () -> BodyPublishers.ofByteArray(manifest),
+            RequestBody.of(manifest),
             "writing manifest " + d);
-    if (r.statusCode() != 201 && r.statusCode() != 200) {
+    if (r.status() != 201 && r.status() != 200) {
       throw unexpected(r, "writing manifest " + d);
     }
     close(r);
     checkDigest(r, d, "manifest");
   }
 
-  private void checkDigest(HttpResponse<InputStream> r, Digest want, String what)
-      throws ImageException {
-    String got = r.headers().firstValue("Docker-Content-Digest").orElse(null);
+  private void checkDigest(HttpReply r, Digest want, String what) throws ImageException {
+    String got = r.header("Docker-Content-Digest").orElse(null);
     if (got != null && !got.equals(want.toString())) {
       throw new ImageException(
           Reason.DIGEST_MISMATCH,
@@ -223,10 +157,9 @@ public final class RegistryPusher {
     }
   }
 
-  private String location(HttpResponse<InputStream> r, String what) throws ImageException {
+  private String location(HttpReply r, String what) throws ImageException {
     String loc =
-        r.headers()
-            .firstValue("Location")
+        r.header("Location")
             .orElseThrow(
                 () ->
                     new ImageException(
@@ -241,18 +174,14 @@ public final class RegistryPusher {
     return location + (location.contains("?") ? "&" : "?") + "digest=" + enc(digest);
   }
 
-  private ImageException unexpected(HttpResponse<InputStream> r, String what) {
+  private ImageException unexpected(HttpReply r, String what) {
     String detail = RegistryClient.detail(r);
-    Reason reason = r.statusCode() == 404 ? Reason.NOT_FOUND : Reason.INVALID;
-    return new ImageException(reason, image + ": HTTP " + r.statusCode() + " " + what + detail);
+    Reason reason = r.status() == 404 ? Reason.NOT_FOUND : Reason.INVALID;
+    return new ImageException(reason, image + ": HTTP " + r.status() + " " + what + detail);
   }
 
-  private static void close(HttpResponse<InputStream> r) {
-    try {
-      r.body().close();
-    } catch (IOException ignored) {
-      // nothing to keep
-    }
+  private static void close(HttpReply r) {
+    r.close();
   }
 
   private static String enc(String s) {

@@ -8,19 +8,16 @@ import io.sifkube.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -34,6 +31,7 @@ public final class RegistryClient implements AutoCloseable {
 
   private static final int MAX_REDIRECTS = 5;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
+  private static final Duration TOKEN_TIMEOUT = Duration.ofSeconds(60);
   private static final int MAX_ERROR_BODY = 64 * 1024;
   private static final int MAX_TOKEN_BODY = 1 << 20;
 
@@ -44,7 +42,7 @@ public final class RegistryClient implements AutoCloseable {
   private final RetryPolicy retry;
   // Set by the first request and on a token refresh; volatile because layer downloads of one pull
   // run in parallel threads (a refresh by two of them writes two valid tokens).
-  private volatile HttpClient http;
+  private volatile RegistryHttp http;
   private volatile String scheme;
   private volatile String authorization;
   private String lastRealm = "";
@@ -82,14 +80,10 @@ public final class RegistryClient implements AutoCloseable {
    * blobs/uploads/}), an absolute path, or an absolute URL the registry gave (an upload's {@code
    * Location}). Answers one auth challenge and retries connection failures, 429 and 5xx with
    * backoff, as {@link #get} does; every other status is returned for the caller to judge (the body
-   * is open). {@code body} must give a fresh publisher for each try.
+   * is open). {@code body} (or null) is read afresh for each try.
    */
-  public HttpResponse<InputStream> exchange(
-      String method,
-      String target,
-      Map<String, String> headers,
-      Supplier<HttpRequest.BodyPublisher> body,
-      String what)
+  public HttpReply exchange(
+      String method, String target, Map<String, String> headers, RequestBody body, String what)
       throws IOException {
     boolean triedAuth = false;
     IOException lastFailure = null;
@@ -98,16 +92,13 @@ public final class RegistryClient implements AutoCloseable {
           target.startsWith("http://") || target.startsWith("https://")
               ? URI.create(target)
               : uri(target.startsWith("/") ? target : "/v2/" + ref.repository() + "/" + target);
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(uri)
-              .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body.get());
-      headers.forEach(b::header);
+      Map<String, String> h = new HashMap<>(headers);
       if (authorization != null && sameHost(uri)) {
-        b.header("Authorization", authorization);
+        h.put("Authorization", authorization);
       }
-      HttpResponse<InputStream> resp;
+      HttpReply resp;
       try {
-        resp = sendOnce(b.build());
+        resp = http().send(method, uri, h, body, RegistryHttp.READ_TIMEOUT);
       } catch (SSLHandshakeException e) {
         throw new ImageException(
             Reason.UNAUTHORIZED,
@@ -120,11 +111,11 @@ public final class RegistryClient implements AutoCloseable {
         pause(attempt, null);
         continue;
       }
-      int status = resp.statusCode();
+      int status = resp.status();
       if (status == 401 && !triedAuth) {
         triedAuth = true;
         String detail = errorDetail(resp);
-        authenticate(resp.headers().firstValue("WWW-Authenticate").orElse(null), detail);
+        authenticate(resp.header("WWW-Authenticate").orElse(null), detail);
         attempt--;
         continue;
       }
@@ -162,42 +153,26 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /** The registry's error text of a response the caller did not expect, for messages. */
-  public static String detail(HttpResponse<InputStream> resp) {
+  public static String detail(HttpReply resp) {
     return errorDetail(resp);
   }
 
-  /** The HTTP client, built on first use: TLS set-up costs start-up time a cache hit avoids. */
-  private HttpClient http() throws IOException {
+  /** The transport, set up on first use: TLS set-up costs start-up time a cache hit avoids. */
+  private RegistryHttp http() throws IOException {
     if (http == null) {
-      http = clientFor(ref, insecure);
+      http = new RegistryHttp(() -> RegistryTls.contextFor(ref.apiHost(), insecure), insecure);
     }
     return http;
   }
 
-  /**
-   * Stops the client's selector thread (JDK 21 and later; on 17 it ends with the client). Not only
-   * tidiness: the JVM's exit waits up to 300 ms for a thread blocked in native code, which is where
-   * an idle selector sits, so a one-shot command that leaves it running ends 0.3 s later.
-   */
+  /** Stops the PATCH client's thread, if a push started one (see {@link RegistryHttp#close}). */
   @Override
   public void close() {
-    if (http instanceof AutoCloseable c) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // nothing left to release that the process exit would not
-      }
+    RegistryHttp h = http;
+    if (h != null) {
+      h.close();
     }
     http = null;
-  }
-
-  static HttpClient clientFor(ImageReference ref, boolean insecure) throws IOException {
-    return HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(Duration.ofSeconds(30))
-        .sslContext(RegistryTls.contextFor(ref.apiHost(), insecure))
-        .build();
   }
 
   /** A response whose status is 200 or 206; the caller reads and closes the body. */
@@ -216,7 +191,7 @@ public final class RegistryClient implements AutoCloseable {
     boolean triedAuth = false;
     IOException lastFailure = null;
     for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
-      HttpResponse<InputStream> resp;
+      HttpReply resp;
       try {
         resp = send(uri("/v2/" + ref.repository() + "/" + path), accept, rangeStart);
       } catch (ImageException e) {
@@ -239,22 +214,21 @@ public final class RegistryClient implements AutoCloseable {
         pause(attempt, null);
         continue;
       }
-      int status = resp.statusCode();
+      int status = resp.status();
       if (status == 416 && rangeStart > 0) {
         // Nothing left past rangeStart: the blob is shorter than its descriptor says. The caller
         // sees the end of the stream and reports the size mismatch.
-        resp.body().close();
+        resp.close();
         return new Response(status, "", 0, InputStream.nullInputStream());
       }
       if (status == 200 || status == 206) {
-        long len = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
-        return new Response(
-            status, resp.headers().firstValue("Content-Type").orElse(""), len, resp.body());
+        long len = resp.longHeader("Content-Length").orElse(-1L);
+        return new Response(status, resp.header("Content-Type").orElse(""), len, resp.body());
       }
       String detail = errorDetail(resp);
       if (status == 401 && !triedAuth) {
         triedAuth = true;
-        authenticate(resp.headers().firstValue("WWW-Authenticate").orElse(null), detail);
+        authenticate(resp.header("WWW-Authenticate").orElse(null), detail);
         attempt--; // answering a challenge is not a failure
         continue;
       }
@@ -296,25 +270,24 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /** Sends one GET, following redirects; Authorization goes only to the registry's own host. */
-  private HttpResponse<InputStream> send(URI uri, String accept, long rangeStart)
-      throws IOException {
+  private HttpReply send(URI uri, String accept, long rangeStart) throws IOException {
     URI target = uri;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(target).GET();
+      Map<String, String> h = new HashMap<>();
       if (accept != null) {
-        b.header("Accept", accept);
+        h.put("Accept", accept);
       }
       if (rangeStart > 0) {
-        b.header("Range", "bytes=" + rangeStart + "-");
+        h.put("Range", "bytes=" + rangeStart + "-");
       }
       if (authorization != null && sameHost(target)) {
-        b.header("Authorization", authorization);
+        h.put("Authorization", authorization);
       }
-      HttpResponse<InputStream> resp = sendOnce(b.build());
-      int s = resp.statusCode();
+      HttpReply resp = http().send("GET", target, h, null, RegistryHttp.READ_TIMEOUT);
+      int s = resp.status();
       if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
-        Optional<String> loc = resp.headers().firstValue("Location");
-        resp.body().close();
+        Optional<String> loc = resp.header("Location");
+        resp.close();
         if (loc.isEmpty()) {
           throw new ImageException(Reason.INVALID, image + ": redirect without a Location");
         }
@@ -330,15 +303,6 @@ public final class RegistryClient implements AutoCloseable {
       return resp;
     }
     throw new ImageException(Reason.INVALID, image + ": more than " + MAX_REDIRECTS + " redirects");
-  }
-
-  private HttpResponse<InputStream> sendOnce(HttpRequest request) throws IOException {
-    try {
-      return http().send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ImageException(Reason.IO, image + ": interrupted", e);
-    }
   }
 
   private void authenticate(String header, String detail) throws IOException {
@@ -388,7 +352,7 @@ public final class RegistryClient implements AutoCloseable {
             ? c.param("scope")
             : "repository:" + ref.repository() + ":" + actions;
     String query = "service=" + enc(c.param("service")) + "&scope=" + enc(scope);
-    HttpRequest.Builder b;
+    HttpReply resp;
     if (login.isPresent() && !login.get().identityToken().isEmpty()) {
       // An identity token is an OAuth2 refresh token: exchanged at the realm, as docker does.
       String form =
@@ -398,30 +362,34 @@ public final class RegistryClient implements AutoCloseable {
               + enc(scope)
               + "&refresh_token="
               + enc(login.get().identityToken());
-      b =
-          HttpRequest.newBuilder(URI.create(lastRealm))
-              .POST(HttpRequest.BodyPublishers.ofString(form))
-              .header("Content-Type", "application/x-www-form-urlencoded")
-              .timeout(Duration.ofSeconds(60));
+      resp =
+          http()
+              .send(
+                  "POST",
+                  URI.create(lastRealm),
+                  Map.of("Content-Type", "application/x-www-form-urlencoded"),
+                  RequestBody.of(form.getBytes(StandardCharsets.UTF_8)),
+                  TOKEN_TIMEOUT);
     } else {
       URI tokenUri = URI.create(lastRealm + (lastRealm.contains("?") ? "&" : "?") + query);
-      b = HttpRequest.newBuilder(tokenUri).GET().timeout(Duration.ofSeconds(60));
       // The realm is the auth service the registry itself names; docker sends the login there.
-      login
-          .filter(Credentials.Login::hasPassword)
-          .ifPresent(l -> b.header("Authorization", l.basicHeader()));
+      Map<String, String> h =
+          login
+              .filter(Credentials.Login::hasPassword)
+              .map(l -> Map.of("Authorization", l.basicHeader()))
+              .orElse(Map.of());
+      resp = http().send("GET", tokenUri, h, null, TOKEN_TIMEOUT);
     }
-    HttpResponse<InputStream> resp = sendOnce(b.build());
     byte[] body;
     try (InputStream in = resp.body()) {
       body = in.readNBytes(MAX_TOKEN_BODY);
     }
-    if (resp.statusCode() != 200) {
+    if (resp.status() != 200) {
       throw new ImageException(
           Reason.UNAUTHORIZED,
           image
               + ": "
-              + resp.statusCode()
+              + resp.status()
               + " from token realm "
               + lastRealm
               + (login.isPresent() ? " (login for " + ref.registry() + " refused)" : ""));
@@ -447,40 +415,59 @@ public final class RegistryClient implements AutoCloseable {
    * completes a TLS handshake far enough to show a certificate speaks TLS, so a certificate problem
    * keeps HTTPS (and is reported by the real request) rather than falling back.
    */
+  @SuppressWarnings("try") // the probe's answer only has to arrive
   private String chooseScheme() throws IOException {
     if (!insecure && !ref.isLoopback()) {
       return "https";
     }
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("https://" + ref.apiHost() + "/v2/"))
-            .GET()
-            .timeout(PROBE_TIMEOUT)
-            .build();
-    try {
-      http().send(req, HttpResponse.BodyHandlers.discarding());
+    if (ref.isLoopback() && speaksPlainHttp()) {
+      return "http";
+    }
+    URI probe = URI.create("https://" + ref.apiHost() + "/v2/");
+    try (HttpReply r = http().send("GET", probe, Map.of(), null, PROBE_TIMEOUT)) {
       return "https";
     } catch (SSLHandshakeException e) {
       boolean certificateProblem =
           String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).matches(".*(certif|pkix|path).*");
       return certificateProblem ? "https" : "http";
-    } catch (SSLException | HttpTimeoutException e) {
+    } catch (SSLException | SocketTimeoutException e) {
       // A plain HTTP server answers a TLS hello with garbage, or not at all.
       return "http";
     } catch (ConnectException e) {
-      throw new ImageException(
-          Reason.UNAVAILABLE,
-          image + ": cannot connect to " + ref.apiHost() + ": connection refused",
-          e);
+      throw refused(e);
     } catch (IOException e) {
       if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("ssl")) {
         return "http";
       }
       throw new ImageException(
           Reason.UNAVAILABLE, image + ": cannot reach " + ref.apiHost() + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ImageException(Reason.IO, image + ": interrupted", e);
     }
+  }
+
+  /**
+   * Whether a loopback registry answers {@code GET /v2/} in plain HTTP as a registry does (200, or
+   * 401 asking for a login). A TLS port answers a plain request with 400 (Go's server, nginx) or
+   * not at all, and is then probed with TLS. Asking plainly first spares a registry that speaks
+   * HTTP the TLS set-up, the JDK's CA store and an ECDHE key pair, about 0.1 s of a short command's
+   * CPU; the probe carries no credentials. Remote --insecure registries are asked in TLS first, as
+   * docker does.
+   */
+  private boolean speaksPlainHttp() throws IOException {
+    URI probe = URI.create("http://" + ref.apiHost() + "/v2/");
+    try (HttpReply r = http().send("GET", probe, Map.of(), null, PROBE_TIMEOUT)) {
+      return r.status() == 200 || r.status() == 401;
+    } catch (ConnectException e) {
+      throw refused(e);
+    } catch (IOException e) {
+      return false; // not HTTP: a TLS server that said nothing, or closed the connection
+    }
+  }
+
+  private ImageException refused(ConnectException e) {
+    return new ImageException(
+        Reason.UNAVAILABLE,
+        image + ": cannot connect to " + ref.apiHost() + ": connection refused",
+        e);
   }
 
   private boolean sameHost(URI target) {
@@ -505,9 +492,8 @@ public final class RegistryClient implements AutoCloseable {
     }
   }
 
-  private static Duration retryAfter(HttpResponse<?> resp) {
-    return resp.headers()
-        .firstValue("Retry-After")
+  private static Duration retryAfter(HttpReply resp) {
+    return resp.header("Retry-After")
         .flatMap(
             v -> {
               try {
@@ -520,7 +506,7 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /** The registry's own error text ({@code {"errors":[{"code","message"}]}}), if any. */
-  private static String errorDetail(HttpResponse<InputStream> resp) {
+  private static String errorDetail(HttpReply resp) {
     try (InputStream in = resp.body()) {
       byte[] body = in.readNBytes(MAX_ERROR_BODY);
       JsonNode errors = Json.read(body).path("errors");
