@@ -60,13 +60,15 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(
 
 peer_s=() peer_c=() push_s=() push_c=() sum_s=() sum_c=() ver_s=() ver_c=()
 for ((r = 1; r <= rounds; r++)); do
-  # skopeo remembers which repositories hold a blob and would mount it instead of sending it:
-  # each round sends every byte, for it as for sifctl (whose --from is not used here)
+  # skopeo and sifctl remember which repositories hold a blob and would mount it from there
+  # instead of sending it (skopeo's blob-info cache, sifctl's CACHE/blob-locations): each round
+  # forgets, so that both send every byte
   rm -f /var/lib/containers/cache/blob-info-cache-v1.*
+  rm -rf "$work/push-cache"
   read -r s c < <(measure skopeo copy -q --dest-tls-verify=false "oci:$work/src:v1" \
     "docker://127.0.0.1:$port/peer-$r/debian:v1")
   peer_s+=("$s"); peer_c+=("$c")
-  read -r s c < <(measure "$root/bin/sifctl" push "$work/debian.oci.sif" \
+  read -r s c < <(measure env SIFKUBE_CACHEDIR="$work/push-cache" "$root/bin/sifctl" push "$work/debian.oci.sif" \
     "docker://127.0.0.1:$port/sifkube-$r/debian:v1")
   push_s+=("$s"); push_c+=("$c")
   sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
