@@ -52,7 +52,7 @@ final class BuildCommand implements Callable<Integer> {
   @Option(
       names = "--squashfs-compression",
       paramLabel = "gzip|lz4|zstd|xz",
-      converter = PullCommand.CompressionConverter.class,
+      converter = CompressionConverter.class,
       description = "compressor of the squashfs layer (default gzip; lz4 and zstd start faster)")
   SquashfsCompression compression = SquashfsCompression.GZIP;
 
@@ -104,5 +104,18 @@ final class BuildCommand implements Callable<Integer> {
         .put("created_by", "sifctl build")
         .put("comment", "built from a directory");
     return root;
+  }
+
+  /** Parses {@code --squashfs-compression}, naming the choices when the value is none of them. */
+  static final class CompressionConverter
+      implements picocli.CommandLine.ITypeConverter<SquashfsCompression> {
+    @Override
+    public SquashfsCompression convert(String value) {
+      try {
+        return SquashfsCompression.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
   }
 }

@@ -117,48 +117,82 @@ final class OptionTable {
         i++;
         break;
       }
-      if (!a.startsWith("-") || a.equals("-")) {
+      if (!isOption(a)) {
         break;
       }
-      String name = a;
-      String value = null;
-      if (a.startsWith("--")) {
-        int eq = a.indexOf('=');
-        if (eq > 0) {
-          name = a.substring(0, eq);
-          value = a.substring(eq + 1);
-        }
-      } else if (a.length() > 2) {
-        name = a.substring(0, 2);
-        value = a.charAt(2) == '=' ? a.substring(3) : a.substring(2);
-      }
-      Opt o = byName.get(name);
-      if (o == null) {
-        throw new UsageException("unknown option '" + a + "'");
-      }
-      if (o.kind() == Kind.FLAG) {
-        if (value != null) {
-          throw new UsageException("option " + name + " takes no value: '" + a + "'");
-        }
-        target.set(o.key(), null);
-      } else {
-        if (value == null) {
-          if (i + 1 >= args.size()) {
-            throw new UsageException("option " + name + " needs a value (" + o.label() + ")");
-          }
-          value = args.get(++i);
-        }
-        if (o.kind() == Kind.SPLIT_LIST) {
-          for (String v : value.split(",", -1)) {
-            target.set(o.key(), v);
-          }
-        } else {
-          target.set(o.key(), value);
-        }
-      }
-      i++;
+      i = take(target, args, i);
     }
     return args.subList(i, args.size());
+  }
+
+  /**
+   * Sets the options found anywhere in {@code args} on {@code target}, as picocli does for a
+   * command whose arguments are all its own, and returns the other arguments in order; after {@code
+   * --} everything is an argument.
+   */
+  List<String> parseAnywhere(Target target, List<String> args) throws UsageException {
+    List<String> positional = new ArrayList<>();
+    int i = 0;
+    while (i < args.size()) {
+      String a = args.get(i);
+      if (a.equals("--")) {
+        positional.addAll(args.subList(i + 1, args.size()));
+        break;
+      }
+      if (isOption(a)) {
+        i = take(target, args, i);
+      } else {
+        positional.add(a);
+        i++;
+      }
+    }
+    return positional;
+  }
+
+  private static boolean isOption(String a) {
+    return a.startsWith("-") && !a.equals("-");
+  }
+
+  /** Sets the option at {@code args[i]}, with its value; returns the index of what follows. */
+  private int take(Target target, List<String> args, int i) throws UsageException {
+    String a = args.get(i);
+    String name = a;
+    String value = null;
+    if (a.startsWith("--")) {
+      int eq = a.indexOf('=');
+      if (eq > 0) {
+        name = a.substring(0, eq);
+        value = a.substring(eq + 1);
+      }
+    } else if (a.length() > 2) {
+      name = a.substring(0, 2);
+      value = a.charAt(2) == '=' ? a.substring(3) : a.substring(2);
+    }
+    Opt o = byName.get(name);
+    if (o == null) {
+      throw new UsageException("unknown option '" + a + "'");
+    }
+    if (o.kind() == Kind.FLAG) {
+      if (value != null) {
+        throw new UsageException("option " + name + " takes no value: '" + a + "'");
+      }
+      target.set(o.key(), null);
+      return i + 1;
+    }
+    if (value == null) {
+      if (i + 1 >= args.size()) {
+        throw new UsageException("option " + name + " needs a value (" + o.label() + ")");
+      }
+      value = args.get(++i);
+    }
+    if (o.kind() == Kind.SPLIT_LIST) {
+      for (String v : value.split(",", -1)) {
+        target.set(o.key(), v);
+      }
+    } else {
+      target.set(o.key(), value);
+    }
+    return i + 1;
   }
 
   /** Writes the options' help: one line per option, its names and value, then what it does. */

@@ -22,86 +22,102 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import java.util.List;
 
 /**
  * {@code sifctl pull SOURCE [DEST]}: fetches an image into the cache as an OCI-SIF and copies it to
- * DEST (default {@code NAME_TAG.oci.sif}), like {@code singularity pull --oci}.
+ * DEST (default {@code NAME_TAG.oci.sif}), like {@code singularity pull --oci}. A {@link
+ * TableCommand}.
  */
-@Command(
-    name = "pull",
-    mixinStandardHelpOptions = true,
-    description =
+final class PullCommand extends TableCommand {
+
+  private static final OptionTable TABLE =
+      standard(
+          new OptionTable()
+              .value("--platform", "OS/ARCH", "OS/ARCH[/VARIANT] to pull (default: this host)")
+              .value("--authfile", "FILE", "registry credentials (docker config.json format)")
+              .flag("--insecure", "allow plain HTTP and unverified TLS to the registry")
+              .value(
+                  "--docker-host",
+                  "URI",
+                  "Docker daemon of docker-daemon: sources (default: $DOCKER_HOST or"
+                      + " unix:///var/run/docker.sock)")
+              .value(
+                  "--cache-dir",
+                  "DIR",
+                  "cache directory (default: $SIFKUBE_CACHEDIR or ~/.cache/sifkube)")
+              .value(
+                  "--squashfs-compression",
+                  "gzip|lz4|zstd|xz",
+                  "compressor of the squashfs layer (default gzip, which every SingularityCE and"
+                      + " kernel reads; lz4 and zstd squash and start faster, xz is smallest). An"
+                      + " image that is already an OCI-SIF is kept as it was pushed.")
+              .flag("-F,--force", "overwrite DEST if it exists")
+              .value(
+                  "--max-layer-bytes",
+                  "BYTES",
+                  "refuse a layer that expands beyond this many bytes (default: 32 GiB)")
+              .value(
+                  "--max-layer-entries",
+                  "N",
+                  "refuse a layer with more entries than this (default: 2000000)"));
+
+  private String source;
+  private Path dest;
+  private String platform;
+  private Path authfile;
+  private boolean insecure;
+  private String dockerHost;
+  private Path cacheDir;
+  private SquashfsCompression compression = SquashfsCompression.GZIP;
+  private boolean force;
+  private long maxLayerBytes = LayerLimits.DEFAULT.maxBytes();
+  private long maxLayerEntries = LayerLimits.DEFAULT.maxEntries();
+
+  PullCommand() {
+    super(
+        "pull",
         "Pull an image into an OCI-SIF file (docker://REF, oci:DIR[:TAG], oci-archive:FILE,"
             + " docker-archive:FILE, docker-daemon:IMAGE), or a SIF file (oras://REF,"
-            + " http(s)://URL).")
-final class PullCommand implements Callable<Integer> {
-
-  @Parameters(
-      index = "0",
-      paramLabel = "SOURCE",
-      description = "docker://REF, oci:DIR[:TAG], …-archive:FILE, docker-daemon:IMAGE, oras://REF")
-  String source;
-
-  @Parameters(
-      index = "1",
-      arity = "0..1",
-      paramLabel = "DEST",
-      description = "the OCI-SIF to write")
-  Path dest;
-
-  @Option(names = "--platform", description = "OS/ARCH[/VARIANT] to pull (default: this host)")
-  String platform;
-
-  @Option(names = "--authfile", description = "registry credentials (docker config.json format)")
-  Path authfile;
-
-  @Option(names = "--insecure", description = "allow plain HTTP and unverified TLS to the registry")
-  boolean insecure;
-
-  @Option(
-      names = "--docker-host",
-      paramLabel = "URI",
-      description =
-          "Docker daemon of docker-daemon: sources (default: $DOCKER_HOST or"
-              + " unix:///var/run/docker.sock)")
-  String dockerHost;
-
-  @Option(
-      names = "--cache-dir",
-      description = "cache directory (default: $SIFKUBE_CACHEDIR or ~/.cache/sifkube)")
-  Path cacheDir;
-
-  @Option(
-      names = "--squashfs-compression",
-      paramLabel = "gzip|lz4|zstd|xz",
-      converter = CompressionConverter.class,
-      description =
-          "compressor of the squashfs layer (default gzip, which every SingularityCE and kernel"
-              + " reads; lz4 and zstd squash and start faster, xz is smallest). An image that is"
-              + " already an OCI-SIF is kept as it was pushed.")
-  SquashfsCompression compression = SquashfsCompression.GZIP;
-
-  @Option(
-      names = {"-F", "--force"},
-      description = "overwrite DEST if it exists")
-  boolean force;
-
-  @Option(
-      names = "--max-layer-bytes",
-      description = "refuse a layer that expands beyond this many bytes (default: 32 GiB)")
-  long maxLayerBytes = LayerLimits.DEFAULT.maxBytes();
-
-  @Option(
-      names = "--max-layer-entries",
-      description = "refuse a layer with more entries than this (default: 2000000)")
-  long maxLayerEntries = LayerLimits.DEFAULT.maxEntries();
+            + " http(s)://URL).",
+        "SOURCE [DEST]",
+        TABLE);
+  }
 
   @Override
-  public Integer call() throws Exception {
+  List<String[]> argumentHelp() {
+    return List.of(
+        new String[] {
+          "SOURCE", "docker://REF, oci:DIR[:TAG], …-archive:FILE, docker-daemon:IMAGE, oras://REF"
+        },
+        new String[] {"DEST", "the OCI-SIF to write (default: NAME_TAG.oci.sif)"});
+  }
+
+  @Override
+  void arguments(List<String> args, String synopsis) throws OptionTable.UsageException {
+    expect(args, 1, 2, synopsis);
+    source = args.get(0);
+    dest = args.size() > 1 ? OptionTable.parsePath("DEST", args.get(1)) : null;
+  }
+
+  @Override
+  void option(String option, String v) throws OptionTable.UsageException {
+    switch (option) {
+      case "--platform" -> platform = v;
+      case "--authfile" -> authfile = OptionTable.parsePath(option, v);
+      case "--insecure" -> insecure = true;
+      case "--docker-host" -> dockerHost = v;
+      case "--cache-dir" -> cacheDir = OptionTable.parsePath(option, v);
+      case "--squashfs-compression" -> compression = RunFlags.compression(option, v);
+      case "--force" -> force = true;
+      case "--max-layer-bytes" -> maxLayerBytes = OptionTable.parseLong(option, v);
+      case "--max-layer-entries" -> maxLayerEntries = OptionTable.parseLong(option, v);
+      default -> throw new IllegalStateException("option " + option + " is in TABLE only");
+    }
+  }
+
+  @Override
+  int call() throws Exception {
     Platform p;
     try {
       p = platform == null ? Platform.host() : Platform.parse(platform);
@@ -198,19 +214,6 @@ final class PullCommand implements Callable<Integer> {
       Durable.commit(tmp, to);
     } finally {
       Files.deleteIfExists(tmp);
-    }
-  }
-
-  /** Parses {@code --squashfs-compression}, naming the choices when the value is none of them. */
-  static final class CompressionConverter
-      implements picocli.CommandLine.ITypeConverter<SquashfsCompression> {
-    @Override
-    public SquashfsCompression convert(String value) {
-      try {
-        return SquashfsCompression.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-      }
     }
   }
 }

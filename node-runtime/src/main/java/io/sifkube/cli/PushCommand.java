@@ -14,56 +14,78 @@ import io.sifkube.image.store.ImageCache;
 import io.sifkube.sif.SifException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import java.util.List;
 
 /**
  * {@code sifctl push IMAGE.oci.sif docker://REF}: uploads the OCI-SIF's image to a registry as a
  * native OCI image (config, squashfs layer, manifest), like {@code singularity push} of an OCI-SIF;
- * {@code oras://REF} uploads the whole file as an ORAS artifact.
+ * {@code oras://REF} uploads the whole file as an ORAS artifact. A {@link TableCommand}.
  */
-@Command(
-    name = "push",
-    mixinStandardHelpOptions = true,
-    description =
+final class PushCommand extends TableCommand {
+
+  private static final OptionTable TABLE =
+      standard(
+          new OptionTable()
+              .value("--authfile", "FILE", "registry credentials (docker config.json format)")
+              .flag("--insecure", "allow plain HTTP and unverified TLS to the registry")
+              .value(
+                  "--from",
+                  "REPO",
+                  "a repository on the same registry to mount existing blobs from")
+              .value(
+                  "--layer-format",
+                  "FORMAT",
+                  "squashfs (as stored, default) or tar: a gzip tar layer other runtimes can run")
+              .value(
+                  "--chunk-size",
+                  "BYTES",
+                  "blobs larger than this are uploaded in chunks of it (default 256 MiB)"));
+
+  private Path file;
+  private String dest;
+  private Path authfile;
+  private boolean insecure;
+  private String from;
+  private String layerFormat = "squashfs";
+  private long chunkSize = RegistryPusher.DEFAULT_CHUNK;
+
+  PushCommand() {
+    super(
+        "push",
         "Push an OCI-SIF to a registry as an OCI image (docker://REF), or any SIF as an ORAS"
-            + " artifact (oras://REF).")
-final class PushCommand implements Callable<Integer> {
-
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "the OCI-SIF file")
-  Path file;
-
-  @Parameters(index = "1", paramLabel = "DEST", description = "docker://HOST/REPO[:TAG]")
-  String dest;
-
-  @Option(names = "--authfile", description = "registry credentials (docker config.json format)")
-  Path authfile;
-
-  @Option(names = "--insecure", description = "allow plain HTTP and unverified TLS to the registry")
-  boolean insecure;
-
-  @Option(
-      names = "--from",
-      paramLabel = "REPO",
-      description = "a repository on the same registry to mount existing blobs from")
-  String from;
-
-  @Option(
-      names = "--layer-format",
-      paramLabel = "FORMAT",
-      description = "squashfs (as stored, default) or tar: a gzip tar layer other runtimes can run")
-  String layerFormat = "squashfs";
-
-  @Option(
-      names = "--chunk-size",
-      paramLabel = "BYTES",
-      description = "blobs larger than this are uploaded in chunks of it (default 64 MiB)")
-  long chunkSize = RegistryPusher.DEFAULT_CHUNK;
+            + " artifact (oras://REF).",
+        "IMAGE DEST",
+        TABLE);
+  }
 
   @Override
-  public Integer call() throws Exception {
+  List<String[]> argumentHelp() {
+    return List.of(
+        new String[] {"IMAGE", "the OCI-SIF (or, for oras://, any SIF) file"},
+        new String[] {"DEST", "docker://HOST/REPO[:TAG] or oras://HOST/REPO[:TAG]"});
+  }
+
+  @Override
+  void arguments(List<String> args, String synopsis) throws OptionTable.UsageException {
+    expect(args, 2, 2, synopsis);
+    file = OptionTable.parsePath("IMAGE", args.get(0));
+    dest = args.get(1);
+  }
+
+  @Override
+  void option(String option, String v) throws OptionTable.UsageException {
+    switch (option) {
+      case "--authfile" -> authfile = OptionTable.parsePath(option, v);
+      case "--insecure" -> insecure = true;
+      case "--from" -> from = v;
+      case "--layer-format" -> layerFormat = v;
+      case "--chunk-size" -> chunkSize = OptionTable.parseLong(option, v);
+      default -> throw new IllegalStateException("option " + option + " is in TABLE only");
+    }
+  }
+
+  @Override
+  int call() throws Exception {
     boolean oras = dest.startsWith("oras://");
     if (!dest.startsWith("docker://") && !oras) {
       throw new CliException(

@@ -86,20 +86,9 @@ final class RunCommand {
         return 0;
       }
     } catch (OptionTable.UsageException e) {
-      err.println("sifctl " + kind.command + ": " + e.getMessage());
-      err.println("Run 'sifctl " + kind.command + " --help' for usage.");
-      err.flush();
-      return Sifctl.EXIT_USAGE;
+      return TableCommand.usageError(kind.command, e, err);
     }
-    try {
-      return cmd.call();
-    } catch (Exception e) {
-      err.println("sifctl: error: " + Sifctl.describe(e));
-      err.flush();
-      return Sifctl.EXIT_FAILURE;
-    } finally {
-      out.flush();
-    }
+    return TableCommand.outcome(cmd::call, out, err);
   }
 
   /** Takes the command line; false when it only asked for help or the version (now printed). */

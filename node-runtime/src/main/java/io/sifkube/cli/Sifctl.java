@@ -40,8 +40,6 @@ public final class Sifctl {
     return switch (name) {
       case "sif" -> new SifCommand();
       case "build" -> new BuildCommand();
-      case "pull" -> new PullCommand();
-      case "push" -> new PushCommand();
       case "sign" -> new SignCommand();
       case "verify" -> new VerifyCommand();
       case "cache" -> new CacheCommand();
@@ -83,6 +81,10 @@ public final class Sifctl {
     if (container != null) {
       return RunCommand.main(container, Arrays.asList(args).subList(1, args.length), out, err);
     }
+    TableCommand table = args.length > 0 ? TableCommand.of(args[0]) : null;
+    if (table != null) {
+      return table.main(Arrays.asList(args).subList(1, args.length), out, err);
+    }
     CommandLine cli = commandLine(args.length > 0 ? args[0] : null);
     cli.setOut(out);
     cli.setErr(err);
@@ -114,12 +116,16 @@ public final class Sifctl {
         continue;
       }
       RunCommand.Kind container = RunCommand.Kind.of(name);
-      if (container == null) {
+      TableCommand table = TableCommand.of(name);
+      if (container == null && table == null) {
         cli.addSubcommand(name, command(name));
       } else {
-        // Listed in help and known to typo suggestions; parsed by RunCommand, never by picocli.
+        // Listed in help and known to typo suggestions; parsed by their own tables, never by
+        // picocli.
         CommandSpec listed = CommandSpec.create().name(name);
-        listed.usageMessage().description(container.description);
+        listed
+            .usageMessage()
+            .description(container != null ? container.description : table.description());
         cli.addSubcommand(name, new CommandLine(listed));
       }
     }

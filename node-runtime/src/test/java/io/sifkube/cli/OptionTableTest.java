@@ -138,4 +138,32 @@ class OptionTableTest {
     assertThatThrownBy(() -> new RunFlags().set("--cpus", "many"))
         .hasMessage("option --cpus: 'many' is not a number");
   }
+
+  @Test
+  void parseAnywhereTakesOptionsBetweenAndAfterTheArguments() throws Exception {
+    Recorder r = new Recorder();
+    List<String> args =
+        TABLE.parseAnywhere(
+            r, List.of("img", "-f", "dest", "--cwd=/a", "--", "--env", "-f", "last"));
+    assertThat(args).containsExactly("img", "dest", "--env", "-f", "last");
+    assertThat(r.seen).containsExactly("--fakeroot=null", "--pwd=/a");
+    assertThatThrownBy(() -> TABLE.parseAnywhere(new Recorder(), List.of("img", "--frob")))
+        .hasMessage("unknown option '--frob'");
+    assertThat(TABLE.parseAnywhere(new Recorder(), List.of("-", "x"))).containsExactly("-", "x");
+  }
+
+  @Test
+  void pushAndPullTakeEveryOptionOfTheirTables() throws Exception {
+    // As for RunFlags: each table and its command's switch are two lists, kept one here.
+    for (TableCommand cmd : List.of(new PushCommand(), new PullCommand())) {
+      for (String key : cmd.table().keys()) {
+        String value = cmd.table().isFlag(key) ? null : "1";
+        try {
+          cmd.set(key, value);
+        } catch (OptionTable.UsageException refused) {
+          assertThat(refused.getMessage()).startsWith(key); // "1" is no compressor: checked
+        }
+      }
+    }
+  }
 }

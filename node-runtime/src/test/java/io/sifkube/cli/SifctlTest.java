@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,6 +67,52 @@ class SifctlTest {
     assertThat(missing.err()).isEqualTo("sifctl: error: " + none + ": no such image file\n");
     assertThat(run("exec", "--no-mount", "proc,nope", none.toString(), "true").err())
         .contains("--no-mount nope: not one of");
+  }
+
+  @Test
+  void pushAndPullHaveTheirOwnTablesWithPicocliSpellings() throws Exception {
+    for (String cmd : List.of("push", "pull")) {
+      assertThat(run("--help").out()).contains(cmd + " ");
+      Result help = run(cmd, "-h");
+      assertThat(help.status()).isZero();
+      assertThat(help.err()).isEmpty();
+      assertThat(help.out())
+          .startsWith("Usage: sifctl " + cmd + " [OPTIONS] ")
+          .contains("Arguments:", "--authfile=FILE", "--insecure", "-h, --help");
+      assertThat(run(cmd, "--version").out()).startsWith("sifctl ");
+      Result unknown = run(cmd, "x", "--frob");
+      assertThat(unknown.status()).isEqualTo(2);
+      assertThat(unknown.err())
+          .isEqualTo(
+              "sifctl "
+                  + cmd
+                  + ": unknown option '--frob'\nRun 'sifctl "
+                  + cmd
+                  + " --help' for usage.\n");
+    }
+    assertThat(run("push", "only-one").err())
+        .startsWith("sifctl push: missing arguments: expected IMAGE DEST\n");
+    assertThat(run("push", "a", "b", "c").err())
+        .startsWith("sifctl push: unexpected argument 'c': expected IMAGE DEST\n");
+    assertThat(run("push", "--chunk-size", "big", "a", "b").err())
+        .startsWith("sifctl push: option --chunk-size: 'big' is not a whole number\n");
+    assertThat(run("pull").status()).isEqualTo(2);
+    assertThat(run("pull", "--squashfs-compression", "brotli", "docker://x/y").err())
+        .startsWith("sifctl pull: --squashfs-compression: ")
+        .contains("gzip", "lz4", "zstd", "xz");
+
+    // Options after the arguments, as picocli took them, reach the command: the checks that
+    // follow parsing name the file and the destination.
+    Path none = tmp.resolve("none.oci.sif");
+    Result push = run("push", none.toString(), "docker://127.0.0.1:1/x:v1", "--insecure");
+    assertThat(push.status()).isEqualTo(1);
+    assertThat(push.err()).isEqualTo("sifctl: error: " + none + ": no such file\n");
+    Result dest = run("push", none.toString(), "ftp://x/y", "--from", "r");
+    assertThat(dest.err()).contains("ftp://x/y: push destinations are docker://");
+    Path exists = Files.writeString(tmp.resolve("exists.oci.sif"), "x");
+    Result pull = run("pull", "oci:" + tmp.resolve("nolayout"), exists.toString());
+    assertThat(pull.status()).isEqualTo(1);
+    assertThat(pull.err()).contains(exists + ": image file already exists (use --force");
   }
 
   @Test
