@@ -27,7 +27,7 @@ import javax.net.ssl.SSLContext;
  * <p>The JDK's blocking {@link HttpURLConnection} carries everything but PATCH, which it refuses to
  * send; PATCH (chunked uploads of blobs over 256 MiB) goes through the JDK's {@link HttpClient}.
  * Measured on the pull benchmark's 95 MB layer from a loopback registry (2026-12-06, 2-core
- * machine, JDK 25): HttpClient with an InputStream body took 0.9-1.5 s and 1.5-2.3 s of CPU, of
+ * machine, JDK 25): HttpClient with an InputStream body took 1.1-1.5 s and 1.9-2.3 s of CPU, of
  * which most went to its reactive plumbing (a fresh heap buffer per socket read, handed between
  * threads); HttpURLConnection reads the socket straight into the caller's array in 0.15-0.2 s and
  * 0.35 s of CPU (JVM start included), near curl's 0.13 s; Apache HttpClient 5 took 0.63-0.69 s. It
