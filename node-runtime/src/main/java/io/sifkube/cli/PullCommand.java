@@ -124,10 +124,6 @@ final class PullCommand extends TableCommand {
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }
-    if (insecure) {
-      // java.net.http checks host names even with a trust-all context; --insecure means no checks.
-      System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
-    }
     if (source.startsWith("http://") || source.startsWith("https://")) {
       return pullFile(URI.create(source));
     }

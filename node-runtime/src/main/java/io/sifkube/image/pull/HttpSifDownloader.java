@@ -3,6 +3,8 @@ package io.sifkube.image.pull;
 import io.sifkube.files.Durable;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
+import io.sifkube.image.registry.HttpReply;
+import io.sifkube.image.registry.RegistryHttp;
 import io.sifkube.sif.SifException;
 import io.sifkube.sif.SifFile;
 import io.sifkube.sif.oci.OciSifReader;
@@ -10,14 +12,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
+import java.security.GeneralSecurityException;
 import java.util.Locale;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /**
  * {@code http(s)://URL} of a SIF or OCI-SIF file: downloaded under a temporary name next to the
@@ -26,6 +27,8 @@ import java.util.Locale;
  * plain HTTP is allowed only for loopback hosts or with {@code --insecure}.
  */
 public final class HttpSifDownloader {
+
+  private static final int MAX_REDIRECTS = 5;
 
   private final boolean insecure;
   private final PullListener listener;
@@ -46,38 +49,21 @@ public final class HttpSifDownloader {
 
   public void download(URI uri, Path dest) throws IOException {
     String scheme = String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT);
-    String host = String.valueOf(uri.getHost());
-    boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
-    if (scheme.equals("http") && !insecure && !loopback) {
+    if (scheme.equals("http") && !plainAllowed(uri)) {
       throw new ImageException(
           Reason.INVALID,
           uri + ": plain HTTP is allowed only for loopback hosts or with --insecure");
     }
-    HttpClient http =
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(30))
-            .build();
     Path dir = dest.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, "." + dest.getFileName(), ".part");
-    try {
-      HttpResponse<InputStream> resp;
-      try {
-        resp =
-            http.send(
-                HttpRequest.newBuilder(uri).GET().build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ImageException(Reason.IO, uri + ": interrupted", e);
-      } catch (IOException e) {
-        throw new ImageException(Reason.UNAVAILABLE, uri + ": " + e.getMessage(), e);
-      }
-      if (resp.statusCode() != 200) {
-        resp.body().close();
+    // Certificates are checked even with --insecure, which only allows plain HTTP here.
+    try (RegistryHttp http = new RegistryHttp(HttpSifDownloader::systemTls, false)) {
+      HttpReply resp = get(http, uri);
+      if (resp.status() != 200) {
+        resp.close();
         throw new ImageException(
-            resp.statusCode() == 404 ? Reason.NOT_FOUND : Reason.UNAVAILABLE,
-            uri + ": HTTP " + resp.statusCode());
+            resp.status() == 404 ? Reason.NOT_FOUND : Reason.UNAVAILABLE,
+            uri + ": HTTP " + resp.status());
       }
       listener.info("Downloading " + uri);
       try (InputStream in = resp.body();
@@ -88,14 +74,54 @@ public final class HttpSifDownloader {
       Durable.commit(tmp, dest);
     } finally {
       Files.deleteIfExists(tmp);
-      // JDK 21+: stop the selector thread now; an idle one delays the JVM's exit by 0.3 s
-      if (http instanceof AutoCloseable c) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          // nothing left to release that the process exit would not
-        }
+    }
+  }
+
+  /**
+   * GETs {@code uri}, following up to {@value #MAX_REDIRECTS} redirects; a redirect to plain HTTP
+   * is followed only where plain HTTP is allowed at all.
+   */
+  private HttpReply get(RegistryHttp http, URI uri) throws IOException {
+    URI target = uri;
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      HttpReply r;
+      try {
+        r = http.send("GET", target, Map.of(), null, RegistryHttp.READ_TIMEOUT);
+      } catch (IOException e) {
+        throw new ImageException(Reason.UNAVAILABLE, uri + ": " + e.getMessage(), e);
       }
+      int s = r.status();
+      if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) {
+        return r;
+      }
+      r.close();
+      String location =
+          r.header("Location")
+              .orElseThrow(
+                  () ->
+                      new ImageException(
+                          Reason.INVALID, uri + ": HTTP " + s + " redirect without a Location"));
+      target = target.resolve(location);
+      String scheme = String.valueOf(target.getScheme()).toLowerCase(Locale.ROOT);
+      if (!scheme.equals("https") && !(scheme.equals("http") && plainAllowed(target))) {
+        throw new ImageException(
+            Reason.INVALID,
+            uri + ": refusing the redirect to " + scheme + "://" + target.getHost());
+      }
+    }
+    throw new ImageException(Reason.INVALID, uri + ": more than " + MAX_REDIRECTS + " redirects");
+  }
+
+  private boolean plainAllowed(URI uri) {
+    String host = String.valueOf(uri.getHost());
+    return insecure || host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+  }
+
+  private static SSLContext systemTls() throws IOException {
+    try {
+      return SSLContext.getDefault();
+    } catch (GeneralSecurityException e) {
+      throw new IOException("no TLS: " + e.getMessage(), e);
     }
   }
 

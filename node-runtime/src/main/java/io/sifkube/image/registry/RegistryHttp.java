@@ -33,18 +33,18 @@ import javax.net.ssl.SSLContext;
  * 0.35 s of CPU (JVM start included), near curl's 0.13 s; Apache HttpClient 5 took 0.63-0.69 s. It
  * also starts no selector thread and loads far fewer classes, which a one-shot command notices.
  */
-final class RegistryHttp implements AutoCloseable {
+public final class RegistryHttp implements AutoCloseable {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
   /** Between two reads: a registry that stalls mid-body fails the try, which is then retried. */
-  static final Duration READ_TIMEOUT = Duration.ofMinutes(5);
+  public static final Duration READ_TIMEOUT = Duration.ofMinutes(5);
 
   /** Body bytes handed to the connection per write. */
   private static final int WRITE_BUFFER = 1 << 20;
 
   /** Where the TLS context comes from: asked only when an https URL is first used. */
-  interface Tls {
+  public interface Tls {
     SSLContext get() throws IOException;
   }
 
@@ -57,7 +57,7 @@ final class RegistryHttp implements AutoCloseable {
    * @param tls asked once, at the first https request: a registry spoken to in plain HTTP never
    *     pays for the JDK's CA store
    */
-  RegistryHttp(Tls tls, boolean insecure) {
+  public RegistryHttp(Tls tls, boolean insecure) {
     this.tlsSource = tls;
     this.insecure = insecure;
   }
@@ -77,7 +77,7 @@ final class RegistryHttp implements AutoCloseable {
    * Sends {@code method} to {@code uri}; {@code body} may be null. Connection and I/O failures are
    * IOExceptions; every HTTP status is an answer.
    */
-  HttpReply send(
+  public HttpReply send(
       String method, URI uri, Map<String, String> headers, RequestBody body, Duration readTimeout)
       throws IOException {
     if (method.equals("PATCH")) {
