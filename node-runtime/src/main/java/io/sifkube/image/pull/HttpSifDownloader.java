@@ -3,6 +3,7 @@ package io.sifkube.image.pull;
 import io.sifkube.files.Durable;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
+import io.sifkube.image.ref.ImageReference;
 import io.sifkube.image.registry.HttpReply;
 import io.sifkube.image.registry.RegistryHttp;
 import io.sifkube.sif.SifException;
@@ -113,8 +114,7 @@ public final class HttpSifDownloader {
   }
 
   private boolean plainAllowed(URI uri) {
-    String host = String.valueOf(uri.getHost());
-    return insecure || host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+    return insecure || ImageReference.isLoopbackHost(uri.getHost());
   }
 
   private static SSLContext systemTls() throws IOException {

@@ -115,11 +115,13 @@ public record ImageReference(String registry, String repository, String tag, Dig
 
   /** True for registries on this machine, which may be spoken to over plain HTTP. */
   public boolean isLoopback() {
-    String host = registry.replaceFirst(":\\d+$", "").toLowerCase(Locale.ROOT);
-    return host.equals("localhost")
-        || host.startsWith("127.")
-        || host.equals("[::1]")
-        || host.equals("::1");
+    return isLoopbackHost(registry.replaceFirst(":\\d+$", ""));
+  }
+
+  /** True for this machine's own names: localhost, 127.0.0.0/8 and ::1 (bracketed or not). */
+  public static boolean isLoopbackHost(String host) {
+    String h = String.valueOf(host).toLowerCase(Locale.ROOT);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1");
   }
 
   /** The file name SingularityCE gives a pulled image: {@code NAME_TAG.oci.sif}. */

@@ -476,8 +476,7 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   private boolean plainAllowed(URI target) {
-    String h = target.getHost() == null ? "" : target.getHost();
-    return insecure || h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
+    return insecure || ImageReference.isLoopbackHost(target.getHost());
   }
 
   private void pause(int attempt, Duration retryAfter) throws ImageException {
