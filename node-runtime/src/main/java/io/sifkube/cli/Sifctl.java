@@ -26,10 +26,10 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class Sifctl {
 
   /**
-   * The picocli subcommands, in the order help lists them; run, exec and shell are {@link
-   * RunCommand}s, which have their own parser. They are added to the command line when it is built:
-   * picocli reads every option of every command it holds by reflection before parsing, so a command
-   * line naming one subcommand gets only that one.
+   * The subcommands, in the order help lists them; run, exec and shell are {@link RunCommand}s and
+   * push and pull {@link TableCommand}s, which have their own parsers; the rest are picocli's. They
+   * are added to the command line when it is built: picocli reads every option of every command it
+   * holds by reflection before parsing, so a command line naming one subcommand gets only that one.
    */
   private static final List<String> COMMANDS =
       List.of(

@@ -139,7 +139,9 @@ abstract class TableCommand implements OptionTable.Target {
     table.describe(out);
   }
 
-  /** The {@code n}th argument's usage error when too few or too many were given. */
+  /**
+   * Refuses fewer than {@code min} or more than {@code max} arguments, naming what was expected.
+   */
   static void expect(List<String> args, int min, int max, String synopsis)
       throws OptionTable.UsageException {
     if (args.size() < min) {
