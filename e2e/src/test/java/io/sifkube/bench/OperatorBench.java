@@ -158,22 +158,36 @@ public final class OperatorBench {
         spread[n - 1]);
   }
 
-  /** The time between the first and the last rank's start, from the siflets' records. */
+  /**
+   * The time between the first and the last rank's start, from the siflets' records; with
+   * GANG_DETAIL set, each gang's starts by node are printed too (relative to the first).
+   */
   private static long startSpreadMillis(List<Path> stateDirs, String uid, int ranks)
       throws Exception {
     var json = new com.fasterxml.jackson.databind.ObjectMapper();
     List<Long> starts = new java.util.ArrayList<>();
+    List<List<Long>> byNode = new java.util.ArrayList<>();
     for (Path d : stateDirs) {
+      List<Long> node = new java.util.ArrayList<>();
       try (var files = Files.list(d.resolve("records"))) {
         for (Path f : files.filter(p -> p.getFileName().toString().contains(uid)).toList()) {
-          starts.add(json.readTree(f.toFile()).path("startedAt").asLong());
+          node.add(json.readTree(f.toFile()).path("startedAt").asLong());
         }
       }
+      java.util.Collections.sort(node);
+      starts.addAll(node);
+      byNode.add(node);
     }
     if (starts.size() != ranks || starts.contains(0L)) {
       throw new IllegalStateException("found " + starts.size() + " started ranks of " + ranks);
     }
-    return java.util.Collections.max(starts) - java.util.Collections.min(starts);
+    long first = java.util.Collections.min(starts);
+    if (System.getenv("GANG_DETAIL") != null) {
+      System.err.println(
+          "starts by node (ms after the first): "
+              + byNode.stream().map(l -> l.stream().map(t -> t - first).toList()).toList());
+    }
+    return java.util.Collections.max(starts) - first;
   }
 
   private static void objects(KubernetesClient k, String source, int n) {
