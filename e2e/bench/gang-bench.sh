@@ -5,7 +5,7 @@
 # apart the ranks started (from the siflets' records), plus each component's own CPU per gang.
 # Run as root.
 #
-# Usage: e2e/bench/gang-bench.sh [ROUNDS=20] [RANKS=16]
+# Usage: e2e/bench/gang-bench.sh [ROUNDS=20] [RANKS=16]   (GANG_DETAIL=1: each gang's starts by node)
 set -euo pipefail
 rounds=${1:-20}
 ranks=${2:-16}
