@@ -29,8 +29,6 @@ import javax.net.ssl.SSLContext;
  */
 public final class HttpSifDownloader {
 
-  private static final int MAX_REDIRECTS = 5;
-
   private final boolean insecure;
   private final PullListener listener;
 
@@ -79,38 +77,28 @@ public final class HttpSifDownloader {
   }
 
   /**
-   * GETs {@code uri}, following up to {@value #MAX_REDIRECTS} redirects; a redirect to plain HTTP
-   * is followed only where plain HTTP is allowed at all.
+   * GETs {@code uri}, following redirects; a connection failure means the source is unavailable.
    */
   private HttpReply get(RegistryHttp http, URI uri) throws IOException {
-    URI target = uri;
-    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpReply r;
-      try {
-        r = http.send("GET", target, Map.of(), null, RegistryHttp.READ_TIMEOUT);
-      } catch (IOException e) {
-        throw new ImageException(Reason.UNAVAILABLE, uri + ": " + e.getMessage(), e);
-      }
-      int s = r.status();
-      if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) {
-        return r;
-      }
-      r.close();
-      String location =
-          r.header("Location")
-              .orElseThrow(
-                  () ->
-                      new ImageException(
-                          Reason.INVALID, uri + ": HTTP " + s + " redirect without a Location"));
-      target = target.resolve(location);
-      String scheme = String.valueOf(target.getScheme()).toLowerCase(Locale.ROOT);
-      if (!scheme.equals("https") && !(scheme.equals("http") && plainAllowed(target))) {
-        throw new ImageException(
-            Reason.INVALID,
-            uri + ": refusing the redirect to " + scheme + "://" + target.getHost());
-      }
+    RegistryHttp.Hops hops =
+        new RegistryHttp.Hops() {
+          @Override
+          public Map<String, String> headers(URI target) {
+            return Map.of();
+          }
+
+          @Override
+          public boolean plainAllowed(URI target) {
+            return HttpSifDownloader.this.plainAllowed(target);
+          }
+        };
+    try {
+      return http.get(uri, hops, uri.toString());
+    } catch (ImageException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new ImageException(Reason.UNAVAILABLE, uri + ": " + e.getMessage(), e);
     }
-    throw new ImageException(Reason.INVALID, uri + ": more than " + MAX_REDIRECTS + " redirects");
   }
 
   private boolean plainAllowed(URI uri) {

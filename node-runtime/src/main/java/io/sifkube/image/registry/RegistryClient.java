@@ -29,7 +29,6 @@ import javax.net.ssl.SSLHandshakeException;
  */
 public final class RegistryClient implements AutoCloseable {
 
-  private static final int MAX_REDIRECTS = 5;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
   private static final Duration TOKEN_TIMEOUT = Duration.ofSeconds(60);
   private static final int MAX_ERROR_BODY = 64 * 1024;
@@ -271,38 +270,31 @@ public final class RegistryClient implements AutoCloseable {
 
   /** Sends one GET, following redirects; Authorization goes only to the registry's own host. */
   private HttpReply send(URI uri, String accept, long rangeStart) throws IOException {
-    URI target = uri;
-    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      Map<String, String> h = new HashMap<>();
-      if (accept != null) {
-        h.put("Accept", accept);
-      }
-      if (rangeStart > 0) {
-        h.put("Range", "bytes=" + rangeStart + "-");
-      }
-      if (authorization != null && sameHost(target)) {
-        h.put("Authorization", authorization);
-      }
-      HttpReply resp = http().send("GET", target, h, null, RegistryHttp.READ_TIMEOUT);
-      int s = resp.status();
-      if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
-        Optional<String> loc = resp.header("Location");
-        resp.close();
-        if (loc.isEmpty()) {
-          throw new ImageException(Reason.INVALID, image + ": redirect without a Location");
-        }
-        target = target.resolve(loc.get());
-        if (!target.getScheme().equals("https")
-            && !(target.getScheme().equals("http") && plainAllowed(target))) {
-          throw new ImageException(
-              Reason.INVALID,
-              image + ": refusing redirect to " + target.getScheme() + "://" + target.getHost());
-        }
-        continue;
-      }
-      return resp;
-    }
-    throw new ImageException(Reason.INVALID, image + ": more than " + MAX_REDIRECTS + " redirects");
+    return http()
+        .get(
+            uri,
+            new RegistryHttp.Hops() {
+              @Override
+              public Map<String, String> headers(URI target) {
+                Map<String, String> h = new HashMap<>();
+                if (accept != null) {
+                  h.put("Accept", accept);
+                }
+                if (rangeStart > 0) {
+                  h.put("Range", "bytes=" + rangeStart + "-");
+                }
+                if (authorization != null && sameHost(target)) {
+                  h.put("Authorization", authorization);
+                }
+                return h;
+              }
+
+              @Override
+              public boolean plainAllowed(URI target) {
+                return RegistryClient.this.plainAllowed(target);
+              }
+            },
+            image);
   }
 
   private void authenticate(String header, String detail) throws IOException {

@@ -1,5 +1,7 @@
 package io.sifkube.image.registry;
 
+import io.sifkube.image.ImageException;
+import io.sifkube.image.ImageException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,12 +19,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 
 /**
- * Sends one HTTP/1.1 request to a registry and hands back the answer with its body unread.
- * Redirects are not followed (the caller decides where credentials may go).
+ * Sends one HTTP/1.1 request to a registry and hands back the answer with its body unread. {@link
+ * #send} follows no redirect; {@link #get} follows them, asking the caller for each hop's headers
+ * (credentials go to the registry's own host only).
  *
  * <p>The JDK's blocking {@link HttpURLConnection} carries everything but PATCH, which it refuses to
  * send; PATCH (chunked uploads of blobs over 256 MiB) goes through the JDK's {@link HttpClient}.
@@ -153,6 +157,49 @@ public final class RegistryHttp implements AutoCloseable {
               }
             });
     return Collections.unmodifiableMap(h);
+  }
+
+  /** The redirects one GET follows at most. */
+  public static final int MAX_REDIRECTS = 5;
+
+  /** The headers of each hop of a GET, decided by its target: credentials go to some hosts only. */
+  public interface Hops {
+    Map<String, String> headers(URI target);
+
+    /** Whether a redirect may lead to plain HTTP at {@code target} (loopback or --insecure). */
+    boolean plainAllowed(URI target);
+  }
+
+  /**
+   * GETs {@code uri} and follows up to {@value #MAX_REDIRECTS} redirects (301, 302, 303, 307, 308)
+   * by hand, so that each hop gets the headers {@code hops} gives its target; a redirect leads only
+   * to https, or to plain http where {@code hops} allows it. Connection and I/O failures are
+   * IOExceptions; a redirect without a Location, to a refused scheme or one too many is an {@link
+   * ImageException} whose message starts with {@code name} (the image or the URL).
+   */
+  public HttpReply get(URI uri, Hops hops, String name) throws IOException {
+    URI target = uri;
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      HttpReply r = send("GET", target, hops.headers(target), null, READ_TIMEOUT);
+      int s = r.status();
+      if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) {
+        return r;
+      }
+      r.close();
+      Optional<String> location = r.header("Location");
+      if (location.isEmpty()) {
+        throw new ImageException(
+            Reason.INVALID, name + ": HTTP " + s + " redirect without a Location");
+      }
+      target = target.resolve(location.get());
+      String scheme = String.valueOf(target.getScheme()).toLowerCase(Locale.ROOT);
+      if (!scheme.equals("https") && !(scheme.equals("http") && hops.plainAllowed(target))) {
+        throw new ImageException(
+            Reason.INVALID,
+            name + ": refusing the redirect to " + scheme + "://" + target.getHost());
+      }
+    }
+    throw new ImageException(Reason.INVALID, name + ": more than " + MAX_REDIRECTS + " redirects");
   }
 
   private HttpReply sendPatch(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.sifkube.image.ImageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -93,6 +94,19 @@ class RegistryHttpTest {
         ex.getResponseHeaders().add("Location", "https://elsewhere.example/blob");
         ex.sendResponseHeaders(307, -1);
       }
+      case "/hop" -> {
+        ex.getResponseHeaders().add("Location", "/blob");
+        ex.sendResponseHeaders(302, -1);
+      }
+      case "/loop" -> {
+        ex.getResponseHeaders().add("Location", "/loop");
+        ex.sendResponseHeaders(301, -1);
+      }
+      case "/to-plain" -> {
+        ex.getResponseHeaders().add("Location", "http://192.0.2.1/blob");
+        ex.sendResponseHeaders(307, -1);
+      }
+      case "/no-location" -> ex.sendResponseHeaders(303, -1);
       case "/login" -> {
         ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"r\"");
         ex.sendResponseHeaders(401, -1);
@@ -150,6 +164,51 @@ class RegistryHttpTest {
       assertThat(r.header("Location")).contains("https://elsewhere.example/blob");
     }
     assertThat(seen).hasSize(1);
+  }
+
+  /** Hops that give the first URL (only) a credential, and allow plain HTTP to loopback only. */
+  private RegistryHttp.Hops credentialsFor(URI first) {
+    return new RegistryHttp.Hops() {
+      @Override
+      public Map<String, String> headers(URI target) {
+        return target.equals(first) ? Map.of("Authorization", "Bearer t") : Map.of();
+      }
+
+      @Override
+      public boolean plainAllowed(URI target) {
+        return target.getHost().equals("127.0.0.1");
+      }
+    };
+  }
+
+  @Test
+  void getFollowsRedirectsAskingEachHopForItsHeaders() throws Exception {
+    URI first = uri("/hop");
+    try (HttpReply r = http.get(first, credentialsFor(first), "img")) {
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(new String(r.body().readAllBytes(), StandardCharsets.US_ASCII))
+          .isEqualTo("0123456789");
+    }
+    assertThat(seen)
+        .containsExactly(
+            "GET /hop len=null range=null auth=Bearer t",
+            "GET /blob len=null range=null auth=null");
+  }
+
+  @Test
+  void getRefusesPlainHttpElsewhereAMissingLocationAndEndlessRedirects() {
+    URI plain = uri("/to-plain");
+    assertThatThrownBy(() -> http.get(plain, credentialsFor(plain), "img"))
+        .isInstanceOf(ImageException.class)
+        .hasMessage("img: refusing the redirect to http://192.0.2.1");
+    URI none = uri("/no-location");
+    assertThatThrownBy(() -> http.get(none, credentialsFor(none), "img"))
+        .hasMessage("img: HTTP 303 redirect without a Location");
+    seen.clear();
+    URI loop = uri("/loop");
+    assertThatThrownBy(() -> http.get(loop, credentialsFor(loop), "img"))
+        .hasMessage("img: more than 5 redirects");
+    assertThat(seen).hasSize(RegistryHttp.MAX_REDIRECTS + 1);
   }
 
   @Test
