@@ -22,6 +22,10 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.Key;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -63,6 +67,7 @@ final class CdsTraining {
     OciSifWriter.write(sif, List.of(LayerSource.squashfs(layer)), config, MediaTypes.OCI_MANIFEST);
     Sifctl.run(new String[] {"sif", "list", sif.toString()}, sink, sink);
     Sifctl.run(new String[] {"sif", "info", "1", sif.toString()}, sink, sink);
+    signAndVerify(dir, sif, sink);
     try (TrainingRegistry registry = new TrainingRegistry()) {
       String ref = "docker://" + registry.host() + "/train/image:v1";
       Sifctl.run(new String[] {"push", sif.toString(), ref}, sink, sink);
@@ -115,6 +120,26 @@ final class CdsTraining {
       // the classes are loaded either way
     }
     runUpToTheFirstMount(dir, sif, sink);
+  }
+
+  /**
+   * {@code sign} and {@code verify} of a copy of {@code sif} with a throw-away Ed25519 key (DSSE):
+   * the JDK's key and signature classes and the envelope code. (The OpenPGP path is BouncyCastle's,
+   * a signed jar, whose classes no archive takes.)
+   */
+  private static void signAndVerify(Path dir, Path sif, PrintWriter sink) throws Exception {
+    KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Path key = pem(dir.resolve("train-private.pem"), "PRIVATE KEY", pair.getPrivate());
+    Path pub = pem(dir.resolve("train-public.pem"), "PUBLIC KEY", pair.getPublic());
+    Path signed = Files.copy(sif, dir.resolve("signed.oci.sif"));
+    Sifctl.run(new String[] {"sign", "--key", key.toString(), signed.toString()}, sink, sink);
+    Sifctl.run(new String[] {"verify", "--key", pub.toString(), signed.toString()}, sink, sink);
+  }
+
+  private static Path pem(Path file, String type, Key key) throws IOException {
+    String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded());
+    return Files.writeString(
+        file, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n");
   }
 
   /** CDI spec files for the training: a YAML and a JSON one, with every kind of edit. */

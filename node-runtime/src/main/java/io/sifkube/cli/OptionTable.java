@@ -231,6 +231,15 @@ final class OptionTable {
     }
   }
 
+  /** A whole number that fits an int, for option {@code name}, or a usage error. */
+  static int parseInt(String name, String v) throws UsageException {
+    long n = parseLong(name, v);
+    if (n != (int) n) {
+      throw new UsageException("option " + name + ": '" + v + "' is out of range");
+    }
+    return (int) n;
+  }
+
   /** A number for option {@code name}, or a usage error that says what was given. */
   static double parseDouble(String name, String v) throws UsageException {
     try {

@@ -27,9 +27,10 @@ public final class Sifctl {
 
   /**
    * The subcommands, in the order help lists them; run, exec and shell are {@link RunCommand}s and
-   * push and pull {@link TableCommand}s, which have their own parsers; the rest are picocli's. They
-   * are added to the command line when it is built: picocli reads every option of every command it
-   * holds by reflection before parsing, so a command line naming one subcommand gets only that one.
+   * push, pull, sign and verify {@link TableCommand}s, which have their own parsers; the rest are
+   * picocli's. They are added to the command line when it is built: picocli reads every option of
+   * every command it holds by reflection before parsing, so a command line naming one subcommand
+   * gets only that one.
    */
   private static final List<String> COMMANDS =
       List.of(
@@ -40,8 +41,6 @@ public final class Sifctl {
     return switch (name) {
       case "sif" -> new SifCommand();
       case "build" -> new BuildCommand();
-      case "sign" -> new SignCommand();
-      case "verify" -> new VerifyCommand();
       case "cache" -> new CacheCommand();
       case "oci" -> new OciCommand();
       case "cdi" -> new CdiCommand();

@@ -10,59 +10,74 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code sifctl sign}: adds signatures to a SIF or OCI-SIF as {@code singularity sign} does, in the
  * reference format (sylabs/sif v2): a DSSE envelope for PEM keys, an OpenPGP clear-signed message
- * for a keyring key.
+ * for a keyring key. A {@link TableCommand}.
  */
-@Command(
-    name = "sign",
-    mixinStandardHelpOptions = true,
-    description =
-        "Sign a SIF or OCI-SIF: one signature per object group (default), or for a group or object.")
-final class SignCommand implements Callable<Integer> {
+final class SignCommand extends TableCommand {
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "the SIF to sign, in place")
-  Path file;
+  private static final OptionTable TABLE =
+      standard(
+          new OptionTable()
+              .list(
+                  "--key",
+                  "PRIVATE.pem",
+                  "PKCS#8 PEM private key (ECDSA, RSA, Ed25519): a DSSE signature; repeatable",
+                  false)
+              .value(
+                  "--keyring",
+                  "FILE",
+                  "OpenPGP secret keyring (armored or binary); passphrase: $SIFKUBE_PGP_PASSPHRASE")
+              .value("-k,--keyidx", "N", "which secret key of the keyring (default 0)")
+              .list("-g,--group-id", "N", "sign only object group N; repeatable", false)
+              .list(
+                  "-i,--sif-id",
+                  "N",
+                  "sign only object N (with its group's header); repeatable",
+                  false));
 
-  @Option(
-      names = "--key",
-      paramLabel = "PRIVATE.pem",
-      description = "PKCS#8 PEM private key (ECDSA, RSA, Ed25519): a DSSE signature; repeatable")
-  List<Path> keys = new ArrayList<>();
+  private Path file;
+  private final List<Path> keys = new ArrayList<>();
+  private Path keyring;
+  private int keyIndex;
+  private final List<Integer> groups = new ArrayList<>();
+  private final List<Integer> objects = new ArrayList<>();
 
-  @Option(
-      names = "--keyring",
-      paramLabel = "FILE",
-      description =
-          "OpenPGP secret keyring (armored or binary); passphrase: $SIFKUBE_PGP_PASSPHRASE")
-  Path keyring;
-
-  @Option(
-      names = {"-k", "--keyidx"},
-      paramLabel = "N",
-      description = "which secret key of the keyring (default 0)")
-  int keyIndex;
-
-  @Option(
-      names = {"-g", "--group-id"},
-      paramLabel = "N",
-      description = "sign only object group N")
-  List<Integer> groups = new ArrayList<>();
-
-  @Option(
-      names = {"-i", "--sif-id"},
-      paramLabel = "N",
-      description = "sign only object N (with its group's header)")
-  List<Integer> objects = new ArrayList<>();
+  SignCommand() {
+    super(
+        "sign",
+        "Sign a SIF or OCI-SIF: one signature per object group (default), or for a group or object.",
+        "IMAGE",
+        TABLE);
+  }
 
   @Override
-  public Integer call() throws Exception {
+  List<String[]> argumentHelp() {
+    return List.<String[]>of(new String[] {"IMAGE", "the SIF to sign, in place"});
+  }
+
+  @Override
+  void arguments(List<String> args, String synopsis) throws OptionTable.UsageException {
+    expect(args, 1, 1, synopsis);
+    file = OptionTable.parsePath("IMAGE", args.get(0));
+  }
+
+  @Override
+  void option(String option, String v) throws OptionTable.UsageException {
+    switch (option) {
+      case "--key" -> keys.add(OptionTable.parsePath(option, v));
+      case "--keyring" -> keyring = OptionTable.parsePath(option, v);
+      case "--keyidx" -> keyIndex = OptionTable.parseInt(option, v);
+      case "--group-id" -> groups.add(OptionTable.parseInt(option, v));
+      case "--sif-id" -> objects.add(OptionTable.parseInt(option, v));
+      default -> throw new IllegalStateException("option " + option + " is in TABLE only");
+    }
+  }
+
+  @Override
+  int call() throws Exception {
     if (!Files.isRegularFile(file)) {
       throw new CliException(file + ": no such file");
     }

@@ -21,6 +21,8 @@ abstract class TableCommand implements OptionTable.Target {
     return switch (name) {
       case "push" -> new PushCommand();
       case "pull" -> new PullCommand();
+      case "sign" -> new SignCommand();
+      case "verify" -> new VerifyCommand();
       default -> null;
     };
   }
@@ -31,6 +33,7 @@ abstract class TableCommand implements OptionTable.Target {
   private final OptionTable table;
   private boolean help;
   private boolean version;
+  private PrintWriter out;
 
   /**
    * @param description one sentence for help, also listed by {@code sifctl --help}
@@ -50,6 +53,11 @@ abstract class TableCommand implements OptionTable.Target {
 
   final OptionTable table() {
     return table;
+  }
+
+  /** Standard output, for a command that prints results there (messages go to standard error). */
+  final PrintWriter out() {
+    return out;
   }
 
   /** Each argument's name and what it is, for help. */
@@ -84,6 +92,7 @@ abstract class TableCommand implements OptionTable.Target {
 
   /** Parses {@code args} and runs the command; returns the exit status. */
   final int main(List<String> args, PrintWriter out, PrintWriter err) {
+    this.out = out;
     try {
       List<String> rest = table.parseAnywhere(this, args);
       if (help || version) {

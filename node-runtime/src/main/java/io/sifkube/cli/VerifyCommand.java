@@ -17,75 +17,72 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sifctl verify}: checks a SIF's signatures as {@code singularity verify} does (sylabs/sif
  * v2's rules and messages); prints each signature's signer, the objects it covers and the outcome,
- * or JSON with {@code -o json}; exit status 1 when anything does not verify.
+ * or JSON with {@code -o json}; exit status 1 when anything does not verify. A {@link
+ * TableCommand}.
  */
-@Command(
-    name = "verify",
-    mixinStandardHelpOptions = true,
-    description = "Verify the signatures of a SIF or OCI-SIF.")
-final class VerifyCommand implements Callable<Integer> {
+final class VerifyCommand extends TableCommand {
 
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+  private static final OptionTable TABLE =
+      standard(
+          new OptionTable()
+              .list("--key", "PUBLIC.pem", "PEM public key for DSSE signatures; repeatable", false)
+              .value(
+                  "--keyring",
+                  "FILE",
+                  "OpenPGP keyring (public or secret, armored or binary) for PGP signatures")
+              .list("-g,--group-id", "N", "verify object group N only; repeatable", false)
+              .list("-i,--sif-id", "N", "verify object N only; repeatable", false)
+              .flag("-a,--all", "with --legacy-insecure: every object of every group")
+              .flag("--legacy-insecure", "check SingularityCE < 3.6 (legacy) signatures instead")
+              .value("-o,--output", "FORMAT", "text (default) or json")
+              .flag("-j,--json", "same as -o json (singularity verify -j)"));
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "the SIF to verify")
-  Path file;
+  private Path file;
+  private final List<Path> keys = new ArrayList<>();
+  private Path keyring;
+  private final List<Integer> groups = new ArrayList<>();
+  private final List<Integer> objects = new ArrayList<>();
+  private boolean all;
+  private boolean legacy;
+  private String output = "text";
+  private boolean json;
 
-  @Option(
-      names = "--key",
-      paramLabel = "PUBLIC.pem",
-      description = "PEM public key for DSSE signatures; repeatable")
-  List<Path> keys = new ArrayList<>();
-
-  @Option(
-      names = "--keyring",
-      paramLabel = "FILE",
-      description = "OpenPGP keyring (public or secret, armored or binary) for PGP signatures")
-  Path keyring;
-
-  @Option(
-      names = {"-g", "--group-id"},
-      paramLabel = "N",
-      description = "verify object group N only")
-  List<Integer> groups = new ArrayList<>();
-
-  @Option(
-      names = {"-i", "--sif-id"},
-      paramLabel = "N",
-      description = "verify object N only")
-  List<Integer> objects = new ArrayList<>();
-
-  @Option(
-      names = {"-a", "--all"},
-      description = "with --legacy-insecure: every object of every group")
-  boolean all;
-
-  @Option(
-      names = "--legacy-insecure",
-      description = "check SingularityCE < 3.6 (legacy) signatures instead")
-  boolean legacy;
-
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FORMAT",
-      description = "text (default) or json")
-  String output = "text";
-
-  @Option(
-      names = {"-j", "--json"},
-      description = "same as -o json (singularity verify -j)")
-  boolean json;
+  VerifyCommand() {
+    super("verify", "Verify the signatures of a SIF or OCI-SIF.", "IMAGE", TABLE);
+  }
 
   @Override
-  public Integer call() throws Exception {
+  List<String[]> argumentHelp() {
+    return List.<String[]>of(new String[] {"IMAGE", "the SIF to verify"});
+  }
+
+  @Override
+  void arguments(List<String> args, String synopsis) throws OptionTable.UsageException {
+    expect(args, 1, 1, synopsis);
+    file = OptionTable.parsePath("IMAGE", args.get(0));
+  }
+
+  @Override
+  void option(String option, String v) throws OptionTable.UsageException {
+    switch (option) {
+      case "--key" -> keys.add(OptionTable.parsePath(option, v));
+      case "--keyring" -> keyring = OptionTable.parsePath(option, v);
+      case "--group-id" -> groups.add(OptionTable.parseInt(option, v));
+      case "--sif-id" -> objects.add(OptionTable.parseInt(option, v));
+      case "--all" -> all = true;
+      case "--legacy-insecure" -> legacy = true;
+      case "--output" -> output = v;
+      case "--json" -> json = true;
+      default -> throw new IllegalStateException("option " + option + " is in TABLE only");
+    }
+  }
+
+  @Override
+  int call() throws Exception {
     if (json) {
       output = "json";
     }
@@ -123,7 +120,7 @@ final class VerifyCommand implements Callable<Integer> {
     } catch (SifException e) {
       throw new CliException(e.getMessage(), e);
     }
-    var out = spec.commandLine().getOut();
+    var out = out();
     if (output.equals("json")) {
       out.println(new String(Json.bytes(json(r)), StandardCharsets.UTF_8));
     } else {

@@ -116,6 +116,46 @@ class SifctlTest {
   }
 
   @Test
+  void signAndVerifyHaveTheirOwnTablesAndSignaturesRoundTrip() throws Exception {
+    for (String cmd : List.of("sign", "verify")) {
+      Result help = run(cmd, "--help");
+      assertThat(help.status()).isZero();
+      assertThat(help.out())
+          .startsWith("Usage: sifctl " + cmd + " [OPTIONS] IMAGE\n")
+          .contains("--keyring=FILE", "-g, --group-id=N", "-i, --sif-id=N", "-h, --help");
+      assertThat(run(cmd, "-g", "one", "x.sif").err())
+          .startsWith("sifctl " + cmd + ": option --group-id: 'one' is not a whole number\n");
+      assertThat(run(cmd).err()).startsWith("sifctl " + cmd + ": missing arguments");
+    }
+    Path keys = Fixtures.sifReference().resolve("keys");
+    Path sif = Files.copy(Fixtures.sifReference().resolve("one-group.sif"), tmp.resolve("s.sif"));
+    // options after the image, as picocli took them
+    Result signed =
+        run("sign", sif.toString(), "--key", keys.resolve("ed25519-private.pem").toString());
+    assertThat(signed.status()).as(signed.err()).isZero();
+    assertThat(run("sif", "list", sif.toString()).out()).contains("Signature");
+
+    Result json =
+        run("verify", sif.toString(), "-j", "--key", keys.resolve("ed25519-public.pem").toString());
+    assertThat(json.status()).as(json.err()).isZero();
+    assertThat(json.out()).contains("\"verified\":true").contains("\"kind\":\"DSSE\"");
+    Result text =
+        run("verify", "--key", keys.resolve("ed25519-public.pem").toString(), sif.toString());
+    assertThat(text.out()).contains("Objects verified:", "Verified signature(s) from image");
+
+    Result wrong =
+        run("verify", "--key", keys.resolve("ecdsa-public.pem").toString(), sif.toString());
+    assertThat(wrong.status()).isEqualTo(1);
+    assertThat(wrong.err()).startsWith("sifctl: error: " + sif + ": verification failed");
+    Result noKey = run("verify", sif.toString());
+    assertThat(noKey.status()).isEqualTo(1);
+    assertThat(noKey.err()).contains("give the key material");
+    assertThat(run("verify", "-o", "yaml", "--key", "k.pem", sif.toString()).err())
+        .contains("-o yaml: must be text or json");
+    assertThat(run("sign", "--keyidx", "x", sif.toString()).status()).isEqualTo(2);
+  }
+
+  @Test
   void aFileThatIsNotSifGetsOneClearLineAndStatus1() throws Exception {
     Path junk = tmp.resolve("junk.sif");
     Files.writeString(junk, "x".repeat(200));
