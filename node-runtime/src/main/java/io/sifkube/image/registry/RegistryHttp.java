@@ -191,7 +191,13 @@ public final class RegistryHttp implements AutoCloseable {
         throw new ImageException(
             Reason.INVALID, name + ": HTTP " + s + " redirect without a Location");
       }
-      target = target.resolve(location.get());
+      try {
+        target = target.resolve(location.get());
+      } catch (IllegalArgumentException e) {
+        throw new ImageException(
+            Reason.INVALID,
+            name + ": HTTP " + s + " redirect to a Location that is not a URL: " + location.get());
+      }
       String scheme = String.valueOf(target.getScheme()).toLowerCase(Locale.ROOT);
       if (!scheme.equals("https") && !(scheme.equals("http") && hops.plainAllowed(target))) {
         throw new ImageException(
