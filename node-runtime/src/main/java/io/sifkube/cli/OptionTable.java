@@ -17,8 +17,9 @@ import java.util.Map;
  * quarter of a second before any container work began — about podman's whole run. This table is a
  * few classes, with no reflection and no lambdas to link at start. It accepts what picocli accepted
  * on those commands: {@code --name value}, {@code --name=value}, {@code -x value}, {@code -xvalue},
- * comma-split lists, repeatable options, {@code --} and, as the container's command line follows
- * the image, options only before the first positional argument.
+ * short flags clustered ({@code -ab}, {@code -abx value}), comma-split lists, repeatable options,
+ * {@code --} and, as the container's command line follows the image, options only before the first
+ * positional argument.
  *
  * <p>The parser hands each value to {@link Target#set} under the option's last name, the long one,
  * whichever name was typed.
@@ -166,6 +167,14 @@ final class OptionTable {
       }
     } else if (a.length() > 2) {
       name = a.substring(0, 2);
+      Opt first = byName.get(name);
+      if (first != null && first.kind() == Kind.FLAG && a.charAt(2) != '=') {
+        // short options clustered behind a flag, as picocli took them: -aj is -a -j, -jg1 is -j -g1
+        target.set(first.key(), null);
+        List<String> rest = new ArrayList<>(args);
+        rest.set(i, "-" + a.substring(2));
+        return take(target, rest, i);
+      }
       value = a.charAt(2) == '=' ? a.substring(3) : a.substring(2);
     }
     Opt o = byName.get(name);

@@ -70,6 +70,30 @@ class OptionTableTest {
   }
 
   @Test
+  void shortFlagsMayBeClusteredAsPicocliAllowed() throws Exception {
+    OptionTable t =
+        new OptionTable()
+            .flag("-a,--all", "all")
+            .flag("-j,--json", "json")
+            .list("-g,--group-id", "N", "group", false);
+    Recorder r = new Recorder();
+    assertThat(t.parseAnywhere(r, List.of("-aj", "img", "-jg1", "-ag", "2")))
+        .containsExactly("img");
+    assertThat(r.seen)
+        .containsExactly(
+            "--all=null",
+            "--json=null",
+            "--json=null",
+            "--group-id=1",
+            "--all=null",
+            "--group-id=2");
+    assertThatThrownBy(() -> t.parse(new Recorder(), List.of("-ax")))
+        .hasMessage("unknown option '-x'");
+    assertThatThrownBy(() -> t.parse(new Recorder(), List.of("-a=1")))
+        .hasMessage("option -a takes no value: '-a=1'");
+  }
+
+  @Test
   void doubleDashEndsTheOptionsAndALoneDashIsAnArgument() throws Exception {
     Recorder r = new Recorder();
     assertThat(parse(r, "--", "-f", "x")).containsExactly("-f", "x");
