@@ -14,9 +14,9 @@ import java.util.List;
 /**
  * {@code sifctl sign}: adds signatures to a SIF or OCI-SIF as {@code singularity sign} does, in the
  * reference format (sylabs/sif v2): a DSSE envelope for PEM keys, an OpenPGP clear-signed message
- * for a keyring key. A {@link TableCommand}.
+ * for a keyring key. A {@link SignatureCommand}.
  */
-final class SignCommand extends TableCommand {
+final class SignCommand extends SignatureCommand {
 
   private static final OptionTable TABLE =
       standard(
@@ -38,40 +38,20 @@ final class SignCommand extends TableCommand {
                   "sign only object N (with its group's header); repeatable",
                   false));
 
-  private Path file;
-  private final List<Path> keys = new ArrayList<>();
-  private Path keyring;
   private int keyIndex;
-  private final List<Integer> groups = new ArrayList<>();
-  private final List<Integer> objects = new ArrayList<>();
 
   SignCommand() {
     super(
         "sign",
         "Sign a SIF or OCI-SIF: one signature per object group (default), or for a group or object.",
-        "IMAGE",
+        "the SIF to sign, in place",
         TABLE);
   }
 
   @Override
-  List<String[]> argumentHelp() {
-    return List.<String[]>of(new String[] {"IMAGE", "the SIF to sign, in place"});
-  }
-
-  @Override
-  void arguments(List<String> args, String synopsis) throws OptionTable.UsageException {
-    expect(args, 1, 1, synopsis);
-    file = OptionTable.parsePath("IMAGE", args.get(0));
-  }
-
-  @Override
-  void option(String option, String v) throws OptionTable.UsageException {
+  void more(String option, String v) throws OptionTable.UsageException {
     switch (option) {
-      case "--key" -> keys.add(OptionTable.parsePath(option, v));
-      case "--keyring" -> keyring = OptionTable.parsePath(option, v);
       case "--keyidx" -> keyIndex = OptionTable.parseInt(option, v);
-      case "--group-id" -> groups.add(OptionTable.parseInt(option, v));
-      case "--sif-id" -> objects.add(OptionTable.parseInt(option, v));
       default -> throw new IllegalStateException("option " + option + " is in TABLE only");
     }
   }

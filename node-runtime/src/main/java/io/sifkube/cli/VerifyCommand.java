@@ -22,9 +22,9 @@ import java.util.Locale;
  * {@code sifctl verify}: checks a SIF's signatures as {@code singularity verify} does (sylabs/sif
  * v2's rules and messages); prints each signature's signer, the objects it covers and the outcome,
  * or JSON with {@code -o json}; exit status 1 when anything does not verify. A {@link
- * TableCommand}.
+ * SignatureCommand}.
  */
-final class VerifyCommand extends TableCommand {
+final class VerifyCommand extends SignatureCommand {
 
   private static final OptionTable TABLE =
       standard(
@@ -41,38 +41,18 @@ final class VerifyCommand extends TableCommand {
               .value("-o,--output", "FORMAT", "text (default) or json")
               .flag("-j,--json", "same as -o json (singularity verify -j)"));
 
-  private Path file;
-  private final List<Path> keys = new ArrayList<>();
-  private Path keyring;
-  private final List<Integer> groups = new ArrayList<>();
-  private final List<Integer> objects = new ArrayList<>();
   private boolean all;
   private boolean legacy;
   private String output = "text";
   private boolean json;
 
   VerifyCommand() {
-    super("verify", "Verify the signatures of a SIF or OCI-SIF.", "IMAGE", TABLE);
+    super("verify", "Verify the signatures of a SIF or OCI-SIF.", "the SIF to verify", TABLE);
   }
 
   @Override
-  List<String[]> argumentHelp() {
-    return List.<String[]>of(new String[] {"IMAGE", "the SIF to verify"});
-  }
-
-  @Override
-  void arguments(List<String> args, String synopsis) throws OptionTable.UsageException {
-    expect(args, 1, 1, synopsis);
-    file = OptionTable.parsePath("IMAGE", args.get(0));
-  }
-
-  @Override
-  void option(String option, String v) throws OptionTable.UsageException {
+  void more(String option, String v) throws OptionTable.UsageException {
     switch (option) {
-      case "--key" -> keys.add(OptionTable.parsePath(option, v));
-      case "--keyring" -> keyring = OptionTable.parsePath(option, v);
-      case "--group-id" -> groups.add(OptionTable.parseInt(option, v));
-      case "--sif-id" -> objects.add(OptionTable.parseInt(option, v));
       case "--all" -> all = true;
       case "--legacy-insecure" -> legacy = true;
       case "--output" -> output = v;
