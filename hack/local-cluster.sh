@@ -52,10 +52,18 @@ mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 stop
 
+# Ports below the kernel's ephemeral range: a port in it that is free now may be taken as the source
+# port of an outgoing connection (the API server's own to etcd) before the server binds it, which
+# failed a CI run with "bind: address already in use".
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
   local p
   while :; do
-    p=$(shuf -i 20000-60000 -n 1)
+    if ((ephemeral_low > 21000)); then
+      p=$(shuf -i "20000-$((ephemeral_low - 1))" -n 1)
+    else
+      p=$(shuf -i 20000-60000 -n 1)
+    fi
     (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
