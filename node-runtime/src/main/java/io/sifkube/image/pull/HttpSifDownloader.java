@@ -3,7 +3,6 @@ package io.sifkube.image.pull;
 import io.sifkube.files.Durable;
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
-import io.sifkube.image.ref.ImageReference;
 import io.sifkube.image.registry.HttpReply;
 import io.sifkube.image.registry.RegistryHttp;
 import io.sifkube.sif.SifException;
@@ -80,20 +79,8 @@ public final class HttpSifDownloader {
    * GETs {@code uri}, following redirects; a connection failure means the source is unavailable.
    */
   private HttpReply get(RegistryHttp http, URI uri) throws IOException {
-    RegistryHttp.Hops hops =
-        new RegistryHttp.Hops() {
-          @Override
-          public Map<String, String> headers(URI target) {
-            return Map.of();
-          }
-
-          @Override
-          public boolean plainAllowed(URI target) {
-            return HttpSifDownloader.this.plainAllowed(target);
-          }
-        };
     try {
-      return http.get(uri, hops, uri.toString());
+      return http.get(uri, target -> Map.of(), insecure, uri.toString());
     } catch (ImageException e) {
       throw e;
     } catch (IOException e) {
@@ -102,7 +89,7 @@ public final class HttpSifDownloader {
   }
 
   private boolean plainAllowed(URI uri) {
-    return insecure || ImageReference.isLoopbackHost(uri.getHost());
+    return RegistryHttp.plainAllowed(uri, insecure);
   }
 
   private static SSLContext systemTls() throws IOException {

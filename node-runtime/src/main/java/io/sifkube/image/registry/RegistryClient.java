@@ -273,27 +273,20 @@ public final class RegistryClient implements AutoCloseable {
     return http()
         .get(
             uri,
-            new RegistryHttp.Hops() {
-              @Override
-              public Map<String, String> headers(URI target) {
-                Map<String, String> h = new HashMap<>();
-                if (accept != null) {
-                  h.put("Accept", accept);
-                }
-                if (rangeStart > 0) {
-                  h.put("Range", "bytes=" + rangeStart + "-");
-                }
-                if (authorization != null && sameHost(target)) {
-                  h.put("Authorization", authorization);
-                }
-                return h;
+            target -> {
+              Map<String, String> h = new HashMap<>();
+              if (accept != null) {
+                h.put("Accept", accept);
               }
-
-              @Override
-              public boolean plainAllowed(URI target) {
-                return RegistryClient.this.plainAllowed(target);
+              if (rangeStart > 0) {
+                h.put("Range", "bytes=" + rangeStart + "-");
               }
+              if (authorization != null && sameHost(target)) {
+                h.put("Authorization", authorization);
+              }
+              return h;
             },
+            insecure,
             image);
   }
 
@@ -468,7 +461,7 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   private boolean plainAllowed(URI target) {
-    return insecure || ImageReference.isLoopbackHost(target.getHost());
+    return RegistryHttp.plainAllowed(target, insecure);
   }
 
   private void pause(int attempt, Duration retryAfter) throws ImageException {

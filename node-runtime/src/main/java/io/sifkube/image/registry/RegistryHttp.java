@@ -2,6 +2,7 @@ package io.sifkube.image.registry;
 
 import io.sifkube.image.ImageException;
 import io.sifkube.image.ImageException.Reason;
+import io.sifkube.image.ref.ImageReference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -163,21 +164,27 @@ public final class RegistryHttp implements AutoCloseable {
   public static final int MAX_REDIRECTS = 5;
 
   /** The headers of each hop of a GET, decided by its target: credentials go to some hosts only. */
+  @FunctionalInterface
   public interface Hops {
     Map<String, String> headers(URI target);
+  }
 
-    /** Whether a redirect may lead to plain HTTP at {@code target} (loopback or --insecure). */
-    boolean plainAllowed(URI target);
+  /**
+   * Whether plain HTTP may be spoken to {@code target}: anywhere with {@code plainAnywhere} (the
+   * user's --insecure), else only on this machine.
+   */
+  public static boolean plainAllowed(URI target, boolean plainAnywhere) {
+    return plainAnywhere || ImageReference.isLoopbackHost(target.getHost());
   }
 
   /**
    * GETs {@code uri} and follows up to {@value #MAX_REDIRECTS} redirects (301, 302, 303, 307, 308)
    * by hand, so that each hop gets the headers {@code hops} gives its target; a redirect leads only
-   * to https, or to plain http where {@code hops} allows it. Connection and I/O failures are
-   * IOExceptions; a redirect without a Location, to a refused scheme or one too many is an {@link
-   * ImageException} whose message starts with {@code name} (the image or the URL).
+   * to https, or to plain http where {@link #plainAllowed} allows it. Connection and I/O failures
+   * are IOExceptions; a redirect without a Location, to a refused scheme or one too many is an
+   * {@link ImageException} whose message starts with {@code name} (the image or the URL).
    */
-  public HttpReply get(URI uri, Hops hops, String name) throws IOException {
+  public HttpReply get(URI uri, Hops hops, boolean plainAnywhere, String name) throws IOException {
     URI target = uri;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       HttpReply r = send("GET", target, hops.headers(target), null, READ_TIMEOUT);
@@ -199,7 +206,8 @@ public final class RegistryHttp implements AutoCloseable {
             name + ": HTTP " + s + " redirect to a Location that is not a URL: " + location.get());
       }
       String scheme = String.valueOf(target.getScheme()).toLowerCase(Locale.ROOT);
-      if (!scheme.equals("https") && !(scheme.equals("http") && hops.plainAllowed(target))) {
+      if (!scheme.equals("https")
+          && !(scheme.equals("http") && plainAllowed(target, plainAnywhere))) {
         throw new ImageException(
             Reason.INVALID,
             name + ": refusing the redirect to " + scheme + "://" + target.getHost());

@@ -166,25 +166,15 @@ class RegistryHttpTest {
     assertThat(seen).hasSize(1);
   }
 
-  /** Hops that give the first URL (only) a credential, and allow plain HTTP to loopback only. */
+  /** Hops that give the first URL (only) a credential. */
   private RegistryHttp.Hops credentialsFor(URI first) {
-    return new RegistryHttp.Hops() {
-      @Override
-      public Map<String, String> headers(URI target) {
-        return target.equals(first) ? Map.of("Authorization", "Bearer t") : Map.of();
-      }
-
-      @Override
-      public boolean plainAllowed(URI target) {
-        return target.getHost().equals("127.0.0.1");
-      }
-    };
+    return target -> target.equals(first) ? Map.of("Authorization", "Bearer t") : Map.of();
   }
 
   @Test
   void getFollowsRedirectsAskingEachHopForItsHeaders() throws Exception {
     URI first = uri("/hop");
-    try (HttpReply r = http.get(first, credentialsFor(first), "img")) {
+    try (HttpReply r = http.get(first, credentialsFor(first), false, "img")) {
       assertThat(r.status()).isEqualTo(200);
       assertThat(new String(r.body().readAllBytes(), StandardCharsets.US_ASCII))
           .isEqualTo("0123456789");
@@ -198,15 +188,15 @@ class RegistryHttpTest {
   @Test
   void getRefusesPlainHttpElsewhereAMissingLocationAndEndlessRedirects() {
     URI plain = uri("/to-plain");
-    assertThatThrownBy(() -> http.get(plain, credentialsFor(plain), "img"))
+    assertThatThrownBy(() -> http.get(plain, credentialsFor(plain), false, "img"))
         .isInstanceOf(ImageException.class)
         .hasMessage("img: refusing the redirect to http://192.0.2.1");
     URI none = uri("/no-location");
-    assertThatThrownBy(() -> http.get(none, credentialsFor(none), "img"))
+    assertThatThrownBy(() -> http.get(none, credentialsFor(none), false, "img"))
         .hasMessage("img: HTTP 303 redirect without a Location");
     seen.clear();
     URI loop = uri("/loop");
-    assertThatThrownBy(() -> http.get(loop, credentialsFor(loop), "img"))
+    assertThatThrownBy(() -> http.get(loop, credentialsFor(loop), false, "img"))
         .hasMessage("img: more than 5 redirects");
     assertThat(seen).hasSize(RegistryHttp.MAX_REDIRECTS + 1);
   }
