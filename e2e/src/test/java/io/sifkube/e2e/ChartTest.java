@@ -105,7 +105,8 @@ class ChartTest {
         .contains(
             "--namespace=sifkube-system",
             "--tls-cert=/etc/sifkube/tls/tls.crt",
-            "--siflet-server-name=siflet.sifkube.internal");
+            "--siflet-server-name=siflet.sifkube.internal",
+            "--node-lost-grace=300");
 
     JsonNode ds = only(docs, "DaemonSet");
     JsonNode pod = ds.at("/spec/template/spec");
@@ -218,8 +219,10 @@ class ChartTest {
                 t.set("siflet.runtime", "runc")
                     .set("siflet.imageDiskBudget", "50g")
                     .set("operator.sifletServerName", "")
-                    .set("operator.replicas", 1));
+                    .set("operator.replicas", 1)
+                    .set("operator.nodeLostGraceSeconds", 60));
     assertThat(args(only(docs, "DaemonSet"))).contains("--runtime=runc", "--image-disk-budget=50g");
+    assertThat(args(only(docs, "Deployment"))).contains("--node-lost-grace=60");
     assertThat(only(docs, "Deployment").at("/spec/replicas").asInt()).isEqualTo(1);
     assertThat(args(only(docs, "Deployment"))).noneMatch(a -> a.startsWith("--siflet-server-name"));
   }
@@ -256,6 +259,8 @@ class ChartTest {
         .hasMessageContaining("crun");
     assertThatThrownBy(() -> render(t -> t.set("operator.replicas", 0)))
         .hasMessageContaining("/operator/replicas");
+    assertThatThrownBy(() -> render(t -> t.set("operator.nodeLostGraceSeconds", -1)))
+        .hasMessageContaining("/operator/nodeLostGraceSeconds");
     assertThatThrownBy(() -> render(t -> t.set("siflet.stateDir", "var/lib")))
         .hasMessageContaining("/siflet/stateDir");
     assertThatThrownBy(() -> render(t -> t.set("siflet.cdiDirs[0]", "etc/cdi")))

@@ -87,6 +87,9 @@ final class OperatorHarness implements AutoCloseable {
     return h;
   }
 
+  /** The operator's {@code --node-lost-grace} in these tests. */
+  static final long NODE_LOST_GRACE_SECONDS = 20;
+
   Process startOperator() throws Exception {
     Path pki = dir.resolve("pki");
     return new ProcessBuilder(
@@ -103,7 +106,11 @@ final class OperatorHarness implements AutoCloseable {
             "127.0.0.1:0",
             // the siflets and their ranks run on this host
             "--pmi-address",
-            "127.0.0.1")
+            "127.0.0.1",
+            // a node lost for good is given up after its 8 s Lease and this; a siflet restarted
+            // within it keeps its runs (OperatorIT)
+            "--node-lost-grace",
+            Long.toString(NODE_LOST_GRACE_SECONDS))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("operator.log").toFile()))
         .start();

@@ -595,6 +595,44 @@ class OperatorIT {
     assertThat(starts(nodeA) + starts(nodeB) - before).as("containers started").isEqualTo(1);
   }
 
+  /**
+   * A siflet that comes back after its Lease ran out, but within the operator's grace (a DaemonSet
+   * pod replaced on a busy node), finds its run's container still running, and the run goes on in
+   * its first attempt: no second container anywhere.
+   */
+  @Test
+  @Order(25)
+  void aSifletBackWithinTheGraceKeepsItsRunInTheFirstAttempt() throws Exception {
+    apply("patient", "  source: " + source + "\n  args: ['sleep 35; echo done']\n");
+    SifRun r =
+        awaitRun("patient", x -> x.getStatus().phase == SifRunStatus.Phase.Running, "Running");
+    String uid = r.getMetadata().getUid();
+    String down = r.getStatus().node;
+    SifletDaemon victim = down.equals("node-a") ? nodeA : nodeB;
+    SifletDaemon other = victim == nodeA ? nodeB : nodeA;
+    victim.kill9();
+    SifRun waiting =
+        awaitRun(
+            "patient",
+            x -> x.getStatus().message != null && x.getStatus().message.contains("given up at"),
+            "the operator waiting out the grace");
+    assertThat(waiting.getStatus().message)
+        .contains("SifNode " + down + " is not Ready since")
+        .contains("grace " + OperatorHarness.NODE_LOST_GRACE_SECONDS + " s");
+    assertThat(sifNode(down).getStatus().conditions)
+        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("False"));
+    assertThat(waiting.getStatus().attempts).isEqualTo(1);
+    victim.start();
+    SifRun done =
+        awaitRun("patient", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    assertThat(done.getStatus().attempts).isEqualTo(1);
+    assertThat(done.getStatus().failures).isNull();
+    assertThat(done.getStatus().node).isEqualTo(down);
+    assertThat(done.getStatus().outputTail).isEqualTo("done\n");
+    assertThat(containersOf(other, uid)).as("containers of the run on the other node").isZero();
+    cluster.kubectl("admin", "delete", "sifrun", "patient", "--timeout=90s").ok();
+  }
+
   @Test
   @Order(30)
   void aLostNodeFailsItsAttemptAndTheRunMovesToTheOtherNode() throws Exception {

@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sifkube.operator.image.SifImageReconciler;
 import io.sifkube.operator.nodes.SifNodeReconciler;
 import io.sifkube.operator.nodes.SifletClients;
+import io.sifkube.operator.run.NodeGrace;
 import io.sifkube.operator.run.PmiServers;
 import io.sifkube.operator.run.RunMetrics;
 import io.sifkube.operator.run.SifRunReconciler;
@@ -26,7 +27,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sifkube-operator}: reconciles SifRuns and SifNodes (and, later, SifImages) against the
@@ -82,6 +86,17 @@ public final class OperatorMain implements Callable<Integer> {
               + " fails (0: for ever; default ${DEFAULT-VALUE})")
   long pmiBarrierTimeout;
 
+  @Option(
+      names = "--node-lost-grace",
+      defaultValue = "300",
+      description =
+          "seconds a SifNode may stay NotReady before the attempts running on it are given up and"
+              + " placed again (default ${DEFAULT-VALUE}, as Kubernetes evicts a NotReady node's"
+              + " pods)")
+  long nodeLostGrace;
+
+  @Spec CommandSpec spec;
+
   /** Where MPI ranks connect: the flag, the pod's IP, or this host's address. */
   private InetAddress pmiAddress() throws UnknownHostException {
     if (pmiAddress != null) {
@@ -119,6 +134,10 @@ public final class OperatorMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (nodeLostGrace < 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--node-lost-grace: " + nodeLostGrace + " is negative");
+    }
     Config config =
         kubeconfig != null
             ? Config.fromKubeconfig(Files.readString(kubeconfig))
@@ -155,7 +174,13 @@ public final class OperatorMain implements Callable<Integer> {
                             // shutdown hook, where exit would deadlock.
                             false)));
     PmiServers pmi = new PmiServers(pmiAddress(), pmiBarrierTimeout);
-    SifRunReconciler runs = new SifRunReconciler(client, siflets, new RunMetrics(registry), pmi);
+    SifRunReconciler runs =
+        new SifRunReconciler(
+            client,
+            siflets,
+            new RunMetrics(registry),
+            pmi,
+            new NodeGrace(Duration.ofSeconds(nodeLostGrace)));
     // Errors (a siflet that does not answer, a pull backing off) are retried by JOSDK with a
     // jittered exponential backoff, 1 s doubling to a minute, instead of fixed sleeps.
     operator.register(

@@ -34,6 +34,17 @@ class OperatorMainTest {
     assertThat(out.toString()).contains("pre-delete hook");
   }
 
+  @Test
+  void aNegativeNodeLostGraceIsAUsageError() {
+    StringWriter err = new StringWriter();
+    CommandLine cmd = new CommandLine(new OperatorMain()).setErr(new PrintWriter(err));
+    int status =
+        cmd.execute(
+            "--tls-ca=ca.crt", "--tls-cert=op.crt", "--tls-key=op.key", "--node-lost-grace=-1");
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString()).contains("--node-lost-grace: -1 is negative");
+  }
+
   /**
    * On a one-CPU JVM (a container limited to a core) CompletableFuture's async stages must run on
    * the common pool, not on a new thread each; checked in a fresh JVM, as the setting only works

@@ -47,6 +47,9 @@ final class GangSteps {
 
     boolean nodeReady(String name);
 
+    /** Whether the node has been NotReady past the grace (or is gone): see {@link NodeGrace}. */
+    boolean nodeLost(String name);
+
     /** The node's gRPC address (its host goes in the hostfile). */
     String address(String name);
 
@@ -186,7 +189,8 @@ final class GangSteps {
    */
   private Duration launch(SifRun run) {
     SifRunStatus s = run.getStatus();
-    String lost = lostNode(run);
+    // Nothing runs yet: a node not Ready now fails the attempt at once, with no grace to wait.
+    String lost = firstNode(run, n -> !host.nodeReady(n));
     if (lost != null) {
       placements.forget(run.getMetadata().getUid());
       return host.attemptFailed(run, -1, "NodeLost", "SifNode " + lost + " is not Ready");
@@ -312,7 +316,7 @@ final class GangSteps {
     boolean mpi = run.getSpec().mpi != null;
     String lost = lostNode(run);
     if (lost != null) {
-      // a node not Ready (its lease expired) or deleted: its ranks cannot be reached or trusted
+      // a node NotReady past the grace, or deleted: its ranks cannot be reached or trusted
       return fail(run, -1, "NodeLost", "SifNode " + lost + " is not Ready");
     }
     int running = 0;
@@ -406,15 +410,19 @@ final class GangSteps {
     return host.attemptFailed(run, code, reason, message);
   }
 
-  /** The node of a rank that is lost (not Ready), or null. */
+  /** The first node of the gang's ranks that counts as lost (see {@link NodeGrace}), or null. */
   String lostNode(SifRun run) {
+    return firstNode(run, host::nodeLost);
+  }
+
+  private static String firstNode(SifRun run, java.util.function.Predicate<String> which) {
     List<Rank> ranks = run.getStatus().ranks;
     if (ranks == null || run.getStatus().phase == Phase.Pending) {
       return null;
     }
     return ranks.stream()
         .map(r -> r.node)
-        .filter(n -> n != null && !host.nodeReady(n))
+        .filter(n -> n != null && which.test(n))
         .findFirst()
         .orElse(null);
   }

@@ -72,6 +72,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private final Placements placements = new Placements();
   private final PmiServers pmi;
   private final GangSteps gangs;
+  private final NodeGrace grace;
 
   /** The highest attempt of each run this process has started, until the run is deleted. */
   private final Map<String, Integer> launched = new ConcurrentHashMap<>();
@@ -82,8 +83,13 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private ContainerEventSource containers;
 
   public SifRunReconciler(
-      KubernetesClient client, SifletClients siflets, RunMetrics metrics, PmiServers pmi) {
+      KubernetesClient client,
+      SifletClients siflets,
+      RunMetrics metrics,
+      PmiServers pmi,
+      NodeGrace grace) {
     this.client = client;
+    this.grace = grace;
     this.siflets = siflets;
     this.events = new RunEvents(client);
     this.metrics = metrics;
@@ -164,11 +170,19 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       LOG.warn("{}/{}: siflet call failed: {}", ns(run), name(run), e.getStatus());
       s.message = "siflet: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription();
       String lost = GangSteps.isGang(run) ? gangs.lostNode(run) : null;
-      if (s.node != null && !nodeReady(s.node)) {
-        next = attemptFailed(run, -1, "NodeLost", "SifNode " + s.node + " is not Ready");
+      if (s.node != null && nodeLost(s.node)) {
+        next = attemptFailed(run, -1, "NodeLost", notReadyFor(s.node));
       } else if (lost != null) {
-        next = gangs.fail(run, -1, "NodeLost", "SifNode " + lost + " is not Ready");
+        next = gangs.fail(run, -1, "NodeLost", notReadyFor(lost));
       } else {
+        // Within the grace the containers may well run on (a siflet being replaced): wait.
+        if (s.node != null && !nodeReady(s.node)) {
+          s.message +=
+              "; "
+                  + notReadyFor(s.node)
+                  + ", the attempt is given up at "
+                  + grace.lostAt(cachedNode(s.node));
+        }
         retry = new TryAgain(s.message);
       }
     } catch (Stale e) {
@@ -582,6 +596,29 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     return nodes.get(new ResourceID(name)).filter(Scheduler::isReady).isPresent();
   }
 
+  private boolean nodeLost(String name) {
+    return grace.lost(cachedNode(name), Instant.now());
+  }
+
+  /** The SifNode from the informer's cache, or null. */
+  private SifNode cachedNode(String name) {
+    return nodes.get(new ResourceID(name)).orElse(null);
+  }
+
+  /** NodeLost's message: since when the node is not Ready, and the grace it was given. */
+  private String notReadyFor(String name) {
+    Instant at = grace.lostAt(cachedNode(name));
+    return at == null || at.equals(Instant.MIN)
+        ? "SifNode " + name + " is not Ready"
+        : "SifNode "
+            + name
+            + " is not Ready since "
+            + at.minus(grace.grace())
+            + " (grace "
+            + grace.grace().toSeconds()
+            + " s)";
+  }
+
   private NodeCalls node(String name) {
     SifNode n = nodes.get(new ResourceID(name)).orElse(null);
     if (n == null || n.getSpec() == null) {
@@ -721,6 +758,11 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     @Override
     public boolean nodeReady(String name) {
       return SifRunReconciler.this.nodeReady(name);
+    }
+
+    @Override
+    public boolean nodeLost(String name) {
+      return SifRunReconciler.this.nodeLost(name);
     }
 
     @Override
