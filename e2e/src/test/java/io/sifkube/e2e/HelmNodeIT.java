@@ -129,6 +129,39 @@ class HelmNodeIT {
     return s instanceof Map<?, ?> m && m.get(field) != null ? m.get(field).toString() : null;
   }
 
+  /**
+   * What happened to a run, for a failure message: its events, then the lines of the chart's pods'
+   * logs (current and previous containers) that name it.
+   */
+  private static String story(String run) {
+    StringBuilder b = new StringBuilder();
+    try {
+      b.append(kubectl("get", "events", "--field-selector", "involvedObject.name=" + run).out());
+      for (Pod p : kube.pods().inNamespace(NS).list().getItems()) {
+        String name = p.getMetadata().getName();
+        for (boolean previous : List.of(true, false)) {
+          List<String> args = new java.util.ArrayList<>(List.of("-n", NS, "logs", name));
+          if (previous) {
+            args.add("--previous");
+          }
+          kubectl(args.toArray(String[]::new))
+              .out()
+              .lines()
+              .filter(l -> l.contains(run) || l.contains("NotReady") || l.contains("Lease"))
+              .forEach(
+                  l ->
+                      b.append(name)
+                          .append(previous ? " (previous): " : ": ")
+                          .append(l)
+                          .append('\n'));
+        }
+      }
+    } catch (Exception e) {
+      b.append("(no more: ").append(e.getMessage()).append(')');
+    }
+    return b.toString();
+  }
+
   private static void applySleeper(String name, int seconds) throws Exception {
     Path f = dir.resolve(name + ".yaml");
     Files.writeString(
@@ -241,7 +274,9 @@ class HelmNodeIT {
         Duration.ofSeconds(90),
         () -> "Succeeded".equals(status("through-upgrade", "phase")));
     assertThat(status("through-upgrade", "outputTail")).contains("slept through-upgrade");
-    assertThat(status("through-upgrade", "attempts")).isEqualTo("1");
+    assertThat(status("through-upgrade", "attempts"))
+        .as(() -> "attempts of a run the upgrade must not disturb:\n" + story("through-upgrade"))
+        .isEqualTo("1");
   }
 
   @Test

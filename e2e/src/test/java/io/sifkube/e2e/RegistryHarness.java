@@ -70,48 +70,66 @@ final class RegistryHarness implements AutoCloseable {
     return dir.resolve("ca.crt");
   }
 
+  /**
+   * Starts the registry at a port that was free a moment ago. Another process can take it in
+   * between (an outgoing connection's source port, as a CI run's API server once did), so a
+   * registry that exits because the address is in use is started again at another port.
+   */
   private static RegistryHarness start(Path dir, List<String> extraHttpConfig) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     Files.createDirectories(dir);
-    Path config = dir.resolve("config.yml");
-    List<String> lines =
-        new ArrayList<>(
-            List.of(
-                "version: 0.1",
-                "log:",
-                "  level: info",
-                "  accesslog:",
-                "    disabled: false",
-                "storage:",
-                "  filesystem:",
-                "    rootdirectory: " + dir.resolve("data"),
-                "  delete:",
-                "    enabled: true",
-                "http:",
-                "  addr: 127.0.0.1:" + port));
-    lines.addAll(extraHttpConfig);
-    lines.add("");
-    Files.writeString(config, String.join("\n", lines));
-    Process p =
-        new ProcessBuilder("docker-registry", "serve", config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("registry.log").toFile())
-            .start();
-    RegistryHarness h = new RegistryHarness(dir, p, port);
-    h.awaitReady();
-    return h;
+    for (int tries = 1; ; tries++) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      Path config = dir.resolve("config.yml");
+      List<String> lines =
+          new ArrayList<>(
+              List.of(
+                  "version: 0.1",
+                  "log:",
+                  "  level: info",
+                  "  accesslog:",
+                  "    disabled: false",
+                  "storage:",
+                  "  filesystem:",
+                  "    rootdirectory: " + dir.resolve("data"),
+                  "  delete:",
+                  "    enabled: true",
+                  "http:",
+                  "  addr: 127.0.0.1:" + port));
+      lines.addAll(extraHttpConfig);
+      lines.add("");
+      Files.writeString(config, String.join("\n", lines));
+      Process p =
+          new ProcessBuilder("docker-registry", "serve", config.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("registry.log").toFile())
+              .start();
+      RegistryHarness h = new RegistryHarness(dir, p, port);
+      if (h.awaitReady()) {
+        return h;
+      }
+      assertThat(tries)
+          .as("docker-registry found its port taken %d times: %s", tries, h.log())
+          .isLessThan(5);
+    }
   }
 
-  private void awaitReady() throws Exception {
+  /**
+   * Waits for the registry to take connections: true once it does, false when it exited because its
+   * port was taken; fails on any other exit or after 20 s.
+   */
+  private boolean awaitReady() throws Exception {
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (System.nanoTime() < deadline) {
+      if (!process.isAlive() && log().contains("address already in use")) {
+        return false;
+      }
       assertThat(process.isAlive()).as("docker-registry is running; log: %s", log()).isTrue();
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        return;
+        return true;
       } catch (IOException notYet) {
         // still starting
       }
