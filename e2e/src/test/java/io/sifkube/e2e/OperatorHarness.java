@@ -88,7 +88,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   /** The operator's {@code --node-lost-grace} in these tests. */
-  static final long NODE_LOST_GRACE_SECONDS = 20;
+  static final long NODE_LOST_GRACE_SECONDS = 30;
 
   Process startOperator() throws Exception {
     Path pki = dir.resolve("pki");

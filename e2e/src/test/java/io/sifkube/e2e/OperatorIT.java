@@ -622,7 +622,13 @@ class OperatorIT {
     assertThat(sifNode(down).getStatus().conditions)
         .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("False"));
     assertThat(waiting.getStatus().attempts).isEqualTo(1);
+    var until =
+        java.util.regex.Pattern.compile("given up at (\\S+)").matcher(waiting.getStatus().message);
+    assertThat(until.find()).isTrue();
     victim.start();
+    assertThat(java.time.Instant.now())
+        .as("the siflet is back within the grace (else this host is too slow for the test)")
+        .isBefore(java.time.Instant.parse(until.group(1)));
     SifRun done =
         awaitRun("patient", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
     assertThat(done.getStatus().attempts).isEqualTo(1);

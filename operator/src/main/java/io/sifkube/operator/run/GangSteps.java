@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +29,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The steps of a parallel run ({@code parallelism > 1}): its ranks placed all at once or not at all
@@ -49,6 +51,9 @@ final class GangSteps {
 
     /** Whether the node has been NotReady past the grace (or is gone): see {@link NodeGrace}. */
     boolean nodeLost(String name);
+
+    /** NodeLost's message for the node: since when it is not Ready. */
+    String notReadyFor(String name);
 
     /** The node's gRPC address (its host goes in the hostfile). */
     String address(String name);
@@ -193,7 +198,7 @@ final class GangSteps {
     String lost = firstNode(run, n -> !host.nodeReady(n));
     if (lost != null) {
       placements.forget(run.getMetadata().getUid());
-      return host.attemptFailed(run, -1, "NodeLost", "SifNode " + lost + " is not Ready");
+      return host.attemptFailed(run, -1, "NodeLost", host.notReadyFor(lost));
     }
     s.phase = Phase.Pulling;
     Map<String, String> digests = new LinkedHashMap<>();
@@ -317,7 +322,7 @@ final class GangSteps {
     String lost = lostNode(run);
     if (lost != null) {
       // a node NotReady past the grace, or deleted: its ranks cannot be reached or trusted
-      return fail(run, -1, "NodeLost", "SifNode " + lost + " is not Ready");
+      return fail(run, -1, "NodeLost", host.notReadyFor(lost));
     }
     int running = 0;
     Rank failed = null;
@@ -415,16 +420,17 @@ final class GangSteps {
     return firstNode(run, host::nodeLost);
   }
 
-  private static String firstNode(SifRun run, java.util.function.Predicate<String> which) {
+  private static String firstNode(SifRun run, Predicate<String> which) {
+    return nodesOf(run).stream().filter(which).findFirst().orElse(null);
+  }
+
+  /** The distinct nodes of the gang's ranks once placed (none while Pending). */
+  static List<String> nodesOf(SifRun run) {
     List<Rank> ranks = run.getStatus().ranks;
     if (ranks == null || run.getStatus().phase == Phase.Pending) {
-      return null;
+      return List.of();
     }
-    return ranks.stream()
-        .map(r -> r.node)
-        .filter(n -> n != null && which.test(n))
-        .findFirst()
-        .orElse(null);
+    return ranks.stream().map(r -> r.node).filter(Objects::nonNull).distinct().toList();
   }
 
   /**

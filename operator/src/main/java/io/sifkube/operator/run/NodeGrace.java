@@ -2,6 +2,7 @@ package io.sifkube.operator.run;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.sifkube.api.v1alpha1.SifNode;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -43,10 +44,16 @@ public record NodeGrace(Duration grace) {
     if ("True".equals(ready.getStatus())) {
       return null;
     }
+    Instant since;
     try {
-      return Instant.parse(ready.getLastTransitionTime()).plus(grace);
+      since = Instant.parse(ready.getLastTransitionTime());
     } catch (DateTimeParseException | NullPointerException unknown) {
       return Instant.MIN;
+    }
+    try {
+      return since.plus(grace);
+    } catch (DateTimeException | ArithmeticException beyondTime) {
+      return Instant.MAX;
     }
   }
 }

@@ -35,6 +35,7 @@ import io.sifkube.operator.image.SignaturePolicies;
 import io.sifkube.operator.nodes.SifletClients;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,6 +43,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -169,20 +171,17 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     } catch (StatusRuntimeException e) {
       LOG.warn("{}/{}: siflet call failed: {}", ns(run), name(run), e.getStatus());
       s.message = "siflet: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription();
-      String lost = GangSteps.isGang(run) ? gangs.lostNode(run) : null;
-      if (s.node != null && nodeLost(s.node)) {
-        next = attemptFailed(run, -1, "NodeLost", notReadyFor(s.node));
-      } else if (lost != null) {
-        next = gangs.fail(run, -1, "NodeLost", notReadyFor(lost));
+      String lost = lostNode(run);
+      String waiting = lost == null ? notReadyNode(run) : null;
+      if (lost != null) {
+        next = nodeLost(run, notReadyFor(lost));
+      } else if (waiting != null) {
+        // Within the grace the containers may well run on (a siflet being replaced): wait. The
+        // node's return wakes the run (its Ready changes); else look again when the grace ends.
+        Instant until = grace.lostAt(cachedNode(waiting));
+        s.message += "; " + notReadyFor(waiting) + ", the attempt is given up at " + until;
+        next = clamp(Duration.between(Instant.now(), until).plusMillis(100));
       } else {
-        // Within the grace the containers may well run on (a siflet being replaced): wait.
-        if (s.node != null && !nodeReady(s.node)) {
-          s.message +=
-              "; "
-                  + notReadyFor(s.node)
-                  + ", the attempt is given up at "
-                  + grace.lostAt(cachedNode(s.node));
-        }
         retry = new TryAgain(s.message);
       }
     } catch (Stale e) {
@@ -193,7 +192,12 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     } catch (IllegalStateException e) {
       LOG.warn("{}/{}: {}", ns(run), name(run), e.getMessage());
       s.message = e.getMessage(); // a missing SifNode or SifImage
-      retry = new TryAgain(s.message);
+      String gone = nodesOf(run).filter(n -> cachedNode(n) == null).findFirst().orElse(null);
+      if (gone != null) {
+        next = nodeLost(run, "SifNode " + gone + " was deleted");
+      } else {
+        retry = new TryAgain(s.message);
+      }
     }
     if (s.phase != before) {
       events.normal(run, String.valueOf(s.phase), s.message == null ? "" : s.message);
@@ -600,6 +604,47 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     return grace.lost(cachedNode(name), Instant.now());
   }
 
+  /** The nodes the run's attempt uses: its node, or its ranks' nodes once placed. */
+  private Stream<String> nodesOf(SifRun run) {
+    return GangSteps.isGang(run)
+        ? GangSteps.nodesOf(run).stream()
+        : Stream.ofNullable(run.getStatus().node);
+  }
+
+  /**
+   * The first node of the attempt that counts as lost: NotReady past the grace once the attempt
+   * runs; merely not Ready before it does (nothing would be lost by placing it again).
+   */
+  private String lostNode(SifRun run) {
+    boolean running = run.getStatus().phase == Phase.Running;
+    return nodesOf(run)
+        .filter(n -> nodeLost(n) || !running && !nodeReady(n))
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** The node not Ready whose grace ends first, or null. */
+  private String notReadyNode(SifRun run) {
+    return nodesOf(run)
+        .filter(n -> !nodeReady(n))
+        .min(Comparator.comparing(n -> grace.lostAt(cachedNode(n))))
+        .orElse(null);
+  }
+
+  /** A wait of at least 100 ms and at most ten minutes (a grace may be far longer). */
+  private static Duration clamp(Duration d) {
+    Duration least = Duration.ofMillis(100);
+    Duration most = Duration.ofMinutes(10);
+    return d.compareTo(least) < 0 ? least : d.compareTo(most) > 0 ? most : d;
+  }
+
+  /** Fails the attempt, stopping a gang's other ranks. */
+  private Duration nodeLost(SifRun run, String message) {
+    return GangSteps.isGang(run)
+        ? gangs.fail(run, -1, "NodeLost", message)
+        : attemptFailed(run, -1, "NodeLost", message);
+  }
+
   /** The SifNode from the informer's cache, or null. */
   private SifNode cachedNode(String name) {
     return nodes.get(new ResourceID(name)).orElse(null);
@@ -763,6 +808,11 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     @Override
     public boolean nodeLost(String name) {
       return SifRunReconciler.this.nodeLost(name);
+    }
+
+    @Override
+    public String notReadyFor(String name) {
+      return SifRunReconciler.this.notReadyFor(name);
     }
 
     @Override

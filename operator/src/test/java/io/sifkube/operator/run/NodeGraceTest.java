@@ -49,6 +49,13 @@ class NodeGraceTest {
   }
 
   @Test
+  void aGraceBeyondTheCalendarNeverEnds() {
+    NodeGrace forever = new NodeGrace(Duration.ofSeconds(Long.MAX_VALUE));
+    assertThat(forever.lostAt(node("False", T.toString()))).isEqualTo(Instant.MAX);
+    assertThat(forever.lost(node("False", T.toString()), T.plus(Duration.ofDays(36500)))).isFalse();
+  }
+
+  @Test
   void aGoneNodeOrOneWithoutAReadyTimeIsLostAtOnce() {
     assertThat(grace.lost(null, T)).as("deleted SifNode").isTrue();
     assertThat(grace.lost(new SifNode(), T)).as("no status").isTrue();
