@@ -114,14 +114,18 @@ final class SifletDaemon implements AutoCloseable {
   private ManagedChannel channel() {
     if (channel == null) {
       group = new EpollEventLoopGroup(1);
-      channel =
-          NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-              .channelType(EpollDomainSocketChannel.class)
-              .eventLoopGroup(group)
-              .usePlaintext()
-              .build();
+      channel = newChannel(group);
     }
     return channel;
+  }
+
+  /** A channel of the caller's own to the Unix socket, which {@link #term} leaves open. */
+  ManagedChannel newChannel(EpollEventLoopGroup loop) {
+    return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .channelType(EpollDomainSocketChannel.class)
+        .eventLoopGroup(loop)
+        .usePlaintext()
+        .build();
   }
 
   /** The Unix-socket channel, for other services (health). */

@@ -8,8 +8,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.stub.StreamObserver;
 import io.sifkube.node.v1.ContainerConfig;
+import io.sifkube.node.v1.ContainerEvent;
 import io.sifkube.node.v1.ContainerLogsRequest;
 import io.sifkube.node.v1.ContainerState;
 import io.sifkube.node.v1.ContainerStatus;
@@ -17,6 +20,7 @@ import io.sifkube.node.v1.ContainerStatusRequest;
 import io.sifkube.node.v1.CreateContainerRequest;
 import io.sifkube.node.v1.ExecSyncRequest;
 import io.sifkube.node.v1.ExecSyncResponse;
+import io.sifkube.node.v1.GetContainerEventsRequest;
 import io.sifkube.node.v1.Image;
 import io.sifkube.node.v1.ImageFsInfoRequest;
 import io.sifkube.node.v1.ImageStatusRequest;
@@ -42,9 +46,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -497,6 +503,51 @@ class SifletIT {
     }
     pool.shutdown();
     assertNothingLeft(siflet);
+  }
+
+  /**
+   * SIGTERM with a client following events (the operator always is): the stream ends at once as
+   * UNAVAILABLE "siflet is stopping", so the server does not wait out its drain timeout for it.
+   */
+  @Test
+  void aStopEndsTheEventStreamsItWouldOtherwiseWaitFor() throws Exception {
+    SifletDaemon s = new SifletDaemon(Files.createDirectories(dir.resolve("stop"))).start();
+    EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
+    ManagedChannel own = s.newChannel(loop);
+    try {
+      BlockingQueue<Throwable> ended = new LinkedBlockingQueue<>();
+      new RuntimeServiceApi.Client(own)
+          .getContainerEvents(
+              GetContainerEventsRequest.getDefaultInstance(),
+              new StreamObserver<>() {
+                @Override
+                public void onNext(ContainerEvent e) {}
+
+                @Override
+                public void onError(Throwable t) {
+                  ended.add(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                  ended.add(new AssertionError("completed instead of ended as unavailable"));
+                }
+              });
+      Thread.sleep(300); // the subscription reaches siflet
+      long t0 = System.nanoTime();
+      assertThat(s.term()).as("not killed").isNotEqualTo(137);
+      System.out.printf(
+          "siflet stopped in %d ms with an event stream open%n",
+          (System.nanoTime() - t0) / 1_000_000);
+      Throwable t = ended.poll(10, TimeUnit.SECONDS);
+      assertThat(t).as("the stream ended").isNotNull();
+      assertThat(Status.fromThrowable(t).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(Status.fromThrowable(t).getDescription()).isEqualTo("siflet is stopping");
+    } finally {
+      own.shutdownNow();
+      loop.shutdownGracefully();
+      s.close();
+    }
   }
 
   @Test

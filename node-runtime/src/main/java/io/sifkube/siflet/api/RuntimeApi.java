@@ -39,6 +39,7 @@ import io.sifkube.siflet.containers.ContainerRecord;
 import io.sifkube.siflet.containers.Containers;
 import io.sifkube.siflet.devices.DeviceInventory;
 import io.sifkube.siflet.images.ImageStore;
+import io.sifkube.siflet.server.EndlessCalls;
 import io.sifkube.siflet.server.Metrics;
 import io.sifkube.spec.RunOptions;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /** The RuntimeService of runtime.proto, over {@link Containers} and {@link ImageStore}. */
-public final class RuntimeApi extends RuntimeServiceApi.Service {
+public final class RuntimeApi extends RuntimeServiceApi.Service implements EndlessCalls {
 
   private final Containers containers;
   private final ImageStore images;
@@ -57,6 +58,8 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   private final DeviceInventory devices;
   private final Metrics metrics;
   private final Consumer<String> log;
+  private final EventStreams streams;
+  private volatile boolean stopping;
 
   /** Where Localhost seccomp profiles are (siflet's seccomp-profile-root). */
   private final Path seccompRoot;
@@ -71,6 +74,7 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
       Path seccompRoot) {
     this.seccompRoot = seccompRoot;
     this.containers = containers;
+    this.streams = new EventStreams(containers);
     this.images = images;
     this.node = node;
     this.devices = devices;
@@ -227,8 +231,12 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   public void containerLogs(ContainerLogsRequest req, StreamObserver<LogEntry> out) {
     try {
       require(req.getId());
-      ContainerLogs.stream(containers, req, (ServerCallStreamObserver<LogEntry>) out);
-      out.onCompleted();
+      if (ContainerLogs.stream(
+          containers, req, (ServerCallStreamObserver<LogEntry>) out, () -> stopping)) {
+        out.onCompleted();
+      } else {
+        out.onError(STOPPING.asException());
+      }
     } catch (Exception e) {
       out.onError(Statuses.toStatus(e, log));
     }
@@ -237,14 +245,13 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   @Override
   public void getContainerEvents(
       GetContainerEventsRequest req, StreamObserver<ContainerEvent> out) {
-    ServerCallStreamObserver<ContainerEvent> server =
-        (ServerCallStreamObserver<ContainerEvent>) out;
-    Consumer<Containers.Event> listener =
+    streams.open(
+        (ServerCallStreamObserver<ContainerEvent>) out,
         e -> {
           ContainerEventType type = eventType(e.type());
           if (!req.getId().isEmpty() && !req.getId().equals(e.record().id())
               || req.getTypesCount() > 0 && !req.getTypesList().contains(type)) {
-            return;
+            return null;
           }
           ContainerEvent.Builder ev =
               ContainerEvent.newBuilder()
@@ -257,14 +264,19 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
             OutputTail.read(containers.logFile(e.record().id()), req.getOutputTailBytes())
                 .ifPresent(ev::setOutputTail);
           }
-          synchronized (server) {
-            if (!server.isCancelled()) {
-              server.onNext(ev.build());
-            }
-          }
-        };
-    server.setOnCancelHandler(() -> containers.unsubscribe(listener));
-    containers.subscribe(listener);
+          return ev.build();
+        });
+  }
+
+  /** How many GetContainerEvents streams are open. */
+  int openEventStreams() {
+    return streams.size();
+  }
+
+  @Override
+  public void endCalls() {
+    stopping = true; // logs followed end at their next look
+    streams.endAll();
   }
 
   @Override
@@ -360,8 +372,12 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
   static final class ContainerLogs {
     private ContainerLogs() {}
 
-    static void stream(
-        Containers containers, ContainerLogsRequest req, ServerCallStreamObserver<LogEntry> out)
+    /** False when a followed log was left because siflet is {@code stopping}. */
+    static boolean stream(
+        Containers containers,
+        ContainerLogsRequest req,
+        ServerCallStreamObserver<LogEntry> out,
+        java.util.function.BooleanSupplier stopping)
         throws java.io.IOException, InterruptedException {
       Path file = containers.logFile(req.getId());
       Instant since =
@@ -372,16 +388,20 @@ public final class RuntimeApi extends RuntimeServiceApi.Service {
         send(log.existing(req.getTailLines()), out);
         // With follow, on from the end of what was sent: the true end of the file.
         while (req.getFollow() && !out.isCancelled()) {
+          if (stopping.getAsBoolean()) {
+            return false;
+          }
           Optional<ContainerRecord> r = containers.get(req.getId());
           boolean ended = r.isEmpty() || r.get().ended();
           Thread.sleep(100);
           List<LogReader.Line> more = log.more();
           send(more, out);
           if (ended && more.isEmpty()) {
-            return; // it had ended before this read, and the read found nothing new
+            return true; // it had ended before this read, and the read found nothing new
           }
         }
       }
+      return true;
     }
 
     private static void send(List<LogReader.Line> lines, StreamObserver<LogEntry> out) {

@@ -39,6 +39,7 @@ import java.util.function.Consumer;
 public final class SifletServer implements AutoCloseable {
 
   private final List<Server> servers = new ArrayList<>();
+  private final List<BindableService> services;
   private final List<EventLoopGroup> groups = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
   private HttpServer metricsServer;
@@ -50,6 +51,7 @@ public final class SifletServer implements AutoCloseable {
   public SifletServer(
       SifletConfig config, List<BindableService> services, Metrics metrics, Consumer<String> log)
       throws IOException {
+    this.services = services;
     try {
       startUnix(config.socket(), services);
       log.accept("serving on unix://" + config.socket());
@@ -142,12 +144,17 @@ public final class SifletServer implements AutoCloseable {
     return metricsPort;
   }
 
-  /** Stops serving: no new calls; running calls get a few seconds to finish. */
+  /** Stops serving: no new calls, event streams end now, other running calls get 5 s to finish. */
   @Override
   public void close() {
     health.enterTerminalState();
     for (Server s : servers) {
       s.shutdown();
+    }
+    for (BindableService s : services) {
+      if (s instanceof EndlessCalls e) {
+        e.endCalls();
+      }
     }
     for (Server s : servers) {
       try {

@@ -68,6 +68,7 @@ class RuntimeApiTest {
   private Path sif;
   private Path cdi;
   private DeviceInventory devices;
+  private RuntimeApi api;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -83,14 +84,15 @@ class RuntimeApiTest {
         InProcessServerBuilder.forName(name)
             .addService(new ImageApi(store, containers, metrics, m -> {}))
             .addService(
-                new RuntimeApi(
-                    containers,
-                    store,
-                    null,
-                    devices,
-                    metrics,
-                    m -> {},
-                    Path.of("/nonexistent/seccomp")))
+                api =
+                    new RuntimeApi(
+                        containers,
+                        store,
+                        null,
+                        devices,
+                        metrics,
+                        m -> {},
+                        Path.of("/nonexistent/seccomp")))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -378,6 +380,59 @@ class RuntimeApiTest {
         });
     Thread.sleep(200); // let the subscription reach the server
     return seen;
+  }
+
+  /** As siflet stops: new calls refused, then the endless calls ended, so the server drains. */
+  @Test
+  void stoppingEndsEventStreamsAndFollowedLogsSoTheServerNeedNotWaitForThem() throws Exception {
+    BlockingQueue<Throwable> ended = new LinkedBlockingQueue<>();
+    rt.getContainerEvents(
+        GetContainerEventsRequest.getDefaultInstance(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(ContainerEvent value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            ended.add(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.add(new AssertionError("completed, not ended as unavailable"));
+          }
+        });
+    rt.createContainer(create("f").setStart(true).build()); // runs until the test ends
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    Future<Throwable> logEnd =
+        reader.submit(
+            () -> {
+              try {
+                rt.containerLogs(
+                        ContainerLogsRequest.newBuilder().setId("f").setFollow(true).build())
+                    .forEachRemaining(e -> {});
+                return new AssertionError("the followed log completed, not ended as unavailable");
+              } catch (StatusRuntimeException e) {
+                return e;
+              }
+            });
+    for (int i = 0; i < 50 && api.openEventStreams() == 0; i++) {
+      Thread.sleep(100); // the subscription reaches the server
+    }
+    assertThat(api.openEventStreams()).isEqualTo(1);
+    Thread.sleep(300); // the log call too
+    server.shutdown();
+    assertThat(server.awaitTermination(300, TimeUnit.MILLISECONDS))
+        .as("open streams hold an orderly shutdown")
+        .isFalse();
+    api.endCalls();
+    assertThat(server.awaitTermination(5, TimeUnit.SECONDS)).as("drained").isTrue();
+    for (Throwable t : List.of(ended.poll(5, TimeUnit.SECONDS), logEnd.get(5, TimeUnit.SECONDS))) {
+      assertThat(Status.fromThrowable(t).getCode()).as("%s", t).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(Status.fromThrowable(t).getDescription()).isEqualTo("siflet is stopping");
+    }
+    reader.shutdown();
+    assertThat(api.openEventStreams()).as("the listener unsubscribed").isZero();
   }
 
   @Test
