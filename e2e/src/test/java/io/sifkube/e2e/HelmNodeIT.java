@@ -137,6 +137,13 @@ class HelmNodeIT {
     StringBuilder b = new StringBuilder();
     try {
       b.append(kubectl("get", "events", "--field-selector", "involvedObject.name=" + run).out());
+      b.append(
+          kubectl(
+                  "get",
+                  "sifnodes",
+                  "-o",
+                  "jsonpath={range .items[*]}{.metadata.name}: {.status.conditions}{\"\\n\"}{end}")
+              .out());
       for (Pod p : kube.pods().inNamespace(NS).list().getItems()) {
         String name = p.getMetadata().getName();
         for (boolean previous : List.of(true, false)) {

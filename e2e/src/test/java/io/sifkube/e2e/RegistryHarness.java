@@ -129,7 +129,10 @@ final class RegistryHarness implements AutoCloseable {
       assertThat(process.isAlive()).as("docker-registry is running; log: %s", log()).isTrue();
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        return true;
+        // its own line, not merely someone at the port: distribution logs it once bound
+        if (log().contains("listening on 127.0.0.1:" + port)) {
+          return true;
+        }
       } catch (IOException notYet) {
         // still starting
       }
