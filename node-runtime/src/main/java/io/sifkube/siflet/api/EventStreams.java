@@ -74,6 +74,11 @@ final class EventStreams {
     }
   }
 
+  /** Whether siflet is stopping: the other endless calls (logs followed) end too. */
+  boolean stopping() {
+    return stopping;
+  }
+
   /** How many streams are open. */
   int size() {
     return open.size();

@@ -59,7 +59,6 @@ public final class RuntimeApi extends RuntimeServiceApi.Service implements Endle
   private final Metrics metrics;
   private final Consumer<String> log;
   private final EventStreams streams;
-  private volatile boolean stopping;
 
   /** Where Localhost seccomp profiles are (siflet's seccomp-profile-root). */
   private final Path seccompRoot;
@@ -232,7 +231,7 @@ public final class RuntimeApi extends RuntimeServiceApi.Service implements Endle
     try {
       require(req.getId());
       if (ContainerLogs.stream(
-          containers, req, (ServerCallStreamObserver<LogEntry>) out, () -> stopping)) {
+          containers, req, (ServerCallStreamObserver<LogEntry>) out, streams::stopping)) {
         out.onCompleted();
       } else {
         out.onError(STOPPING.asException());
@@ -275,8 +274,7 @@ public final class RuntimeApi extends RuntimeServiceApi.Service implements Endle
 
   @Override
   public void endCalls() {
-    stopping = true; // logs followed end at their next look
-    streams.endAll();
+    streams.endAll(); // and logs followed end at their next look
   }
 
   @Override

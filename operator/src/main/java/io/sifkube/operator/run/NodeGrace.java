@@ -34,6 +34,22 @@ public record NodeGrace(Duration grace) {
    * or its NotReady time is unknown (nothing to wait for).
    */
   public Instant lostAt(SifNode node) {
+    Instant since = notReadySince(node);
+    if (since == null || since.equals(Instant.MIN)) {
+      return since;
+    }
+    try {
+      return since.plus(grace);
+    } catch (DateTimeException | ArithmeticException beyondTime) {
+      return Instant.MAX;
+    }
+  }
+
+  /**
+   * Since when {@code node} is not Ready (its Ready condition's transition): null while it is
+   * Ready; {@link Instant#MIN} when it is gone, has no Ready condition or an unreadable time.
+   */
+  public static Instant notReadySince(SifNode node) {
     if (node == null || node.getStatus() == null) {
       return Instant.MIN;
     }
@@ -44,16 +60,10 @@ public record NodeGrace(Duration grace) {
     if ("True".equals(ready.getStatus())) {
       return null;
     }
-    Instant since;
     try {
-      since = Instant.parse(ready.getLastTransitionTime());
+      return Instant.parse(ready.getLastTransitionTime());
     } catch (DateTimeParseException | NullPointerException unknown) {
       return Instant.MIN;
-    }
-    try {
-      return since.plus(grace);
-    } catch (DateTimeException | ArithmeticException beyondTime) {
-      return Instant.MAX;
     }
   }
 }

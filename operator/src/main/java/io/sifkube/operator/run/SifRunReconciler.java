@@ -652,20 +652,20 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
 
   /** NodeLost's message: since when the node is not Ready, and the grace it was given. */
   private String notReadyFor(String name) {
-    Instant at = grace.lostAt(cachedNode(name));
-    return at == null || at.equals(Instant.MIN)
+    Instant since = NodeGrace.notReadySince(cachedNode(name));
+    return since == null || since.equals(Instant.MIN)
         ? "SifNode " + name + " is not Ready"
         : "SifNode "
             + name
             + " is not Ready since "
-            + at.minus(grace.grace())
+            + since
             + " (grace "
             + grace.grace().toSeconds()
             + " s)";
   }
 
   private NodeCalls node(String name) {
-    SifNode n = nodes.get(new ResourceID(name)).orElse(null);
+    SifNode n = cachedNode(name);
     if (n == null || n.getSpec() == null) {
       throw new IllegalStateException("SifNode " + name + " does not exist");
     }
