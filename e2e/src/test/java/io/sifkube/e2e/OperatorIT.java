@@ -639,6 +639,44 @@ class OperatorIT {
     cluster.kubectl("admin", "delete", "sifrun", "patient", "--timeout=90s").ok();
   }
 
+  /**
+   * A SifNode deleted under a running run: no call can reach that node any more, so the attempt is
+   * given up at once (no grace, no retry for ever) and the run moves; the node's siflet, restarted,
+   * registers again and the sweep removes the lost attempt's container.
+   */
+  @Test
+  @Order(26)
+  void aDeletedSifNodeFailsTheAttemptAtOnceAndTheRunMoves() throws Exception {
+    apply("homeless", "  source: " + source + "\n  args: ['sleep 600']\n");
+    SifRun r =
+        awaitRun("homeless", x -> x.getStatus().phase == SifRunStatus.Phase.Running, "Running");
+    String uid = r.getMetadata().getUid();
+    String gone = r.getStatus().node;
+    SifletDaemon victim = gone.equals("node-a") ? nodeA : nodeB;
+    cluster.kubectl("admin", "delete", "sifnode", gone, "--timeout=60s").ok();
+    SifRun moved =
+        awaitRun(
+            "homeless",
+            x ->
+                x.getStatus().phase == SifRunStatus.Phase.Running
+                    && x.getStatus().node != null
+                    && !x.getStatus().node.equals(gone),
+            "Running on the other node");
+    assertThat(moved.getStatus().attempts).isEqualTo(2);
+    assertThat(moved.getStatus().failures).isEqualTo(1);
+    assertThat(
+            cluster
+                .kubectl(
+                    "admin", "get", "events", "--field-selector", "involvedObject.name=homeless")
+                .ok()
+                .out())
+        .contains("SifNode " + gone + " was deleted");
+    victim.term();
+    victim.start(); // registers its SifNode again
+    await("the lost attempt's container removed", () -> containersOf(victim, uid) == 0);
+    cluster.kubectl("admin", "delete", "sifrun", "homeless", "--timeout=90s").ok();
+  }
+
   @Test
   @Order(30)
   void aLostNodeFailsItsAttemptAndTheRunMovesToTheOtherNode() throws Exception {
