@@ -138,7 +138,8 @@ public final class LayerMerger {
           newWhiteouts.add(EntryPaths.join(dir, base.substring(WHITEOUT.length())));
           continue;
         }
-        if (isHidden(path, inThisLayer)) {
+        List<String> ancestors = EntryPaths.ancestors(path); // once: three checks walk them
+        if (isHidden(path, ancestors, inThisLayer)) {
           continue;
         }
         Character before = emitted.get(path);
@@ -157,11 +158,11 @@ public final class LayerMerger {
           continue; // shadowed by an upper layer (or a repeated directory)
         }
         checkOwner(digest, raw, e);
-        checkAncestorsAreDirectories(digest, raw, path);
+        checkAncestorsAreDirectories(digest, raw, ancestors);
         inThisLayer.add(path);
         // An entry implies its parents are directories: a lower layer's non-directory there is
         // shadowed, while a lower directory entry still brings its owner and mode.
-        for (String a : EntryPaths.ancestors(path)) {
+        for (String a : ancestors) {
           emitted.putIfAbsent(a, IMPLICIT_DIR);
         }
         if (e.isLink()) {
@@ -222,11 +223,11 @@ public final class LayerMerger {
    * {@code path}. A non-directory from the same layer does not hide: writing below it is an error
    * that {@link #checkAncestorsAreDirectories} reports.
    */
-  private boolean isHidden(String path, Set<String> sameLayer) {
+  private boolean isHidden(String path, List<String> ancestors, Set<String> sameLayer) {
     if (whiteouts.contains(path)) {
       return true;
     }
-    for (String a : EntryPaths.ancestors(path)) {
+    for (String a : ancestors) {
       if (whiteouts.contains(a) || opaque.contains(a)) {
         return true;
       }
@@ -241,7 +242,12 @@ public final class LayerMerger {
   /** Refuses an entry that would be written through a symbolic link or below a file. */
   private void checkAncestorsAreDirectories(String layer, String entry, String path)
       throws ImageException {
-    for (String a : EntryPaths.ancestors(path)) {
+    checkAncestorsAreDirectories(layer, entry, EntryPaths.ancestors(path));
+  }
+
+  private void checkAncestorsAreDirectories(String layer, String entry, List<String> ancestors)
+      throws ImageException {
+    for (String a : ancestors) {
       Character kind = emitted.get(a);
       if (kind != null && kind == 'l') {
         throw unsafe(layer, entry, "it lies below the symbolic link " + a);

@@ -10,8 +10,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -177,6 +179,52 @@ class LayerMergerTest {
     assertThat(EntryPaths.clean("a/../b")).isEmpty();
     assertThat(EntryPaths.clean("/etc")).isEmpty();
     assertThat(EntryPaths.ancestors("a/b/c")).containsExactly("a/b", "a");
+    assertThat(EntryPaths.clean("usr/bin/env")).contains("usr/bin/env");
+    assertThat(EntryPaths.clean("a/..b/c..")).contains("a/..b/c..");
+    assertThat(EntryPaths.clean("a/b\0/c")).isEmpty();
+    assertThat(EntryPaths.clean("")).contains("");
+  }
+
+  /** The one-pass clean against its definition (split on "/", drop "" and ".", refuse ".."). */
+  @Test
+  void cleanAgreesWithSplitAndJoinOnEveryShortName() {
+    char[] alphabet = {'a', '.', '/', '\0'};
+    int checked = 0;
+    for (int len = 0; len <= 7; len++) {
+      for (long k = 0; k < Math.pow(alphabet.length, len); k++) {
+        StringBuilder name = new StringBuilder();
+        long rest = k;
+        for (int i = 0; i < len; i++) {
+          name.append(alphabet[(int) (rest % alphabet.length)]);
+          rest /= alphabet.length;
+        }
+        String n = name.toString();
+        assertThat(EntryPaths.clean(n))
+            .as("clean(%s)", n.replace("\0", "\\0"))
+            .isEqualTo(bySplit(n));
+        checked++;
+      }
+    }
+    assertThat(checked).isEqualTo(21845);
+  }
+
+  private static Optional<String> bySplit(String name) {
+    if (name.matches("/+")) {
+      return Optional.of("");
+    }
+    if (name.startsWith("/") || name.indexOf('\0') >= 0) {
+      return Optional.empty();
+    }
+    List<String> parts = new ArrayList<>();
+    for (String p : name.split("/")) {
+      if (p.equals("..")) {
+        return Optional.empty();
+      }
+      if (!p.isEmpty() && !p.equals(".")) {
+        parts.add(p);
+      }
+    }
+    return Optional.of(String.join("/", parts));
   }
 
   @Test
