@@ -31,7 +31,8 @@ class SifctlTest {
   void versionAndHelp() {
     Result v = run("--version");
     assertThat(v.status()).isZero();
-    assertThat(v.out()).startsWith("sifctl ");
+    assertThat(v.out()).startsWith("sifctl ").isEqualTo(Sifctl.version() + System.lineSeparator());
+    assertThat(run("-V").out()).isEqualTo(v.out());
     Result h = run("--help");
     assertThat(h.status()).isZero();
     assertThat(h.out()).contains("Usage: sifctl").contains("sif").contains("build");
