@@ -10,6 +10,7 @@ import io.sifkube.api.v1alpha1.SifRunStatus.Phase;
 import io.sifkube.api.v1alpha1.SifRunStatus.Rank;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -249,5 +250,60 @@ class GangRunIT {
         "the lost attempt's rank removed from the returned node",
         () -> OperatorHarness.containersOf(h.nodeB, uid) == 1);
     h.delete("spread");
+  }
+
+  /**
+   * A node that dies after the gang was placed on it but before any rank started: the operator
+   * placed the ranks from its cache while the SifNode still looked Ready, and its siflet no longer
+   * answers. Nothing of the attempt runs, so there is nothing to keep for the node's return: the
+   * attempt is given up as soon as the SifNode is NotReady, without the grace a running attempt
+   * gets, and no rank is ever created on the node that stayed.
+   */
+  @Test
+  @Order(11)
+  void aNodeLostBetweenPlacementAndStartGivesTheAttemptUpWithoutTheGrace() throws Exception {
+    h.nodeB.kill9();
+    long killed = System.nanoTime();
+    SifRun created = h.apply("early", ranks(2, "sleep 600") + "  ranksPerNode: 1\n");
+    String uid = created.getMetadata().getUid();
+    SifRun placed =
+        h.awaitRun("early", x -> x.getStatus().ranks != null, "placed while node-b looks Ready");
+    assertThat(placed.getStatus().ranks).extracting(k -> k.node).contains("node-a", "node-b");
+    SifRun lost =
+        h.awaitRun(
+            "early",
+            x -> x.getStatus().failures != null && x.getStatus().failures == 1,
+            "its attempt given up");
+    long givenUpAfter = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killed);
+    assertThat(givenUpAfter)
+        .as(
+            "seconds from the kill until the attempt was given up (Lease 8 s, grace %d s)",
+            OperatorHarness.NODE_LOST_GRACE_SECONDS)
+        .isLessThan(OperatorHarness.NODE_LOST_GRACE_SECONDS);
+    assertThat(lost.getStatus().attempts).as("no attempt was launched").isNull();
+    assertThat(h.cluster.eventsOf("early"))
+        .as("the run's events")
+        .anyMatch(
+            e -> e.startsWith("Pending: SifNode node-b is not Ready") && e.endsWith("; retrying"));
+    SifRun waiting =
+        h.awaitRun(
+            "early", x -> "Unschedulable".equals(x.getStatus().reason), "waiting for a node");
+    assertThat(waiting.getStatus().message)
+        .contains("gang of 2 ranks")
+        .contains("at most 1 per node");
+    assertThat(waiting.getStatus().failures).isEqualTo(1);
+    assertThat(OperatorHarness.containersOf(h.nodeA, uid))
+        .as("no rank was created on the node that stayed")
+        .isZero();
+
+    h.nodeB.start();
+    SifRun running =
+        h.awaitRun(
+            "early", x -> "2/2".equals(x.getStatus().readyRanks), "running once node-b is back");
+    assertThat(running.getStatus().attempts).as("the first attempt that started").isEqualTo(1);
+    assertThat(running.getStatus().failures).isEqualTo(1);
+    assertThat(h.containersOf(uid)).isEqualTo(2);
+    h.delete("early");
+    h.await("both ranks removed", () -> h.containersOf(uid) == 0);
   }
 }

@@ -65,6 +65,16 @@ final class KubeCluster implements AutoCloseable {
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
+  /** The events of the object {@code name} in namespace default, as "reason: message". */
+  List<String> eventsOf(String name) throws IOException {
+    try (KubernetesClient k = client("admin")) {
+      return k.v1().events().inNamespace("default").list().getItems().stream()
+          .filter(e -> e.getInvolvedObject().getName().equals(name))
+          .map(e -> e.getReason() + ": " + e.getMessage())
+          .toList();
+    }
+  }
+
   /** Runs kubectl (built from the same source as the server) as {@code user}. */
   Launcher.Result kubectl(String user, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();

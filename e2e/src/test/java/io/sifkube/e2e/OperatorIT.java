@@ -272,7 +272,7 @@ class OperatorIT {
     assertThat(r.getStatus().reason).isEqualTo("InvalidSpec");
     assertThat(r.getStatus().message).contains("CAP_NOPE").contains("capabilit");
     assertThat(r.getStatus().failures).isNull();
-    assertThat(eventsOf("cap-nope"))
+    assertThat(cluster.eventsOf("cap-nope"))
         .anyMatch(e -> e.startsWith("Failed: ") && e.contains("CAP_NOPE"));
     Thread.sleep(3000);
     SifRun later = awaitRun("cap-nope", x -> true, "read");
@@ -292,15 +292,6 @@ class OperatorIT {
     return n == null || n.getStatus() == null || n.getStatus().devices == null
         ? List.of()
         : n.getStatus().devices;
-  }
-
-  private static List<String> eventsOf(String run) throws Exception {
-    try (KubernetesClient k = cluster.client("admin")) {
-      return k.v1().events().inNamespace("default").list().getItems().stream()
-          .filter(e -> e.getInvolvedObject().getName().equals(run))
-          .map(e -> e.getReason() + ": " + e.getMessage())
-          .toList();
-    }
   }
 
   /**
@@ -364,7 +355,7 @@ class OperatorIT {
     await(
         "a DevicesInjected event",
         () ->
-            eventsOf("cuda-job").stream()
+            cluster.eventsOf("cuda-job").stream()
                 .anyMatch(
                     e ->
                         e.startsWith("DevicesInjected: on node-a: nvidia.com/gpu=0 from " + run)
