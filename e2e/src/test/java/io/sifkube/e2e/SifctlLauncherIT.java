@@ -145,6 +145,37 @@ class SifctlLauncherIT {
         .isTrue();
   }
 
+  /**
+   * Neither a short command nor the verify of a DSSE signature loads BouncyCastle, which only
+   * OpenPGP signatures need. Its jar is signed, so its first class costs the JDK a check of that
+   * signature (about 50 ms here); once the training's DSSE verify had loaded the OpenPGP code, JDK
+   * 25's AOT cache linked it at every start, {@code --version} included.
+   */
+  @Test
+  void shortCommandsAndDsseVerifyLoadNoBouncyCastle() throws Exception {
+    Path signed = Launcher.sifReference().resolve("one-group-signed-dsse.sif");
+    Path key = Launcher.sifReference().resolve("keys/ed25519-public.pem");
+    Map<String, String> env =
+        Map.of(
+            "JAVA_TOOL_OPTIONS",
+            "-Xlog:class+load=info",
+            "SIFKUBE_JAVA",
+            "",
+            "SIFKUBE_JAVA_OPTS",
+            "");
+    for (List<String> args :
+        List.of(
+            List.of("--version"),
+            List.of("verify", "--key", key.toString(), signed.toString()),
+            List.of("exec", "--help"))) {
+      Launcher.Result r = Launcher.sifctlWithEnv(env, args.toArray(String[]::new)).ok();
+      assertSifctlCameFromTheArchive(r.out());
+      assertThat(r.out().lines().filter(l -> l.contains(" org.bouncycastle.")))
+          .as("BouncyCastle classes loaded by sifctl %s", args)
+          .isEmpty();
+    }
+  }
+
   private static String sha256Lines(String printCompilation) {
     return String.join(
         "\n", printCompilation.lines().filter(l -> l.contains("sun.security.provider.")).toList());

@@ -37,7 +37,11 @@ import org.bouncycastle.openpgp.operator.jcajce.JcePBESecretKeyDecryptorBuilder;
  */
 public final class Pgp {
 
-  private static final String BEGIN = "-----BEGIN PGP SIGNED MESSAGE-----";
+  /**
+   * The first line of a clear-signed message; a constant, so naming it does not load this class.
+   */
+  static final String BEGIN = "-----BEGIN PGP SIGNED MESSAGE-----";
+
   private static final String SIG = "-----BEGIN PGP SIGNATURE-----";
 
   private Pgp() {}

@@ -257,11 +257,34 @@ public final class SifVerifier {
   private boolean readsAsLegacy(SifDescriptor d) {
     try {
       byte[] data = sif.readObject(d, MAX_SIGNATURE);
+      if (!opensClearSigned(data)) {
+        return false; // a DSSE envelope: Pgp.parse would refuse it too, after loading Pgp
+      }
       Pgp.ClearSigned c = Pgp.parse(data);
       return new String(Pgp.plainText(c), StandardCharsets.UTF_8).startsWith("SIFHASH:\n");
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * Whether {@code data} opens as an OpenPGP clear-signed message (line ends LF or CRLF). Asked
+   * before {@link Pgp} is touched: linking Pgp loads BouncyCastle's classes from a signed jar, and
+   * the JDK checks that jar's signature first, about 50 ms here. A DSSE signature's verify need not
+   * pay it, and neither should every sifctl command: once the training's verify had loaded Pgp, JDK
+   * 25's AOT cache linked it at every start (docs/benchmarks.md).
+   */
+  static boolean opensClearSigned(byte[] data) {
+    int n = Pgp.BEGIN.length();
+    if (data.length <= n + 1) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (data[i] != Pgp.BEGIN.charAt(i)) {
+        return false;
+      }
+    }
+    return data[n] == '\n' || data[n] == '\r' && data[n + 1] == '\n';
   }
 
   private Outcome check(Task t, SifDescriptor s, List<SifDescriptor> all) {

@@ -1,5 +1,6 @@
 package io.sifkube.sif.integrity;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sifkube.sif.SifDescriptor;
@@ -46,6 +47,54 @@ class SifVerifierTest {
     StringBuilder b = new StringBuilder(String.join("; ", r.errors()));
     r.outcomes().stream().filter(o -> !o.ok()).forEach(o -> b.append("; ").append(o.error()));
     return b.toString();
+  }
+
+  /**
+   * The check that keeps DSSE signatures away from {@link Pgp} agrees with {@link Pgp#parse} on
+   * every signature the reference wrote (DSSE, PGP and legacy), with LF and CRLF line ends, and
+   * refuses a header without a line end after it.
+   */
+  @Test
+  void opensClearSignedAgreesWithThePgpParserOnTheReferencesSignatures() throws Exception {
+    int clearSigned = 0;
+    int other = 0;
+    try (var files = Files.list(REF)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".sif")).sorted().toList()) {
+        try (SifFile sif = SifFile.open(f)) {
+          for (SifDescriptor d : sif.descriptors()) {
+            if (d.signature().isEmpty()) {
+              continue;
+            }
+            byte[] data = sif.readObject(d, 1 << 20);
+            byte[] crlf = new String(data, UTF_8).replace("\n", "\r\n").getBytes(UTF_8);
+            for (byte[] b : List.of(data, crlf)) {
+              assertThat(SifVerifier.opensClearSigned(b))
+                  .as(f.getFileName() + " object " + d.id())
+                  .isEqualTo(parses(b));
+            }
+            if (SifVerifier.opensClearSigned(data)) {
+              clearSigned++;
+            } else {
+              other++;
+            }
+          }
+        }
+      }
+    }
+    assertThat(clearSigned).as("clear-signed signatures among the references").isPositive();
+    assertThat(other).as("DSSE signatures among the references").isPositive();
+    assertThat(SifVerifier.opensClearSigned((Pgp.BEGIN + "Hash: SHA256\n").getBytes(UTF_8)))
+        .isFalse();
+    assertThat(SifVerifier.opensClearSigned((Pgp.BEGIN + "\n").getBytes(UTF_8))).isFalse();
+  }
+
+  private static boolean parses(byte[] data) {
+    try {
+      Pgp.parse(data);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   @Test
