@@ -53,16 +53,16 @@ class SifctlLauncherIT {
     Path record = target.resolve("sifctl.jvm");
     assertThat(record).as("mvn package trains it (CdsTraining)").isRegularFile();
     String java = null;
-    Path archive = null;
+    List<Path> archives = new java.util.ArrayList<>();
     for (String line : Files.readAllLines(record)) {
       if (line.startsWith("java=")) {
         java = line.substring("java=".length());
-      } else if (line.startsWith("archive=")) {
-        archive = Path.of(line.substring("archive=".length()));
+      } else if (line.startsWith("archive=") || line.startsWith("run_archive=")) {
+        archives.add(Path.of(line.substring(line.indexOf('=') + 1)));
       }
     }
     assertThat(java).isNotNull();
-    assertThat(archive).isRegularFile();
+    assertThat(archives).as("every command's archive and run's").hasSize(2);
     // Training wrote only under target/: an early probe for the AOT cache once had JDK 25 replace
     // /dev/null with a file (-XX:AOTCacheOutput=/dev/null).
     int mode = (Integer) Files.getAttribute(Path.of("/dev/null"), "unix:mode");
@@ -72,22 +72,55 @@ class SifctlLauncherIT {
     for (String jar : Files.readString(target.resolve("sifctl.classpath")).strip().split(":")) {
       cp.append(':').append(target.resolve(jar));
     }
-    // Strict modes fail instead of falling back: the archive must match the JVM, the options
-    // that must agree with the training run, and the class path bin/sifctl uses.
-    List<String> strict =
-        archive.toString().endsWith(".aot")
-            ? List.of("-XX:AOTMode=on", "-XX:AOTCache=" + archive)
-            : List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive);
-    List<String> cmd = new java.util.ArrayList<>(List.of(java, "-XX:+UseSerialGC"));
-    cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.addAll(strict);
-    cmd.addAll(
-        List.of(
-            "-Xlog:class+load=info", "-cp", cp.toString(), "io.sifkube.cli.Sifctl", "--version"));
-    Launcher.Result r = Launcher.exec(cmd);
-    assertThat(r.status()).as(r.out() + r.err()).isZero();
-    // (picocli's classes are built for Java 5, older than class-data sharing takes)
-    assertSifctlCameFromTheArchive(r.out());
+    for (Path archive : archives) {
+      assertThat(archive).isRegularFile();
+      // Strict modes fail instead of falling back: the archive must match the JVM, the options
+      // that must agree with the training run, and the class path bin/sifctl uses.
+      List<String> strict =
+          archive.toString().endsWith(".aot")
+              ? List.of("-XX:AOTMode=on", "-XX:AOTCache=" + archive)
+              : List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive);
+      List<String> cmd = new java.util.ArrayList<>(List.of(java, "-XX:+UseSerialGC"));
+      cmd.add("--enable-native-access=ALL-UNNAMED");
+      cmd.addAll(strict);
+      cmd.addAll(
+          List.of(
+              "-Xlog:class+load=info", "-cp", cp.toString(), "io.sifkube.cli.Sifctl", "--version"));
+      Launcher.Result r = Launcher.exec(cmd);
+      assertThat(r.status()).as(archive + ": " + r.out() + r.err()).isZero();
+      // (picocli's classes are built for Java 5, older than class-data sharing takes)
+      assertSifctlCameFromTheArchive(r.out());
+    }
+  }
+
+  /**
+   * run, exec and shell map the smaller archive trained on their way only, every other command the
+   * archive of all: a JDK 25 AOT cache loads every class it holds at start.
+   */
+  @Test
+  void execMapsTheRunArchiveAndOtherCommandsTheFullOne() throws Exception {
+    Map<String, String> env =
+        Map.of(
+            "JAVA_TOOL_OPTIONS",
+            "-XX:+PrintFlagsFinal -Xlog:class+load=info",
+            "SIFKUBE_JAVA",
+            "",
+            "SIFKUBE_JAVA_OPTS",
+            "");
+    Pattern archive =
+        Pattern.compile("\\s(?:AOTCache|SharedArchiveFile)\\s+= (\\S+)\\s.*\\{command line\\}");
+    for (List<String> args :
+        List.of(List.of("exec", "--help"), List.of("shell", "--help"), List.of("--version"))) {
+      Launcher.Result r = Launcher.sifctlWithEnv(env, args.toArray(String[]::new)).ok();
+      Matcher m = archive.matcher(r.out());
+      assertThat(m.find()).as("the archive sifctl %s was given", args).isTrue();
+      String expected =
+          args.get(0).startsWith("-") ? "sifctl\\.(aot|jsa)" : "sifctl-run\\.(aot|jsa)";
+      assertThat(Path.of(m.group(1)).getFileName().toString())
+          .as("sifctl %s", args)
+          .matches(expected);
+      assertSifctlCameFromTheArchive(r.out());
+    }
   }
 
   /** In a {@code -Xlog:class+load=info} log: sifctl's main class was mapped from the archive. */

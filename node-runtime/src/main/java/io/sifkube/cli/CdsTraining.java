@@ -37,6 +37,11 @@ import java.util.List;
  * archive instead of loading, parsing and verifying them again, which was most of a short command's
  * time. It goes the way {@code sifctl exec} goes up to the first step that needs privileges, on a
  * throw-away OCI-SIF, and needs no root and no container tools.
+ *
+ * <p>With the argument {@code run} it trains only that way, for the archive of {@code run}, {@code
+ * exec} and {@code shell}: a JDK 25 AOT cache loads and links every class it holds when the JVM
+ * starts, and the 1,800 classes an exec needs started it 8-15 ms sooner than the 3,000 of every
+ * command (docs/benchmarks.md).
  */
 final class CdsTraining {
 
@@ -45,27 +50,36 @@ final class CdsTraining {
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("sifctl-cds-");
     try {
-      train(dir);
+      PrintWriter sink = new PrintWriter(Writer.nullWriter());
+      Path sif = trainingImage(dir);
+      if (args.length == 1 && args[0].equals("run")) {
+        trainRun(dir, sif, sink);
+      } else {
+        train(dir, sif, sink);
+        trainRun(dir, sif, sink);
+      }
     } finally {
       ContainerLauncher.deleteTree(dir);
     }
   }
 
-  private static void train(Path dir) throws Exception {
-    PrintWriter sink = new PrintWriter(Writer.nullWriter());
-    for (String[] cmd :
-        List.of(
-            new String[] {"--help"},
-            new String[] {"--version"},
-            new String[] {"exec", "--help"},
-            new String[] {"pull", "--help"})) {
-      Sifctl.run(cmd, sink, sink);
-    }
+  /** A throw-away OCI-SIF with one 4 KiB layer, to read, sign, push and pull. */
+  private static Path trainingImage(Path dir) throws IOException {
     ObjectNode config = Json.object();
     config.putObject("config").putArray("Cmd").add("/bin/sh");
     Path layer = Files.write(dir.resolve("layer"), new byte[4096]);
     Path sif = dir.resolve("train.oci.sif");
     OciSifWriter.write(sif, List.of(LayerSource.squashfs(layer)), config, MediaTypes.OCI_MANIFEST);
+    return sif;
+  }
+
+  /** Every command but run, exec and shell. */
+  private static void train(Path dir, Path sif, PrintWriter sink) throws Exception {
+    for (String[] cmd :
+        List.of(
+            new String[] {"--help"}, new String[] {"--version"}, new String[] {"pull", "--help"})) {
+      Sifctl.run(cmd, sink, sink);
+    }
     Sifctl.run(new String[] {"sif", "list", sif.toString()}, sink, sink);
     Sifctl.run(new String[] {"sif", "info", "1", sif.toString()}, sink, sink);
     try {
@@ -83,7 +97,11 @@ final class CdsTraining {
           sink,
           sink);
     }
+  }
 
+  /** run, exec and shell, up to the first step that needs privileges. */
+  private static void trainRun(Path dir, Path sif, PrintWriter sink) throws Exception {
+    Sifctl.run(new String[] {"exec", "--help"}, sink, sink);
     RunFlags flags = new RunFlags();
     List<String> rest =
         RunFlags.TABLE.parse(
