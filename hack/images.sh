@@ -140,9 +140,11 @@ s="$work/siflet-stage/opt/sifkube"
 mkdir -p "$s/bin" "$s/lib/sifkube"
 cp bin/siflet "$s/bin/"
 cp -r node-runtime/target/sifkube-node-runtime.jar node-runtime/target/lib "$s/lib/sifkube/"
-if [[ -d node-runtime/target/jna ]]; then
-  cp -r node-runtime/target/jna "$s/lib/sifkube/"
-fi
+for d in jna jvm; do # JNA's native half, the JVM's compiler directives
+  if [[ -d node-runtime/target/$d ]]; then
+    cp -r "node-runtime/target/$d" "$s/lib/sifkube/"
+  fi
+done
 image siflet "$siflet_base" 0:0 /opt/sifkube/bin/siflet \
   SIFLET_JAVA_OPTS "-XX:+UseSerialGC -Xms16m -Xmx384m -XX:MaxMetaspaceSize=128m -Xss512k -XX:-UsePerfData" \
   "$work/siflet-stage"

@@ -24,9 +24,11 @@ install -d -m 0700 "$root/etc/sifkube/tls" "$root/var/lib/sifkube"
 install -m 0755 bin/siflet "$root$prefix/bin/siflet"
 rm -rf "$root$prefix/lib/sifkube/"*
 cp -r "$target/sifkube-node-runtime.jar" "$target/lib" "$root$prefix/lib/sifkube/"
-if [[ -d $target/jna ]]; then
-  cp -r "$target/jna" "$root$prefix/lib/sifkube/"
-fi
+for d in jna jvm; do # JNA's native half, the JVM's compiler directives
+  if [[ -d $target/$d ]]; then
+    cp -r "$target/$d" "$root$prefix/lib/sifkube/"
+  fi
+done
 sed "s|/opt/sifkube/|$prefix/|" deploy/systemd/sifkube-siflet.service \
   >"$root/etc/systemd/system/sifkube-siflet.service"
 chmod 0644 "$root/etc/systemd/system/sifkube-siflet.service"

@@ -477,6 +477,38 @@ class SifletIT {
     assertNothingLeft(siflet);
   }
 
+  /**
+   * siflet's JVM leaves everything but the JDK's digest code to C1 (bin/siflet's compiler
+   * directives, docs/siflet.md): after a pull and a hundred container cycles, every method C2 has
+   * compiled is digest code. Without the directives C2 has compiled dozens of others by then.
+   */
+  @Test
+  void c2CompilesOnlyTheDigestCode() throws Exception {
+    RuntimeServiceApi.Client rt = siflet.runtime();
+    for (int i = 0; i < 100; i++) {
+      String id = "jit-" + i;
+      rt.createContainer(container(id, digest, "true").build());
+      start(rt, id);
+      assertThat(awaitExit(rt, id).getExitCode()).isZero();
+      rt.removeContainer(RemoveContainerRequest.newBuilder().setId(id).build());
+    }
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    String codes =
+        Launcher.exec(List.of(jcmd.toString(), Long.toString(siflet.pid()), "Compiler.codelist"))
+            .ok()
+            .out();
+    // "<compile id> <level> <state> <method> [<code ranges>]"
+    List<String> c2 =
+        codes
+            .lines()
+            .map(l -> l.split(" "))
+            .filter(f -> f.length > 3 && f[1].equals("4"))
+            .map(f -> f[3])
+            .toList();
+    assertThat(c2).as("what C2 compiled").allMatch(m -> m.startsWith("sun.security.provider."));
+    assertThat(Files.readString(siflet.log)).contains("compiler directives added");
+  }
+
   @Test
   void fiftyConcurrentContainersLeaveNothingBehind() throws Exception {
     RuntimeServiceApi.Client rt = siflet.runtime();
