@@ -64,6 +64,22 @@ class GangRunIT {
         + "']\n";
   }
 
+  /** The two-rank, one-per-node run waits for a second node, holding nothing on node-a. */
+  private static void assertWaitsForASecondNode(SifRun r, String uid, String nothingOnA) {
+    assertThat(r.getStatus().message).contains("gang of 2 ranks").contains("at most 1 per node");
+    assertThat(OperatorHarness.containersOf(h.nodeA, uid)).as(nothingOnA).isZero();
+  }
+
+  /** Waits until the siflet of {@code node} renews its Lease (every 2 s here). */
+  private static void awaitLeaseRenewal(String node) throws Exception {
+    try (KubernetesClient k = h.cluster.client("admin")) {
+      var lease = k.leases().inNamespace("sifkube-system").withName("sifnode-" + node);
+      var before = lease.get().getSpec().getRenewTime();
+      h.await(
+          node + "'s Lease renewed", () -> !before.equals(lease.get().getSpec().getRenewTime()));
+    }
+  }
+
   private static long onNode(SifRun r, String node) {
     return r.getStatus().ranks.stream().filter(k -> node.equals(k.node)).count();
   }
@@ -235,10 +251,7 @@ class GangRunIT {
             "spread",
             x -> x.getStatus().failures != null && "Unschedulable".equals(x.getStatus().reason),
             "its attempt failed and it waits");
-    assertThat(lost.getStatus().message).contains("gang of 2 ranks").contains("at most 1 per node");
-    assertThat(OperatorHarness.containersOf(h.nodeA, uid))
-        .as("the rank on the surviving node was stopped")
-        .isZero();
+    assertWaitsForASecondNode(lost, uid, "the rank on the surviving node was stopped");
     h.nodeB.start();
     SifRun again =
         h.awaitRun(
@@ -262,6 +275,9 @@ class GangRunIT {
   @Test
   @Order(11)
   void aNodeLostBetweenPlacementAndStartGivesTheAttemptUpWithoutTheGrace() throws Exception {
+    // Killed right after a renewal of its Lease, so that the whole Lease (8 s) passes before
+    // node-b counts as NotReady: time for the operator to place the gang on it.
+    awaitLeaseRenewal("node-b");
     h.nodeB.kill9();
     long killed = System.nanoTime();
     SifRun created = h.apply("early", ranks(2, "sleep 600") + "  ranksPerNode: 1\n");
@@ -281,20 +297,20 @@ class GangRunIT {
             OperatorHarness.NODE_LOST_GRACE_SECONDS)
         .isLessThan(OperatorHarness.NODE_LOST_GRACE_SECONDS);
     assertThat(lost.getStatus().attempts).as("no attempt was launched").isNull();
-    assertThat(h.cluster.eventsOf("early"))
-        .as("the run's events")
-        .anyMatch(
-            e -> e.startsWith("Pending: SifNode node-b is not Ready") && e.endsWith("; retrying"));
+    // (events are sent from their own queue, after the status)
+    h.await(
+        "a Pending event naming node-b, the attempt not started",
+        () ->
+            h.cluster.eventsOf("early").stream()
+                .anyMatch(
+                    e ->
+                        e.startsWith("Pending: SifNode node-b is not Ready")
+                            && e.endsWith(", before the attempt started; retrying")));
     SifRun waiting =
         h.awaitRun(
             "early", x -> "Unschedulable".equals(x.getStatus().reason), "waiting for a node");
-    assertThat(waiting.getStatus().message)
-        .contains("gang of 2 ranks")
-        .contains("at most 1 per node");
     assertThat(waiting.getStatus().failures).isEqualTo(1);
-    assertThat(OperatorHarness.containersOf(h.nodeA, uid))
-        .as("no rank was created on the node that stayed")
-        .isZero();
+    assertWaitsForASecondNode(waiting, uid, "no rank was created on the node that stayed");
 
     h.nodeB.start();
     SifRun running =

@@ -110,12 +110,18 @@ class SifctlLauncherIT {
     Pattern archive =
         Pattern.compile("\\s(?:AOTCache|SharedArchiveFile)\\s+= (\\S+)\\s.*\\{command line\\}");
     for (List<String> args :
-        List.of(List.of("exec", "--help"), List.of("shell", "--help"), List.of("--version"))) {
+        List.of(
+            List.of("exec", "--help"),
+            List.of("shell", "--help"),
+            List.of("exec", "--help", "docker://registry.invalid/a:1"),
+            List.of("--version"))) {
       Launcher.Result r = Launcher.sifctlWithEnv(env, args.toArray(String[]::new)).ok();
       Matcher m = archive.matcher(r.out());
       assertThat(m.find()).as("the archive sifctl %s was given", args).isTrue();
-      String expected =
-          args.get(0).startsWith("-") ? "sifctl\\.(aot|jsa)" : "sifctl-run\\.(aot|jsa)";
+      // a run of a pull source pulls first: the run archive holds no pull
+      boolean runWay =
+          !args.get(0).startsWith("-") && args.stream().noneMatch(a -> a.contains("://"));
+      String expected = runWay ? "sifctl-run\\.(aot|jsa)" : "sifctl\\.(aot|jsa)";
       assertThat(Path.of(m.group(1)).getFileName().toString())
           .as("sifctl %s", args)
           .matches(expected);

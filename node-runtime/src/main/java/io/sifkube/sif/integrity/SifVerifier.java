@@ -258,7 +258,7 @@ public final class SifVerifier {
     try {
       byte[] data = sif.readObject(d, MAX_SIGNATURE);
       if (!opensClearSigned(data)) {
-        return false; // a DSSE envelope: Pgp.parse would refuse it too, after loading Pgp
+        return false; // not clear-signed (a DSSE envelope): Pgp.parse would refuse it too
       }
       Pgp.ClearSigned c = Pgp.parse(data);
       return new String(Pgp.plainText(c), StandardCharsets.UTF_8).startsWith("SIFHASH:\n");

@@ -52,7 +52,7 @@ class SifVerifierTest {
   /**
    * The check that keeps DSSE signatures away from {@link Pgp} agrees with {@link Pgp#parse} on
    * every signature the reference wrote (DSSE, PGP and legacy), with LF and CRLF line ends, and
-   * refuses a header without a line end after it.
+   * refuses a header followed by anything but a line end, or by nothing more than one.
    */
   @Test
   void opensClearSignedAgreesWithThePgpParserOnTheReferencesSignatures() throws Exception {
@@ -85,7 +85,9 @@ class SifVerifierTest {
     assertThat(other).as("DSSE signatures among the references").isPositive();
     assertThat(SifVerifier.opensClearSigned((Pgp.BEGIN + "Hash: SHA256\n").getBytes(UTF_8)))
         .isFalse();
+    assertThat(SifVerifier.opensClearSigned((Pgp.BEGIN + "\rX").getBytes(UTF_8))).isFalse();
     assertThat(SifVerifier.opensClearSigned((Pgp.BEGIN + "\n").getBytes(UTF_8))).isFalse();
+    assertThat(SifVerifier.opensClearSigned((Pgp.BEGIN + "\nX").getBytes(UTF_8))).isTrue();
   }
 
   private static boolean parses(byte[] data) {

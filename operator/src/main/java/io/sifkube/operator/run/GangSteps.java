@@ -52,8 +52,8 @@ final class GangSteps {
     /** Whether the node has been NotReady past the grace (or is gone): see {@link NodeGrace}. */
     boolean nodeLost(String name);
 
-    /** NodeLost's message for the node: since when it is not Ready. */
-    String notReadyFor(String name);
+    /** NodeLost's message for the node: since when it is not Ready, the grace if it had started. */
+    String notReadyFor(String name, boolean started);
 
     /** The node's gRPC address (its host goes in the hostfile). */
     String address(String name);
@@ -198,7 +198,7 @@ final class GangSteps {
     String lost = firstNode(run, n -> !host.nodeReady(n));
     if (lost != null) {
       placements.forget(run.getMetadata().getUid());
-      return host.attemptFailed(run, -1, "NodeLost", host.notReadyFor(lost));
+      return host.attemptFailed(run, -1, "NodeLost", host.notReadyFor(lost, false));
     }
     s.phase = Phase.Pulling;
     Map<String, String> digests = new LinkedHashMap<>();
@@ -322,7 +322,7 @@ final class GangSteps {
     String lost = lostNode(run);
     if (lost != null) {
       // a node NotReady past the grace, or deleted: its ranks cannot be reached or trusted
-      return fail(run, -1, "NodeLost", host.notReadyFor(lost));
+      return fail(run, -1, "NodeLost", host.notReadyFor(lost, true));
     }
     int running = 0;
     Rank failed = null;

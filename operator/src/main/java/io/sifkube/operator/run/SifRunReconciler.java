@@ -174,12 +174,12 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       String lost = lostNode(run);
       String waiting = lost == null ? notReadyNode(run) : null;
       if (lost != null) {
-        next = nodeLost(run, notReadyFor(lost));
+        next = nodeLost(run, notReadyFor(lost, s.phase == Phase.Running));
       } else if (waiting != null) {
         // Within the grace the containers may well run on (a siflet being replaced): wait. The
         // node's return wakes the run (its Ready changes); else look again when the grace ends.
         Instant until = grace.lostAt(cachedNode(waiting));
-        s.message += "; " + notReadyFor(waiting) + ", the attempt is given up at " + until;
+        s.message += "; " + notReadyFor(waiting, true) + ", the attempt is given up at " + until;
         next = clamp(Duration.between(Instant.now(), until).plusMillis(100));
       } else {
         retry = new TryAgain(s.message);
@@ -650,18 +650,19 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     return nodes.get(new ResourceID(name)).orElse(null);
   }
 
-  /** NodeLost's message: since when the node is not Ready, and the grace it was given. */
-  private String notReadyFor(String name) {
+  /**
+   * NodeLost's message: since when the node is not Ready, and the grace a started attempt was
+   * given; an attempt that had not started is given up with no grace, and its message says so.
+   */
+  private String notReadyFor(String name, boolean started) {
     Instant since = NodeGrace.notReadySince(cachedNode(name));
-    return since == null || since.equals(Instant.MIN)
-        ? "SifNode " + name + " is not Ready"
-        : "SifNode "
-            + name
-            + " is not Ready since "
-            + since
-            + " (grace "
-            + grace.grace().toSeconds()
-            + " s)";
+    String notReady =
+        since == null || since.equals(Instant.MIN)
+            ? "SifNode " + name + " is not Ready"
+            : "SifNode " + name + " is not Ready since " + since;
+    return started
+        ? notReady + " (grace " + grace.grace().toSeconds() + " s)"
+        : notReady + ", before the attempt started";
   }
 
   private NodeCalls node(String name) {
@@ -811,8 +812,8 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
 
     @Override
-    public String notReadyFor(String name) {
-      return SifRunReconciler.this.notReadyFor(name);
+    public String notReadyFor(String name, boolean started) {
+      return SifRunReconciler.this.notReadyFor(name, started);
     }
 
     @Override
