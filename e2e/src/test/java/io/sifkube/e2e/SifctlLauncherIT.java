@@ -99,14 +99,6 @@ class SifctlLauncherIT {
    */
   @Test
   void execMapsTheRunArchiveAndOtherCommandsTheFullOne() throws Exception {
-    Map<String, String> env =
-        Map.of(
-            "JAVA_TOOL_OPTIONS",
-            "-XX:+PrintFlagsFinal -Xlog:class+load=info",
-            "SIFKUBE_JAVA",
-            "",
-            "SIFKUBE_JAVA_OPTS",
-            "");
     Pattern archive =
         Pattern.compile("\\s(?:AOTCache|SharedArchiveFile)\\s+= (\\S+)\\s.*\\{command line\\}");
     for (List<String> args :
@@ -115,7 +107,7 @@ class SifctlLauncherIT {
             List.of("shell", "--help"),
             List.of("exec", "--help", "docker://registry.invalid/a:1"),
             List.of("--version"))) {
-      Launcher.Result r = Launcher.sifctlWithEnv(env, args.toArray(String[]::new)).ok();
+      Launcher.Result r = sifctlFromItsArchive("-XX:+PrintFlagsFinal", args.toArray(String[]::new));
       Matcher m = archive.matcher(r.out());
       assertThat(m.find()).as("the archive sifctl %s was given", args).isTrue();
       // a run of a pull source pulls first: the run archive holds no pull
@@ -125,8 +117,30 @@ class SifctlLauncherIT {
       assertThat(Path.of(m.group(1)).getFileName().toString())
           .as("sifctl %s", args)
           .matches(expected);
-      assertSifctlCameFromTheArchive(r.out());
     }
+  }
+
+  /**
+   * Runs bin/sifctl with its own JVM and options plus {@code jvmFlags} and {@code
+   * -Xlog:class+load=info} (JAVA_TOOL_OPTIONS adds to the launcher's options instead of replacing
+   * them, and this test's environment may carry others), and checks that it succeeded and mapped
+   * sifctl's main class from an archive: a JVM that refuses one falls back silently.
+   */
+  private static Launcher.Result sifctlFromItsArchive(String jvmFlags, String... args)
+      throws Exception {
+    Launcher.Result r =
+        Launcher.sifctlWithEnv(
+                Map.of(
+                    "JAVA_TOOL_OPTIONS",
+                    (jvmFlags + " -Xlog:class+load=info").strip(),
+                    "SIFKUBE_JAVA",
+                    "",
+                    "SIFKUBE_JAVA_OPTS",
+                    ""),
+                args)
+            .ok();
+    assertSifctlCameFromTheArchive(r.out());
+    return r;
   }
 
   /** In a {@code -Xlog:class+load=info} log: sifctl's main class was mapped from the archive. */
@@ -155,24 +169,9 @@ class SifctlLauncherIT {
             "sif", "add", "--datatype", "7", "--groupid", "1", sif.toString(), blob.toString())
         .ok();
     Path key = Launcher.sifReference().resolve("keys/ed25519-private.pem");
-    // JAVA_TOOL_OPTIONS adds to the launcher's options instead of replacing them; the launcher's
-    // own JVM and options, not ones this test's environment may carry.
     Launcher.Result r =
-        Launcher.sifctlWithEnv(
-                Map.of(
-                    "JAVA_TOOL_OPTIONS",
-                    "-XX:+PrintCompilation -Xlog:class+load=info",
-                    "SIFKUBE_JAVA",
-                    "",
-                    "SIFKUBE_JAVA_OPTS",
-                    ""),
-                "sign",
-                "--key",
-                key.toString(),
-                sif.toString())
-            .ok();
-    // The archive was in use: a JVM that refuses it falls back silently, and would pass below.
-    assertSifctlCameFromTheArchive(r.out());
+        sifctlFromItsArchive(
+            "-XX:+PrintCompilation", "sign", "--key", key.toString(), sif.toString());
     // PrintCompilation: "<ms> <id> [flags] <level> <method> [@ bci] (<bytes>)"; level 4 is C2.
     Pattern c2 =
         Pattern.compile(
@@ -194,21 +193,12 @@ class SifctlLauncherIT {
   void shortCommandsAndDsseVerifyLoadNoBouncyCastle() throws Exception {
     Path signed = Launcher.sifReference().resolve("one-group-signed-dsse.sif");
     Path key = Launcher.sifReference().resolve("keys/ed25519-public.pem");
-    Map<String, String> env =
-        Map.of(
-            "JAVA_TOOL_OPTIONS",
-            "-Xlog:class+load=info",
-            "SIFKUBE_JAVA",
-            "",
-            "SIFKUBE_JAVA_OPTS",
-            "");
     for (List<String> args :
         List.of(
             List.of("--version"),
             List.of("verify", "--key", key.toString(), signed.toString()),
             List.of("exec", "--help"))) {
-      Launcher.Result r = Launcher.sifctlWithEnv(env, args.toArray(String[]::new)).ok();
-      assertSifctlCameFromTheArchive(r.out());
+      Launcher.Result r = sifctlFromItsArchive("", args.toArray(String[]::new));
       assertThat(r.out().lines().filter(l -> l.contains(" org.bouncycastle.")))
           .as("BouncyCastle classes loaded by sifctl %s", args)
           .isEmpty();

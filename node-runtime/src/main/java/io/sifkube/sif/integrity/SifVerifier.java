@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -275,16 +276,11 @@ public final class SifVerifier {
    * 25's AOT cache linked it at every start (docs/benchmarks.md).
    */
   static boolean opensClearSigned(byte[] data) {
-    int n = Pgp.BEGIN.length();
-    if (data.length <= n + 1) {
-      return false;
-    }
-    for (int i = 0; i < n; i++) {
-      if (data[i] != Pgp.BEGIN.charAt(i)) {
-        return false;
-      }
-    }
-    return data[n] == '\n' || data[n] == '\r' && data[n + 1] == '\n';
+    byte[] begin = Pgp.BEGIN.getBytes(StandardCharsets.US_ASCII);
+    int n = begin.length;
+    return data.length > n + 1
+        && Arrays.equals(data, 0, n, begin, 0, n)
+        && (data[n] == '\n' || data[n] == '\r' && data[n + 1] == '\n');
   }
 
   private Outcome check(Task t, SifDescriptor s, List<SifDescriptor> all) {
@@ -345,8 +341,7 @@ public final class SifVerifier {
         name = firstUserId(primary);
         byte[] recorded =
             s.signature().map(SifDescriptor.Signature::fingerprint).orElse(new byte[0]);
-        if (!java.util.Arrays.equals(
-            java.util.Arrays.copyOf(recorded, 20), Pgp.fingerprint(primary))) {
+        if (!Arrays.equals(Arrays.copyOf(recorded, 20), Pgp.fingerprint(primary))) {
           return fail(sid, kind, "fingerprint in descriptor does not correspond to signing entity");
         }
         payload = Pgp.plainText(c);
@@ -433,8 +428,7 @@ public final class SifVerifier {
       String signer = HexFormat.of().withUpperCase().formatHex(Pgp.fingerprint(primary));
       String name = firstUserId(primary);
       var sigInfo = s.signature().orElseThrow();
-      if (!java.util.Arrays.equals(
-          java.util.Arrays.copyOf(sigInfo.fingerprint(), 20), Pgp.fingerprint(primary))) {
+      if (!Arrays.equals(Arrays.copyOf(sigInfo.fingerprint(), 20), Pgp.fingerprint(primary))) {
         return fail(sid, kind, "fingerprint in descriptor does not correspond to signing entity");
       }
       String text = new String(Pgp.plainText(c), StandardCharsets.UTF_8);
