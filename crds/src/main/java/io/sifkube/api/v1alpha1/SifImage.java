@@ -5,7 +5,9 @@ import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
@@ -14,6 +16,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
  */
 @Group(SifImage.GROUP)
 @Version(SifImage.VERSION)
+// Named, not derived: fabric8's CustomResource constructor otherwise derives the plural from the
+// kind with regular expressions for every object it decodes or copies (3 % of the operator's CPU
+// per run, JFR 2026-12-07).
+@Singular("sifimage")
+@Plural("sifimages")
 @ShortNames("sifimg")
 @AdditionalPrinterColumn(name = "SOURCE", jsonPath = ".spec.source")
 @AdditionalPrinterColumn(name = "DIGEST", jsonPath = ".status.manifestDigest", priority = 1)
