@@ -6,18 +6,11 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.Status;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.http.HttpClient;
-import io.fabric8.kubernetes.client.http.HttpRequest;
-import io.fabric8.kubernetes.client.http.HttpResponse;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.kubernetes.client.utils.URLUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.lang.reflect.Field;
@@ -26,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Writes the status fields a reconcile changed as one JSON merge patch of the status subresource
@@ -86,11 +78,11 @@ public final class StatusPatch<P extends CustomResource<?, S>, S> {
   }
 
   /**
-   * PATCHes {@code resource}'s status subresource with {@code body}, a JSON merge patch, as one
-   * request of the client's own HTTP client (its authentication, TLS and timeouts), and returns the
-   * server's answer. fabric8's {@code resource(r).subresource("status").patch(...)} would first
-   * copy the whole resource through JSON, which a merge patch does not need (5 % of the operator's
-   * CPU per run, JFR 2026-12-06); by name it would GET the resource first.
+   * PATCHes {@code resource}'s status subresource with {@code body}, a JSON merge patch, in one
+   * request ({@link ApiRequests}), and returns the server's answer. fabric8's {@code
+   * resource(r).subresource("status").patch(...)} would first copy the whole resource through JSON,
+   * which a merge patch does not need (5 % of the operator's CPU per run, JFR 2026-12-06); by name
+   * it would GET the resource first.
    *
    * @throws KubernetesClientException with the server's status when it refuses the patch
    */
@@ -99,49 +91,24 @@ public final class StatusPatch<P extends CustomResource<?, S>, S> {
     Class<R> type = (Class<R>) resource.getClass();
     ObjectMeta m = resource.getMetadata();
     List<String> path = new ArrayList<>();
-    path.add(client.getMasterUrl().toString());
     path.addAll(List.of("apis", HasMetadata.getGroup(type), HasMetadata.getVersion(type)));
     if (m.getNamespace() != null) {
       path.addAll(List.of("namespaces", m.getNamespace()));
     }
     path.addAll(List.of(HasMetadata.getPlural(type), m.getName(), "status"));
-    HttpClient http = client.getHttpClient();
-    HttpRequest req =
-        http.newHttpRequestBuilder()
-            .uri(URLUtils.join(path.toArray(String[]::new)))
-            .patch(PatchType.JSON_MERGE.getContentType(), body)
-            .build();
-    HttpResponse<String> r;
-    try {
-      r = http.sendAsync(req, String.class).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw KubernetesClientException.launderThrowable(e);
-    } catch (ExecutionException e) {
-      throw KubernetesClientException.launderThrowable(e.getCause());
-    }
-    KubernetesSerialization json = client.getKubernetesSerialization();
-    if (!r.isSuccessful()) {
-      Status status;
-      try {
-        status = json.unmarshal(r.body(), Status.class);
-      } catch (RuntimeException notStatus) {
-        status = new StatusBuilder().withCode(r.code()).withMessage(r.body()).build();
-      }
-      throw new KubernetesClientException(
-          "patching the status of "
-              + HasMetadata.getPlural(type)
-              + " "
-              + (m.getNamespace() == null ? "" : m.getNamespace() + "/")
-              + m.getName()
-              + ": "
-              + r.code()
-              + " "
-              + status.getMessage(),
-          r.code(),
-          status);
-    }
-    return json.unmarshal(r.body(), type);
+    String answer =
+        ApiRequests.send(
+            client,
+            "PATCH",
+            ApiRequests.url(client, path),
+            PatchType.JSON_MERGE.getContentType(),
+            body,
+            "patching the status of "
+                + HasMetadata.getPlural(type)
+                + " "
+                + (m.getNamespace() == null ? "" : m.getNamespace() + "/")
+                + m.getName());
+    return client.getKubernetesSerialization().unmarshal(answer, type);
   }
 
   /**

@@ -5,19 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sifkube.api.v1alpha1.SifImageStatus;
 import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.api.v1alpha1.SifRunStatus;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class StatusPatchTest {
@@ -81,45 +75,6 @@ class StatusPatchTest {
     assertThat(runs.changes(running(), was).isEmpty()).isTrue();
     s.exitCode = 0;
     assertThat(runs.changes(s, was).isEmpty()).isFalse();
-  }
-
-  /** A stand-in API server answering one PATCH as told, and what it was sent. */
-  private static final class FakeApiServer implements AutoCloseable {
-    final HttpServer server;
-    final List<String> seen = new CopyOnWriteArrayList<>();
-
-    FakeApiServer(int code, String answer) throws Exception {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-      server.createContext(
-          "/",
-          x -> {
-            seen.add(x.getRequestMethod());
-            seen.add(x.getRequestURI().getPath());
-            seen.add(x.getRequestHeaders().getFirst("Content-Type"));
-            seen.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            byte[] out = answer.getBytes(StandardCharsets.UTF_8);
-            x.getResponseHeaders().add("Content-Type", "application/json");
-            x.sendResponseHeaders(code, out.length);
-            x.getResponseBody().write(out);
-            x.close();
-          });
-      server.start();
-    }
-
-    KubernetesClient client() {
-      return new KubernetesClientBuilder()
-          .withConfig(
-              new ConfigBuilder()
-                  .withMasterUrl("http://127.0.0.1:" + server.getAddress().getPort())
-                  .withRequestRetryBackoffLimit(0)
-                  .build())
-          .build();
-    }
-
-    @Override
-    public void close() {
-      server.stop(0);
-    }
   }
 
   private static SifRun run() {

@@ -1,11 +1,14 @@
 package io.sifkube.operator.run;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sifkube.api.v1alpha1.SifRun;
+import io.sifkube.operator.ApiRequests;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -62,34 +65,43 @@ final class RunEvents implements AutoCloseable {
   }
 
   private void send(SifRun run, String reason, String message, String now, String type) {
+    String namespace = run.getMetadata().getNamespace();
+    Event event =
+        new EventBuilder()
+            .withNewMetadata()
+            .withName(run.getMetadata().getName() + "." + UUID.randomUUID())
+            .withNamespace(namespace)
+            .endMetadata()
+            .withInvolvedObject(
+                new ObjectReferenceBuilder()
+                    .withApiVersion(run.getApiVersion())
+                    .withKind(run.getKind())
+                    .withName(run.getMetadata().getName())
+                    .withNamespace(namespace)
+                    .withUid(run.getMetadata().getUid())
+                    .build())
+            .withReason(reason)
+            .withMessage(message)
+            .withType(type)
+            .withFirstTimestamp(now)
+            .withLastTimestamp(now)
+            .withCount(1)
+            .withNewSource("sifkube-operator", null)
+            .build();
     try {
-      client
-          .v1()
-          .events()
-          .inNamespace(run.getMetadata().getNamespace())
-          .resource(
-              new EventBuilder()
-                  .withNewMetadata()
-                  .withName(run.getMetadata().getName() + "." + UUID.randomUUID())
-                  .withNamespace(run.getMetadata().getNamespace())
-                  .endMetadata()
-                  .withInvolvedObject(
-                      new ObjectReferenceBuilder()
-                          .withApiVersion(run.getApiVersion())
-                          .withKind(run.getKind())
-                          .withName(run.getMetadata().getName())
-                          .withNamespace(run.getMetadata().getNamespace())
-                          .withUid(run.getMetadata().getUid())
-                          .build())
-                  .withReason(reason)
-                  .withMessage(message)
-                  .withType(type)
-                  .withFirstTimestamp(now)
-                  .withLastTimestamp(now)
-                  .withCount(1)
-                  .withNewSource("sifkube-operator", null)
-                  .build())
-          .create();
+      // A POST of our own: the created event that fabric8's create() would decode is not needed.
+      ApiRequests.send(
+          client,
+          "POST",
+          ApiRequests.url(client, List.of("api", "v1", "namespaces", namespace, "events")),
+          "application/json",
+          client.getKubernetesSerialization().asJson(event),
+          "recording event "
+              + reason
+              + " on sifruns "
+              + namespace
+              + "/"
+              + run.getMetadata().getName());
     } catch (KubernetesClientException e) {
       LOG.warn(
           "cannot record event {} on {}: {}", reason, run.getMetadata().getName(), e.getMessage());

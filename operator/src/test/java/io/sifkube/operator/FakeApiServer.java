@@ -1,0 +1,52 @@
+package io.sifkube.operator;
+
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A stand-in API server for unit tests: answers every request with one code and body, and records
+ * each request's method, path, content type and body, in that order.
+ */
+public final class FakeApiServer implements AutoCloseable {
+  private final HttpServer server;
+  public final List<String> seen = new CopyOnWriteArrayList<>();
+
+  public FakeApiServer(int code, String answer) throws Exception {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        x -> {
+          seen.add(x.getRequestMethod());
+          seen.add(x.getRequestURI().getPath());
+          seen.add(x.getRequestHeaders().getFirst("Content-Type"));
+          seen.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          byte[] out = answer.getBytes(StandardCharsets.UTF_8);
+          x.getResponseHeaders().add("Content-Type", "application/json");
+          x.sendResponseHeaders(code, out.length);
+          x.getResponseBody().write(out);
+          x.close();
+        });
+    server.start();
+  }
+
+  public KubernetesClient client() {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder()
+                .withMasterUrl("http://127.0.0.1:" + server.getAddress().getPort())
+                .withRequestRetryBackoffLimit(0)
+                .build())
+        .build();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
