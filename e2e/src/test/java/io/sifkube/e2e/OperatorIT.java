@@ -9,6 +9,7 @@ import io.sifkube.api.v1alpha1.SifImageStatus;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.api.v1alpha1.SifRunStatus;
+import io.sifkube.node.v1.RemoveImageRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -413,6 +414,16 @@ class OperatorIT {
   }
 
   private static long starts(SifletDaemon d) throws Exception {
+    return metric(d, "sifkube_siflet_container_start_duration_seconds_count ");
+  }
+
+  /** The images node {@code d} pulled, as its metrics count them. */
+  private static long pulls(SifletDaemon d) throws Exception {
+    return metric(d, "sifkube_siflet_pulls_total{result=\"ok\"} ");
+  }
+
+  /** The sum of {@code d}'s metric lines that start with {@code prefix}. */
+  private static long metric(SifletDaemon d, String prefix) throws Exception {
     try (var in =
         java.net
             .URI
@@ -421,8 +432,8 @@ class OperatorIT {
             .openStream()) {
       String m = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       return m.lines()
-          .filter(l -> l.startsWith("sifkube_siflet_container_start_duration_seconds_count "))
-          .mapToLong(l -> Long.parseLong(l.split(" ")[1]))
+          .filter(l -> l.startsWith(prefix))
+          .mapToLong(l -> Long.parseLong(l.substring(prefix.length()).trim()))
           .sum();
     }
   }
@@ -476,6 +487,72 @@ class OperatorIT {
     SifRun r =
         awaitRun("by-image", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
     assertThat(r.getStatus().outputTail).isEqualTo("via-sifimage\n");
+  }
+
+  /**
+   * A run of an image pinned by digest, without credentials or a signature policy, is not pulled
+   * again on a node that pulled it for the operator; once the node has dropped the image, the next
+   * run pulls it again and succeeds.
+   */
+  @Test
+  @Order(8)
+  void aPinnedImageTheNodePulledBeforeIsNotPulledAgainUntilTheNodeDropsIt() throws Exception {
+    // No prePull: nothing but the runs pulls this image (the pre-pulled SifImage of the test
+    // before, of the same source, goes, lest it pull the image back onto node-a).
+    cluster
+        .kubectl("admin", "delete", "sifimage", "busybox", "--ignore-not-found", "--timeout=60s")
+        .ok();
+    cluster
+        .kubectlStdin(
+            "apiVersion: sifkube.io/v1alpha1\nkind: SifImage\nmetadata: {name: pinned}\n"
+                + "spec:\n  source: "
+                + source
+                + "\n",
+            "apply")
+        .ok();
+    String[] digest = new String[1];
+    try (KubernetesClient k = cluster.client("admin")) {
+      await(
+          "SifImage pinned resolved",
+          () -> {
+            SifImage i =
+                k.resources(SifImage.class).inNamespace("default").withName("pinned").get();
+            digest[0] = i.getStatus() == null ? null : i.getStatus().manifestDigest;
+            return digest[0] != null;
+          });
+    }
+    String spec = "  image: pinned\n  args: ['echo pinned']\n  nodeSelector: {zone: a}\n";
+    apply("pinned-1", spec);
+    awaitRun("pinned-1", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    long pulled = pulls(nodeA);
+
+    apply("pinned-2", spec);
+    SifRun second =
+        awaitRun("pinned-2", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    assertThat(second.getStatus().outputTail).isEqualTo("pinned\n");
+    assertThat(pulls(nodeA)).as("PullImage calls on node-a for the second run").isEqualTo(pulled);
+
+    // node-a drops the image (as its garbage collection would) once no container holds it
+    await(
+        "node-a removed " + digest[0],
+        () -> {
+          try {
+            nodeA.images().removeImage(RemoveImageRequest.newBuilder().setImage(digest[0]).build());
+            return true;
+          } catch (io.grpc.StatusRuntimeException inUse) {
+            return false;
+          }
+        });
+    apply("pinned-3", spec);
+    SifRun third =
+        awaitRun("pinned-3", x -> x.getStatus().phase == SifRunStatus.Phase.Succeeded, "Succeeded");
+    assertThat(third.getStatus().attempts).as("no failed attempt").isEqualTo(1);
+    assertThat(third.getStatus().outputTail).isEqualTo("pinned\n");
+    assertThat(pulls(nodeA)).as("node-a pulled the image again").isEqualTo(pulled + 1);
+    for (String r : List.of("pinned-1", "pinned-2", "pinned-3")) {
+      cluster.kubectl("admin", "delete", "sifrun", r, "--timeout=60s").ok();
+    }
+    cluster.kubectl("admin", "delete", "sifimage", "pinned", "--timeout=60s").ok();
   }
 
   /**

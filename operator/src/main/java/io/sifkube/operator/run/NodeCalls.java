@@ -35,6 +35,11 @@ final class NodeCalls {
     this.address = address;
   }
 
+  /** The node's gRPC address. */
+  String address() {
+    return address;
+  }
+
   /** Pulls {@code source} on the node; returns the manifest digest. */
   String pull(String source, AuthConfig auth) {
     return clients.pull(address, source, auth).getManifestDigest();
@@ -154,6 +159,17 @@ final class NodeCalls {
     clients
         .runtime(address, 60)
         .removeContainer(RemoveContainerRequest.newBuilder().setId(id).build());
+  }
+
+  /**
+   * The node refused a create because it does not have the image (siflet answers NOT_FOUND naming
+   * {@code config.image}).
+   */
+  static boolean imageGone(StatusRuntimeException e) {
+    String d = e.getStatus().getDescription();
+    return e.getStatus().getCode() == Status.Code.NOT_FOUND
+        && d != null
+        && d.startsWith("config.image:");
   }
 
   static boolean unreachable(StatusRuntimeException e) {

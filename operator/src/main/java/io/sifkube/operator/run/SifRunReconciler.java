@@ -72,6 +72,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private final RunEvents events;
   private final RunMetrics metrics;
   private final Placements placements = new Placements();
+  private final PulledImages pulledImages = new PulledImages();
   private final PmiServers pmi;
   private final GangSteps gangs;
   private final NodeGrace grace;
@@ -361,6 +362,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
                 + pulled.getVerification().getError());
         return null;
       }
+      if (pullSkippable(run)) {
+        pulledImages.pulled(node.address(), source(run), pulled.getManifestDigest());
+      }
       return pulled.getManifestDigest();
     } catch (StatusRuntimeException e) {
       if (NodeCalls.unreachable(e)) {
@@ -380,7 +384,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     NodeCalls node = node(s.node);
     s.phase = Phase.Pulling;
     metrics.entered(run, Phase.Pulling); // usually left for Running within this reconcile
-    String digest = pullOn(run, s.node, node);
+    Optional<String> remembered =
+        pullSkippable(run) ? pulledImages.digest(node.address(), source(run)) : Optional.empty();
+    String digest = remembered.isPresent() ? remembered.get() : pullOn(run, s.node, node);
     if (digest == null) {
       return false;
     }
@@ -393,19 +399,21 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     NodeCalls.Launched started;
     try {
-      started =
-          node.createAndStart(
-              id,
-              ContainerConfigs.of(run.getSpec(), digest),
-              Map.of(
-                  ContainerEventSource.RUN_NAMESPACE,
-                  ns(run),
-                  ContainerEventSource.RUN_NAME,
-                  name(run),
-                  "sifkube.io/run-uid",
-                  run.getMetadata().getUid(),
-                  "sifkube.io/attempt",
-                  Integer.toString(attempt)));
+      try {
+        started = createAndStart(run, node, id, digest, attempt);
+      } catch (StatusRuntimeException e) {
+        if (remembered.isEmpty() || !NodeCalls.imageGone(e)) {
+          throw e;
+        }
+        // The node dropped the image since this operator saw it pulled (its garbage collection,
+        // a new node at the address): pull it again.
+        pulledImages.forget(node.address(), source(run));
+        digest = pullOn(run, s.node, node);
+        if (digest == null) {
+          return false;
+        }
+        started = createAndStart(run, node, id, digest, attempt);
+      }
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
         throw e;
@@ -433,6 +441,34 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       s.startTime = Instant.now().toString();
     }
     return started.exited();
+  }
+
+  private NodeCalls.Launched createAndStart(
+      SifRun run, NodeCalls node, String id, String digest, int attempt) {
+    return node.createAndStart(
+        id,
+        ContainerConfigs.of(run.getSpec(), digest),
+        Map.of(
+            ContainerEventSource.RUN_NAMESPACE,
+            ns(run),
+            ContainerEventSource.RUN_NAME,
+            name(run),
+            "sifkube.io/run-uid",
+            run.getMetadata().getUid(),
+            "sifkube.io/attempt",
+            Integer.toString(attempt)));
+  }
+
+  /**
+   * Whether the run's image need not be pulled again on a node that pulled it for this operator
+   * before ({@link PulledImages}): pinned by digest, no pull secret, no signature policy.
+   */
+  private boolean pullSkippable(SifRun run) {
+    SifImage image = imageOf(run);
+    return PulledImages.skippable(
+        source(run),
+        image != null && image.getSpec().pullSecretRef != null,
+        image != null && image.getSpec().verify != null);
   }
 
   /** The status record of injected devices: name, node, spec file, its SHA-256 and version. */

@@ -119,6 +119,30 @@ class NodeCallsTest {
   }
 
   @Test
+  void onlyANotFoundNamingTheImageMeansTheNodeDroppedIt() {
+    assertThat(
+            NodeCalls.imageGone(
+                io.grpc.Status.NOT_FOUND
+                    .withDescription(
+                        "config.image: sha256:ab is not pulled on this node (PullImage it first)")
+                    .asRuntimeException()))
+        .isTrue();
+    assertThat(
+            NodeCalls.imageGone(
+                io.grpc.Status.NOT_FOUND
+                    .withDescription("devices: vendor.com/gpu=9 is not on this node")
+                    .asRuntimeException()))
+        .isFalse();
+    assertThat(
+            NodeCalls.imageGone(
+                io.grpc.Status.INVALID_ARGUMENT
+                    .withDescription("config.image: empty")
+                    .asRuntimeException()))
+        .isFalse();
+    assertThat(NodeCalls.imageGone(io.grpc.Status.NOT_FOUND.asRuntimeException())).isFalse();
+  }
+
+  @Test
   void aGangRankIsCreatedWithoutStart() {
     siflet.createdState = ContainerState.CONTAINER_CREATED;
     new NodeCalls(clients, "node-a:1")
