@@ -1,5 +1,6 @@
 package io.sifkube.operator.nodes;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -12,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifNodeStatus;
+import io.sifkube.operator.StatusPatch;
 import io.sifkube.operator.run.Conditions;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +31,8 @@ import java.util.Set;
 public final class SifNodeReconciler implements Reconciler<SifNode> {
 
   private static final String PREFIX = "sifnode-";
+  private static final StatusPatch<SifNode, SifNodeStatus> STATUS =
+      new StatusPatch<>(SifNodeStatus.class);
 
   private final String leaseNamespace;
   private final OrphanSweeper sweeper;
@@ -65,6 +69,12 @@ public final class SifNodeReconciler implements Reconciler<SifNode> {
     if (node.getStatus() == null) {
       node.setStatus(new SifNodeStatus());
     }
+    // The siflet writes the rest of the status (runtime, capacity, devices, images), perhaps after
+    // the copy this reconcile started from: only the conditions changed here are sent, as a merge
+    // patch. JOSDK's patchStatus sent a JSON patch of the whole difference without a version, so
+    // that a copy without a status replaced the status the siflet had written meanwhile (HelmNodeIT
+    // saw a Ready SifNode with no runtime, 2026-12-07).
+    JsonNode was = STATUS.tree(node.getStatus());
     if (expires != null && Instant.now().isBefore(expires)) {
       sweeper.sweep(node);
       Duration untilExpiry = Duration.between(Instant.now(), expires).plusMillis(200);
@@ -83,7 +93,8 @@ public final class SifNodeReconciler implements Reconciler<SifNode> {
           "LeaseRenewed",
           "siflet renewed its lease at " + lease.getSpec().getRenewTime(),
           node.getMetadata().getGeneration());
-      return UpdateControl.patchStatus(node).rescheduleAfter(next);
+      STATUS.writeIfChanged(node, was, context);
+      return UpdateControl.<SifNode>noUpdate().rescheduleAfter(next);
     }
     if (node.getStatus().conditions.stream()
         .anyMatch(c -> c.getType().equals("Ready") && "False".equals(c.getStatus()))) {
@@ -99,7 +110,8 @@ public final class SifNodeReconciler implements Reconciler<SifNode> {
             ? "no lease " + leaseName(name) + " in " + leaseNamespace
             : "siflet stopped renewing its lease at " + expires,
         node.getMetadata().getGeneration());
-    return UpdateControl.patchStatus(node);
+    STATUS.writeIfChanged(node, was, context);
+    return UpdateControl.noUpdate();
   }
 
   /** The Lease a siflet renews for its SifNode. */
