@@ -8,8 +8,8 @@
 # the burst comes from /proc; the API requests of the burst from the API server's metrics
 # (apiserver_request_total, every client) and, per client, from its audit log. Run as root.
 # OPERATOR_JFR=FILE records a JFR profile of the operator (dumped when it stops), with the settings
-# OPERATOR_JFR_SETTINGS names (default: profile; a .jfc file with a 1 ms method-sampling period
-# gives ten times the samples).
+# OPERATOR_JFR_SETTINGS names: default profile; an absolute path to a .jfc file (the operator's JVM
+# reads it) with a 1 ms method-sampling period gave about three times the samples.
 #
 # Usage: e2e/bench/operator-bench.sh [RUNS=500] [LATENCY=50] [OBJECTS=10000]
 # BURSTS=1 measures only the first burst (default 2: a second, warm burst and latency after it).
@@ -64,7 +64,7 @@ measure_burst() {
   local -A before
   for w in "${!who[@]}"; do before[$w]=$(cpu_ticks "${who[$w]}"); done
   if [[ -n ${OPERATOR_JFR:-} ]]; then
-    jcmd "$operator" JFR.start name=burst settings=${OPERATOR_JFR_SETTINGS:-profile} >/dev/null
+    jcmd "$operator" JFR.start name=burst "settings=${OPERATOR_JFR_SETTINGS:-profile}" >/dev/null
   fi
   busy_before=$(busy_ticks)
   threads_before=$(thread_ticks "$operator")

@@ -498,7 +498,8 @@ class OperatorIT {
   @Order(8)
   void aPinnedImageTheNodePulledBeforeIsNotPulledAgainUntilTheNodeDropsIt() throws Exception {
     // No prePull: nothing but the runs pulls this image (the pre-pulled SifImage of the test
-    // before, of the same source, goes, lest it pull the image back onto node-a).
+    // before, of the same source, goes, lest it pull the image back onto node-a). The operator may
+    // already remember node-a's pull of this pinned source from that test's run.
     cluster
         .kubectl("admin", "delete", "sifimage", "busybox", "--ignore-not-found", "--timeout=60s")
         .ok();

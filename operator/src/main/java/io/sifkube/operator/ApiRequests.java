@@ -11,13 +11,14 @@ import io.fabric8.kubernetes.client.utils.URLUtils;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request to the API server as the client's own HTTP client sends it (its authentication, TLS
- * and timeouts), without fabric8's resource operations around it. Those copy the resource through
- * JSON before a write and decode the server's answer into a new object after it; the operator's
- * writes per run (status patches, events) need neither, and the two were a tenth of its CPU per run
- * (JFR, 2026-12-06 and 2026-12-07).
+ * and retries) and within the client's request timeout, without fabric8's resource operations
+ * around it. Those copy the resource through JSON before a write and decode the server's answer
+ * into a new object after it; the operator's writes per run (status patches, events) need neither,
+ * and the two were a tenth of its CPU per run (JFR, 2026-12-06 and 2026-12-07).
  */
 public final class ApiRequests {
 
@@ -35,8 +36,8 @@ public final class ApiRequests {
   }
 
   /**
-   * Sends {@code body} ({@code contentType}) with {@code method} to {@code url} and returns the
-   * answer's body.
+   * Sends {@code body} ({@code contentType}) with {@code method} to {@code url}, within the
+   * client's request timeout, and returns the answer's body.
    *
    * @param what what the request does, for the error ("patching the status of sifruns a/b")
    * @throws KubernetesClientException with the server's status when it refuses the request
@@ -49,8 +50,14 @@ public final class ApiRequests {
       String body,
       String what) {
     HttpClient http = client.getHttpClient();
-    HttpRequest req =
-        http.newHttpRequestBuilder().uri(url).method(method, contentType, body).build();
+    HttpRequest.Builder b = http.newHttpRequestBuilder().uri(url).method(method, contentType, body);
+    // fabric8's operations bound each request by the config's requestTimeout; a bare request has
+    // no bound, and one the server never answers would hold its thread (the events' only one).
+    int timeout = client.getConfiguration().getRequestTimeout();
+    if (timeout > 0) {
+      b.timeout(timeout, TimeUnit.MILLISECONDS);
+    }
+    HttpRequest req = b.build();
     HttpResponse<String> r;
     try {
       r = http.sendAsync(req, String.class).get();
@@ -61,10 +68,13 @@ public final class ApiRequests {
       throw KubernetesClientException.launderThrowable(e.getCause());
     }
     if (!r.isSuccessful()) {
-      Status status;
+      Status status = null;
       try {
         status = client.getKubernetesSerialization().unmarshal(r.body(), Status.class);
       } catch (RuntimeException notStatus) {
+        // not a Status (a proxy's page): its text is the message
+      }
+      if (status == null || status.getMessage() == null) { // an empty body decodes as null
         status = new StatusBuilder().withCode(r.code()).withMessage(r.body()).build();
       }
       throw new KubernetesClientException(

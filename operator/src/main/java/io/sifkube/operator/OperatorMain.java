@@ -155,7 +155,7 @@ public final class OperatorMain implements Callable<Integer> {
             o ->
                 o.withKubernetesClient(client)
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
-                    .withResourceCloner(new TokenCloner())
+                    .withResourceCloner(new TokenCloner(client.getKubernetesSerialization()))
                     .checkingCRDAndValidateLocalModel(false) // no CRD read rights needed
                     // JSON merge patches: server-side apply of status is beta on 1.20 servers.
                     .withUseSSAToPatchPrimaryResource(false)

@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A stand-in API server for unit tests: answers every request with one code and body, and records
@@ -15,7 +17,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class FakeApiServer implements AutoCloseable {
   private final HttpServer server;
+  private final ExecutorService handlers = Executors.newCachedThreadPool();
   public final List<String> seen = new CopyOnWriteArrayList<>();
+
+  /** How long the server waits before it answers. */
+  public volatile long delayMillis;
 
   public FakeApiServer(int code, String answer) throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -26,21 +32,33 @@ public final class FakeApiServer implements AutoCloseable {
           seen.add(x.getRequestURI().getPath());
           seen.add(x.getRequestHeaders().getFirst("Content-Type"));
           seen.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          try {
+            Thread.sleep(delayMillis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
           byte[] out = answer.getBytes(StandardCharsets.UTF_8);
           x.getResponseHeaders().add("Content-Type", "application/json");
           x.sendResponseHeaders(code, out.length);
           x.getResponseBody().write(out);
           x.close();
         });
+    server.setExecutor(handlers);
     server.start();
   }
 
   public KubernetesClient client() {
+    return client(10_000);
+  }
+
+  /** A client of this server with the given request timeout, which retries nothing. */
+  public KubernetesClient client(int requestTimeoutMillis) {
     return new KubernetesClientBuilder()
         .withConfig(
             new ConfigBuilder()
                 .withMasterUrl("http://127.0.0.1:" + server.getAddress().getPort())
                 .withRequestRetryBackoffLimit(0)
+                .withRequestTimeout(requestTimeoutMillis)
                 .build())
         .build();
   }
@@ -48,5 +66,6 @@ public final class FakeApiServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    handlers.shutdownNow();
   }
 }

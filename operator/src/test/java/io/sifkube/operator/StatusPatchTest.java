@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sifkube.api.v1alpha1.SifImageStatus;
+import io.sifkube.api.v1alpha1.SifNodeStatus;
 import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.api.v1alpha1.SifRunStatus;
 import java.util.List;
@@ -69,6 +71,19 @@ class StatusPatchTest {
   }
 
   @Test
+  void aNodesConditionsAloneAreSentLeavingWhatTheSifletWroteAlone() {
+    // The operator's copy had no status yet; the siflet may have written runtime and capacity.
+    var nodes = new StatusPatch<>(SifNodeStatus.class);
+    SifNodeStatus s = new SifNodeStatus();
+    JsonNode was = nodes.tree(s);
+    s.conditions.add(
+        new ConditionBuilder().withType("Ready").withStatus("False").withReason("X").build());
+    JsonNode status = nodes.changes(s, was);
+    assertThat(status.size()).isEqualTo(1);
+    assertThat(status.get("conditions").get(0).get("status").asText()).isEqualTo("False");
+  }
+
+  @Test
   void anUnchangedStatusIsNotAChange() {
     SifRunStatus s = running();
     JsonNode was = runs.tree(s);
@@ -122,6 +137,33 @@ class StatusPatchTest {
                     .contains("patching the status of sifruns team-a/job: 404")
                     .contains("not found");
               });
+    }
+  }
+
+  @Test
+  void aRefusalWithoutABodyThrowsTheCodeNamingTheRun() throws Exception {
+    try (FakeApiServer api = new FakeApiServer(503, "");
+        KubernetesClient client = api.client()) {
+      assertThatThrownBy(() -> StatusPatch.send(client, run(), "{}"))
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> {
+                assertThat(e.getCode()).isEqualTo(503);
+                assertThat(e.getMessage())
+                    .contains("patching the status of sifruns team-a/job: 503");
+              });
+    }
+  }
+
+  @Test
+  void aServerThatDoesNotAnswerIsGivenUpAfterTheRequestTimeout() throws Exception {
+    try (FakeApiServer api = new FakeApiServer(200, "{}");
+        KubernetesClient client = api.client(300)) {
+      api.delayMillis = 10_000;
+      long t0 = System.nanoTime();
+      assertThatThrownBy(() -> StatusPatch.send(client, run(), "{}"))
+          .isInstanceOf(KubernetesClientException.class);
+      assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5_000);
     }
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.sifkube.api.v1alpha1.SifImage;
 import io.sifkube.api.v1alpha1.SifNode;
 import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.api.v1alpha1.SifRunStatus;
@@ -25,7 +26,8 @@ class TokenClonerTest {
         "managedFields":[{"apiVersion":"sifkube.io/v1alpha1","fieldsType":"FieldsV1",
           "fieldsV1":{"f:spec":{".":{},"f:args":{},"f:image":{}}},"manager":"kubectl",
           "operation":"Update","time":"2026-12-07T17:12:13Z"}],
-        "name":"job","namespace":"team-a","resourceVersion":"123456","uid":"u-1"},
+        "name":"job","namespace":"team-a","resourceVersion":"123456","uid":"u-1",
+        "someFutureField":{"nested":[1,2.5,"x"]}},
        "spec":{"image":"busybox","args":["true"],"backoffLimit":2,"parallelism":2,
         "resources":{"cpu":"100m","memory":"64Mi"}},
        "status":{"attempts":1,"phase":"Running","node":"node-a","containerID":"sr-1",
@@ -42,6 +44,15 @@ class TokenClonerTest {
         "devices":["nvidia.com/gpu=0"],"conditions":[{"type":"Ready","status":"True"}]}}
       """;
 
+  static final String IMAGE =
+      """
+      {"apiVersion":"sifkube.io/v1alpha1","kind":"SifImage","metadata":{"name":"busybox",
+        "namespace":"team-a","generation":2},
+       "spec":{"source":"docker://127.0.0.1:5000/busybox:latest","prePull":{}},
+       "status":{"manifestDigest":"sha256:ab","observedGeneration":2,
+        "entrypoint":["/bin/sh","-c"],"signers":[{"kind":"pgp","id":"ABCD"}]}}
+      """;
+
   private static JsonNode tree(HasMetadata r) throws Exception {
     return JSON.readTree(K8S.asJson(r));
   }
@@ -49,10 +60,15 @@ class TokenClonerTest {
   @Test
   void aCopyWritesTheSameJsonAsTheOriginalAndAsFabric8sOwnCopy() throws Exception {
     for (var original :
-        new HasMetadata[] {K8S.unmarshal(RUN, SifRun.class), K8S.unmarshal(NODE, SifNode.class)}) {
-      HasMetadata copy = new TokenCloner().clone(original);
+        new HasMetadata[] {
+          K8S.unmarshal(RUN, SifRun.class),
+          K8S.unmarshal(NODE, SifNode.class),
+          K8S.unmarshal(IMAGE, SifImage.class)
+        }) {
+      HasMetadata copy = new TokenCloner(K8S).clone(original);
       assertThat(copy).isNotSameAs(original).isInstanceOf(original.getClass());
       assertThat(tree(copy)).isEqualTo(tree(original)).isEqualTo(tree(K8S.clone(original)));
+      assertThat(copy.getMetadata()).isNotSameAs(original.getMetadata());
     }
   }
 
@@ -60,9 +76,10 @@ class TokenClonerTest {
   void aCopyIsDeepChangingItLeavesTheOriginalAlone() throws Exception {
     SifRun original = K8S.unmarshal(RUN, SifRun.class);
     JsonNode before = tree(original);
-    SifRun copy = new TokenCloner().clone(original);
+    SifRun copy = new TokenCloner(K8S).clone(original);
     copy.getMetadata().getFinalizers().add("other");
     copy.getMetadata().getLabels().put("team", "b");
+    copy.getMetadata().getAdditionalProperties().put("someFutureField", "changed");
     copy.getSpec().args.add("more");
     copy.getStatus().phase = SifRunStatus.Phase.Succeeded;
     copy.getStatus().conditions.get(0).setStatus("False");

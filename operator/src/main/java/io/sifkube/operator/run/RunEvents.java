@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sifkube.api.v1alpha1.SifRun;
 import io.sifkube.operator.ApiRequests;
 import java.time.Instant;
@@ -102,7 +101,7 @@ final class RunEvents implements AutoCloseable {
               + namespace
               + "/"
               + run.getMetadata().getName());
-    } catch (KubernetesClientException e) {
+    } catch (RuntimeException e) { // the server's refusal, or a timeout: the next event is sent
       LOG.warn(
           "cannot record event {} on {}: {}", reason, run.getMetadata().getName(), e.getMessage());
     }

@@ -399,20 +399,9 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     NodeCalls.Launched started;
     try {
-      try {
-        started = createAndStart(run, node, id, digest, attempt);
-      } catch (StatusRuntimeException e) {
-        if (remembered.isEmpty() || !NodeCalls.imageGone(e)) {
-          throw e;
-        }
-        // The node dropped the image since this operator saw it pulled (its garbage collection,
-        // a new node at the address): pull it again.
-        pulledImages.forget(node.address(), source(run));
-        digest = pullOn(run, s.node, node);
-        if (digest == null) {
-          return false;
-        }
-        started = createAndStart(run, node, id, digest, attempt);
+      started = createOrPullAgain(run, node, id, digest, remembered.isPresent(), attempt);
+      if (started == null) {
+        return false;
       }
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
@@ -441,6 +430,27 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       s.startTime = Instant.now().toString();
     }
     return started.exited();
+  }
+
+  /**
+   * Creates and starts the attempt from {@code digest}; when that digest was {@code remembered}
+   * ({@link PulledImages}) and the node no longer has the image, pulls it again first. Null when
+   * the new pull refused the run.
+   */
+  private NodeCalls.Launched createOrPullAgain(
+      SifRun run, NodeCalls node, String id, String digest, boolean remembered, int attempt) {
+    try {
+      return createAndStart(run, node, id, digest, attempt);
+    } catch (StatusRuntimeException e) {
+      if (!remembered || !NodeCalls.imageGone(e)) {
+        throw e;
+      }
+      // The node dropped the image since this operator saw it pulled (its garbage collection, a
+      // new node at the address).
+      pulledImages.forget(node.address(), source(run));
+      String pulled = pullOn(run, run.getStatus().node, node);
+      return pulled == null ? null : createAndStart(run, node, id, pulled, attempt);
+    }
   }
 
   private NodeCalls.Launched createAndStart(

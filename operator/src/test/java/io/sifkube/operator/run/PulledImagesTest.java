@@ -13,7 +13,8 @@ class PulledImagesTest {
   void onlyAPullPinnedByDigestWithoutCredentialsOrPolicyMayBeSkipped() {
     assertThat(PulledImages.skippable(PINNED, false, false)).isTrue();
     assertThat(PulledImages.skippable("oras://reg.example/sifs/app@" + DIGEST, false, false))
-        .isTrue();
+        .as("an oras:// file, which the node fetches again at every pull")
+        .isFalse();
     assertThat(PulledImages.skippable(PINNED, true, false)).as("credentials").isFalse();
     assertThat(PulledImages.skippable(PINNED, false, true)).as("a signature policy").isFalse();
     assertThat(PulledImages.skippable("docker://127.0.0.1:5000/busybox:latest", false, false))
@@ -37,6 +38,14 @@ class PulledImagesTest {
     assertThat(p.digest("10.0.0.1:7000", PINNED)).contains(DIGEST);
     assertThat(p.digest("10.0.0.2:7000", PINNED)).as("another node").isEmpty();
     p.forget("10.0.0.1:7000", PINNED);
+    assertThat(p.digest("10.0.0.1:7000", PINNED)).isEmpty();
+  }
+
+  @Test
+  void aSourcePinnedToAnIndexIsNotRemembered() {
+    PulledImages p = new PulledImages();
+    String platformManifest = "sha256:" + "cd".repeat(32);
+    p.pulled("10.0.0.1:7000", PINNED, platformManifest); // PINNED names an index
     assertThat(p.digest("10.0.0.1:7000", PINNED)).isEmpty();
   }
 

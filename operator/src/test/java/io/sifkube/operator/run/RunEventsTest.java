@@ -73,4 +73,19 @@ class RunEventsTest {
       assertThat(JSON.readTree(api.seen.get(7)).get("reason").asText()).isEqualTo("Succeeded");
     }
   }
+
+  @Test
+  void anEventTheServerNeverAnswersIsGivenUpAndTheNextSent() throws Exception {
+    try (FakeApiServer api = new FakeApiServer(201, "{}");
+        KubernetesClient client = api.client(300);
+        RunEvents events = new RunEvents(client)) {
+      api.delayMillis = 60_000;
+      events.normal(run(), "Started", "first");
+      awaitRequests(api, 1);
+      api.delayMillis = 0;
+      events.normal(run(), "Succeeded", "second");
+      awaitRequests(api, 2);
+      assertThat(JSON.readTree(api.seen.get(7)).get("message").asText()).isEqualTo("second");
+    }
+  }
 }
