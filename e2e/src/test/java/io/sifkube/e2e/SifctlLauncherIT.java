@@ -205,6 +205,29 @@ class SifctlLauncherIT {
     }
   }
 
+  /**
+   * An exec of an image file, to the end, takes every class of sifctl and its libraries from the
+   * run archive: the training covers the steps after the mounts too (the seccomp filter, the
+   * hand-over to the runtime), and nothing on the way makes the JVM verify a class against
+   * picocli's, which a run has no jar for (target/sifctl-run.classpath). A class read from a jar
+   * costs a short run its parsing and verification, and the first one its jar's opening.
+   */
+  @Test
+  void anExecOfAnImageFileTakesEveryClassFromTheRunArchive() throws Exception {
+    assertThat(Launcher.isRoot()).as("this test runs a container and needs root").isTrue();
+    Path tree = tmp.resolve("busybox");
+    Files.createDirectories(tree.resolve("bin"));
+    Files.copy(Path.of("/bin/busybox"), tree.resolve("bin/busybox"));
+    Files.createSymbolicLink(tree.resolve("bin/true"), Path.of("busybox"));
+    Path img = tmp.resolve("busybox.oci.sif");
+    Launcher.sifctl("build", img.toString(), tree.toString()).ok();
+    Launcher.Result r = sifctlFromItsArchive("", "exec", img.toString(), "/bin/true");
+    assertThat(r.out().lines().filter(l -> l.contains(" source: file:")))
+        .as("classes sifctl exec read from a jar")
+        .isEmpty();
+    assertThat(r.out()).contains(" io.sifkube.runtime.SeccompFilters source: shared objects file");
+  }
+
   private static String sha256Lines(String printCompilation) {
     return String.join(
         "\n", printCompilation.lines().filter(l -> l.contains("sun.security.provider.")).toList());

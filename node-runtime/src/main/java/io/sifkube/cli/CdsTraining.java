@@ -9,6 +9,7 @@ import io.sifkube.mount.KernelMounter;
 import io.sifkube.runtime.Caller;
 import io.sifkube.runtime.ContainerLauncher;
 import io.sifkube.runtime.OciRuntime;
+import io.sifkube.runtime.SeccompFilters;
 import io.sifkube.sif.oci.LayerSource;
 import io.sifkube.sif.oci.OciSifImage;
 import io.sifkube.sif.oci.OciSifReader;
@@ -145,6 +146,13 @@ final class CdsTraining {
     } catch (IOException noRuntimeHere) {
       // the classes are loaded either way
     }
+    // The steps after the mounts: the compiled seccomp filter (with libseccomp when installed;
+    // a fresh cache each build, so it compiles) and the environment handed to the runtime.
+    SeccompFilters.precompile(
+        spec,
+        new OciRuntime("crun", Path.of("/bin/false"), dir.resolve("runtime")),
+        dir.resolve("seccomp-bpf"));
+    Syscalls.envp(System.getenv());
     runUpToTheFirstMount(dir, sif, sink);
   }
 

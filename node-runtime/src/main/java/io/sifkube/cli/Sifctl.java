@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "sifctl",
     mixinStandardHelpOptions = true,
-    versionProvider = Sifctl.Version.class,
+    versionProvider = StandardHelp.Version.class,
     description = "Work with SIF and OCI-SIF container images.")
 public final class Sifctl {
 
@@ -140,25 +140,7 @@ public final class Sifctl {
       // the command's own options (sh -c …) are not sifctl's
       oci.getSubcommands().get("exec").setStopAtPositional(true);
     }
-    return withHelp(cli);
-  }
-
-  /**
-   * Gives every command at every level sifctl's version for {@code -V/--version}; their
-   * {@code @Command}s mix in the standard help options, so that help never fails for want of the
-   * parameters a command needs (picocli answers help before it checks them; HelpWalkTest). Options
-   * cannot be added here: picocli would pass them to the methods that are commands. Returns {@code
-   * cli}.
-   */
-  static CommandLine withHelp(CommandLine cli) {
-    CommandSpec spec = cli.getCommandSpec();
-    if (spec.versionProvider() == null && spec.version().length == 0) {
-      spec.versionProvider(new Version());
-    }
-    for (CommandLine sub : cli.getSubcommands().values()) {
-      withHelp(sub);
-    }
-    return cli;
+    return StandardHelp.withHelp(cli);
   }
 
   /** One line for a failed command: the message of bad input, the kind of anything else. */
@@ -187,13 +169,5 @@ public final class Sifctl {
       throw new UncheckedIOException(e);
     }
     return "sifctl " + p.getProperty("version", "unknown");
-  }
-
-  /** picocli's way to {@link #version()}. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      return new String[] {version()};
-    }
   }
 }

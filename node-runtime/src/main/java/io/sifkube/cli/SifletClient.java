@@ -79,7 +79,7 @@ final class SifletClient {
   /** Runs {@code args} (after {@code --siflet SOCKET}); returns the exit status. */
   static int run(Path socket, String[] args, PrintWriter out, PrintWriter err) {
     SifletClient client = new SifletClient(socket);
-    CommandLine cli = Sifctl.withHelp(new CommandLine(client));
+    CommandLine cli = StandardHelp.withHelp(new CommandLine(client));
     cli.setOut(out);
     cli.setErr(err);
     cli.getSubcommands().get("run").setStopAtPositional(true);

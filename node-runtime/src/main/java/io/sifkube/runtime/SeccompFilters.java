@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * them too. runc has no such annotation and still compiles; the JSON stays in the spec for it and
  * for anyone reading the bundle.
  */
-final class SeccompFilters {
+public final class SeccompFilters {
 
   static final String ANNOTATION = "run.oci.seccomp_bpf_data";
 
@@ -33,7 +33,8 @@ final class SeccompFilters {
   private SeccompFilters() {}
 
   /** Adds the compiled filter to {@code spec} when {@code runtime} is crun and a filter is set. */
-  static void precompile(ObjectNode spec, OciRuntime runtime, Path cacheDir) throws IOException {
+  public static void precompile(ObjectNode spec, OciRuntime runtime, Path cacheDir)
+      throws IOException {
     JsonNode seccomp = spec.path("linux").path("seccomp");
     if (!runtime.name().equals("crun") || !seccomp.isObject()) {
       return;

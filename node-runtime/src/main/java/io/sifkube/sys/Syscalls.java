@@ -107,10 +107,7 @@ public final class Syscalls {
    * threads of the JVM end with the exec. Returns only when the exec failed, with the reason.
    */
   public static SyscallException exec(List<String> argv, Map<String, String> env) {
-    List<String> envp = new ArrayList<>(env.size());
-    for (Map.Entry<String, String> e : env.entrySet()) {
-      envp.add(e.getKey() + "=" + e.getValue());
-    }
+    List<String> envp = envp(env);
     try {
       closeOnExec();
     } catch (IOException e) {
@@ -125,6 +122,15 @@ public final class Syscalls {
     } catch (LastErrorException e) {
       return new SyscallException("execve", argv.get(0), e.getErrorCode());
     }
+  }
+
+  /** {@code env} as execve wants it: NAME=VALUE strings. */
+  public static List<String> envp(Map<String, String> env) {
+    List<String> envp = new ArrayList<>(env.size());
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      envp.add(e.getKey() + "=" + e.getValue());
+    }
+    return envp;
   }
 
   private static void closeOnExec() throws IOException {
