@@ -55,7 +55,8 @@ final class CdiCommand {
     if (output != null && !output.equals("table") && !output.equals("json")) {
       throw new CliException("-o " + output + ": not table or json");
     }
-    CdiRegistry registry = new CdiRegistry(dirs == null ? CdiRegistry.DEFAULT_DIRS : dirsOf(dirs));
+    CdiRegistry registry =
+        new CdiRegistry(dirs == null ? CdiRegistry.DEFAULT_DIRS : RunFlags.parseCdiDirs(dirs));
     Inventory inv = registry.scan();
     PrintWriter out = spec.commandLine().getOut();
     if ("json".equals(output)) {
@@ -115,14 +116,6 @@ final class CdiCommand {
     }
     out.flush();
     return bad == 0 ? 0 : Sifctl.EXIT_FAILURE;
-  }
-
-  static List<Path> dirsOf(List<String> values) throws CliException {
-    try {
-      return CdiRegistry.parseDirs("--cdi-dirs", values);
-    } catch (CdiException e) {
-      throw new CliException(e.getMessage());
-    }
   }
 
   private static ObjectNode toJson(List<Path> dirs, Inventory inv) {

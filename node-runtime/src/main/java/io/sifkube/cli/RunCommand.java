@@ -3,12 +3,6 @@ package io.sifkube.cli;
 import io.sifkube.cdi.Injection;
 import io.sifkube.cdi.InventoryCache;
 import io.sifkube.image.ImageException;
-import io.sifkube.image.oci.Platform;
-import io.sifkube.image.pull.ImagePuller;
-import io.sifkube.image.pull.ImageSource;
-import io.sifkube.image.squash.LayerLimits;
-import io.sifkube.image.squash.Tar2Sqfs;
-import io.sifkube.image.store.ImageCache;
 import io.sifkube.mount.FuseMounter;
 import io.sifkube.mount.KernelMounter;
 import io.sifkube.mount.Mounter;
@@ -235,19 +229,8 @@ final class RunCommand {
     if (!image.contains(":")) {
       throw new CliException(image + ": no such image file");
     }
-    ImageCache cache =
-        new ImageCache(options.cacheDir != null ? options.cacheDir : ImageCache.defaultRoot());
-    try (ImageSource src =
-        Sources.open(
-            image, options.authfile, false, cache.root().resolve("tmp"), options.dockerHost)) {
-      var puller =
-          new ImagePuller(
-              cache,
-              ConsoleProgress.forStderr(),
-              LayerLimits.DEFAULT,
-              Tar2Sqfs.fromPath(options.squashfsCompression));
-      return puller.pull(src, Platform.host()).sif();
-    }
+    return RunPull.pull(
+        image, options.cacheDir, options.authfile, options.dockerHost, options.squashfsCompression);
   }
 
   /**

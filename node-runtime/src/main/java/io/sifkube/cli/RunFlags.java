@@ -1,5 +1,6 @@
 package io.sifkube.cli;
 
+import io.sifkube.cdi.CdiException;
 import io.sifkube.cdi.CdiRegistry;
 import io.sifkube.cdi.HostNodes;
 import io.sifkube.cdi.Injection;
@@ -277,6 +278,18 @@ final class RunFlags implements OptionTable.Target {
     }
   }
 
+  /**
+   * The directories of {@code --cdi-dirs} (also {@code sifctl cdi}'s): here rather than in the
+   * picocli command, so that a run never loads picocli's classes.
+   */
+  static List<Path> parseCdiDirs(List<String> values) throws CliException {
+    try {
+      return CdiRegistry.parseDirs("--cdi-dirs", values);
+    } catch (CdiException e) {
+      throw new CliException(e.getMessage());
+    }
+  }
+
   static SquashfsCompression compression(String option, String v)
       throws OptionTable.UsageException {
     try {
@@ -464,7 +477,7 @@ final class RunFlags implements OptionTable.Target {
    * @param cache where the inventory is kept between runs (null: read the spec files)
    */
   Injection cdi(InventoryCache cache) throws CliException {
-    List<Path> dirs = cdiDirs.isEmpty() ? CdiRegistry.DEFAULT_DIRS : CdiCommand.dirsOf(cdiDirs);
+    List<Path> dirs = cdiDirs.isEmpty() ? CdiRegistry.DEFAULT_DIRS : parseCdiDirs(cdiDirs);
     if (devices.isEmpty() && !nv) {
       return Injection.NONE;
     }

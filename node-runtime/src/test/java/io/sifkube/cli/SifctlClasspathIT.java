@@ -7,8 +7,13 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.spi.ToolProvider;
@@ -30,11 +35,7 @@ class SifctlClasspathIT {
 
   @Test
   void theLocalCommandsClassPathHoldsEveryJarTheirCodeNeeds() throws Exception {
-    String list = Files.readString(TARGET.resolve("sifctl.classpath")).strip();
-    Set<String> listed = new TreeSet<>();
-    for (String entry : list.split(":")) {
-      listed.add(Path.of(entry).getFileName().toString());
-    }
+    Set<String> listed = listed(TARGET.resolve("sifctl.classpath"));
     assertThat(listed)
         .contains("picocli-4.7.7.jar")
         .noneMatch(j -> j.matches("(grpc|netty|kube).*"));
@@ -66,6 +67,104 @@ class SifctlClasspathIT {
     }
     assertThat(needed).as(out.toString()).contains("jna-5.18.1.jar", "jackson-databind-2.20.1.jar");
     assertThat(listed).containsAll(needed);
+  }
+
+  /**
+   * bin/sifctl starts run, exec and shell of an image file with target/sifctl-run.classpath only (a
+   * command line naming a pull source gets every local jar). jdeps lists each class's dependencies;
+   * from {@link RunCommand}, every class it can reach, and every jar those need in turn, must be on
+   * that list. Three classes are not followed: {@link RunPull} runs only for a pull source; {@link
+   * Sifctl} and {@link TableCommand} are dispatchers, whose other branches start other commands
+   * (the build's start-up training loads and links both on the short path).
+   */
+  @Test
+  void aRunOfAnImageFileReachesNoJarOutsideTheRunClassPath() throws Exception {
+    Set<String> run = listed(TARGET.resolve("sifctl-run.classpath"));
+    assertThat(listed(TARGET.resolve("sifctl.classpath"))).containsAll(run);
+    assertThat(run)
+        .as("the libraries a run of a file never needs stay off its class path")
+        .noneMatch(j -> j.matches("(bc|jetty|commons-compress|aircompressor|picocli).*"));
+
+    String jdeps =
+        jdeps(
+            "--multi-release",
+            "17",
+            "-verbose:class",
+            "-filter:none",
+            "-cp",
+            allJars(TARGET.resolve("lib")),
+            TARGET.resolve("classes").toString());
+    Map<String, Set<String[]>> deps = new HashMap<>();
+    for (String line : jdeps.split("\n")) {
+      String[] f = line.strip().split("\\s+");
+      if (f.length == 4 && f[1].equals("->")) {
+        deps.computeIfAbsent(f[0], k -> new HashSet<>()).add(new String[] {f[2], f[3]});
+      }
+    }
+    Set<String> skip =
+        Set.of(RunPull.class.getName(), Sifctl.class.getName(), TableCommand.class.getName());
+    Set<String> seen = new HashSet<>();
+    Deque<String> todo = new ArrayDeque<>(List.of(RunCommand.class.getName()));
+    Set<String> jars = new TreeSet<>();
+    while (!todo.isEmpty()) {
+      String c = todo.pop();
+      if (!seen.add(c)) {
+        continue;
+      }
+      for (String[] d : deps.getOrDefault(c, Set.of())) {
+        if (d[1].equals("classes") && !skip.contains(d[0])) {
+          todo.push(d[0]);
+        } else if (d[1].endsWith(".jar")) {
+          jars.add(Path.of(d[1]).getFileName().toString());
+        }
+      }
+    }
+    assertThat(seen)
+        .as("the walk reached the runtime")
+        .contains("io.sifkube.runtime.ContainerLauncher");
+    assertThat(jars).contains("jna-5.18.1.jar", "jackson-databind-2.20.1.jar");
+    // Those classes alone through jdeps again, following the jars they need into what those need.
+    Path reached = tmp.resolve("run");
+    for (String c : seen) {
+      Path f = TARGET.resolve("classes").resolve(c.replace('.', '/') + ".class");
+      Path dst = reached.resolve(TARGET.resolve("classes").relativize(f));
+      Files.createDirectories(dst.getParent());
+      Files.copy(f, dst);
+    }
+    String summary =
+        jdeps(
+            "--multi-release",
+            "17",
+            "-summary",
+            "-R",
+            "-cp",
+            allJars(TARGET.resolve("lib")),
+            reached.toString());
+    for (String line : summary.split("\n")) {
+      String[] arrow = line.split(" -> ");
+      if (arrow.length == 2 && arrow[1].strip().endsWith(".jar")) {
+        jars.add(Path.of(arrow[1].strip()).getFileName().toString());
+      }
+    }
+    assertThat(run).containsAll(jars);
+  }
+
+  private static Set<String> listed(Path classpathFile) throws IOException {
+    Set<String> out = new TreeSet<>();
+    for (String entry : Files.readString(classpathFile).strip().split(":")) {
+      out.add(Path.of(entry).getFileName().toString());
+    }
+    return out;
+  }
+
+  private static String jdeps(String... args) {
+    StringWriter out = new StringWriter();
+    int rc =
+        ToolProvider.findFirst("jdeps")
+            .orElseThrow()
+            .run(new PrintWriter(out), new PrintWriter(out), args);
+    assertThat(rc).as(out.toString()).isZero();
+    return out.toString();
   }
 
   /** Every jar of the build, as a class path (jdeps run in process expands no wildcards). */
