@@ -53,12 +53,16 @@ class SifctlLauncherIT {
     Path record = target.resolve("sifctl.jvm");
     assertThat(record).as("mvn package trains it (CdsTraining)").isRegularFile();
     String java = null;
-    List<Path> archives = new java.util.ArrayList<>();
+    // Each archive with the class path list bin/sifctl starts it with: run, exec and shell of an
+    // image file have a shorter one.
+    Map<Path, String> archives = new java.util.LinkedHashMap<>();
     for (String line : Files.readAllLines(record)) {
       if (line.startsWith("java=")) {
         java = line.substring("java=".length());
-      } else if (line.startsWith("archive=") || line.startsWith("run_archive=")) {
-        archives.add(Path.of(line.substring(line.indexOf('=') + 1)));
+      } else if (line.startsWith("archive=")) {
+        archives.put(Path.of(line.substring("archive=".length())), "sifctl.classpath");
+      } else if (line.startsWith("run_archive=")) {
+        archives.put(Path.of(line.substring("run_archive=".length())), "sifctl-run.classpath");
       }
     }
     assertThat(java).isNotNull();
@@ -67,13 +71,14 @@ class SifctlLauncherIT {
     // /dev/null with a file (-XX:AOTCacheOutput=/dev/null).
     int mode = (Integer) Files.getAttribute(Path.of("/dev/null"), "unix:mode");
     assertThat(mode & 0170000).as("/dev/null is still a character device").isEqualTo(0020000);
-    // The class path bin/sifctl builds for a local command.
-    StringBuilder cp = new StringBuilder(target.resolve("sifkube-node-runtime.jar").toString());
-    for (String jar : Files.readString(target.resolve("sifctl.classpath")).strip().split(":")) {
-      cp.append(':').append(target.resolve(jar));
-    }
-    for (Path archive : archives) {
+    for (Map.Entry<Path, String> e : archives.entrySet()) {
+      Path archive = e.getKey();
       assertThat(archive).isRegularFile();
+      // The class path bin/sifctl builds for the commands that map this archive.
+      StringBuilder cp = new StringBuilder(target.resolve("sifkube-node-runtime.jar").toString());
+      for (String jar : Files.readString(target.resolve(e.getValue())).strip().split(":")) {
+        cp.append(':').append(target.resolve(jar));
+      }
       // Strict modes fail instead of falling back: the archive must match the JVM, the options
       // that must agree with the training run, and the class path bin/sifctl uses.
       List<String> strict =

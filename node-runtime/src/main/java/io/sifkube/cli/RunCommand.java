@@ -3,6 +3,7 @@ package io.sifkube.cli;
 import io.sifkube.cdi.Injection;
 import io.sifkube.cdi.InventoryCache;
 import io.sifkube.image.ImageException;
+import io.sifkube.image.pull.SourceSpecs;
 import io.sifkube.mount.FuseMounter;
 import io.sifkube.mount.KernelMounter;
 import io.sifkube.mount.Mounter;
@@ -228,6 +229,10 @@ final class RunCommand {
     }
     if (!image.contains(":")) {
       throw new CliException(image + ": no such image file");
+    }
+    if (!SourceSpecs.isSource(image)) { // before any pull code: see RunPull
+      throw new CliException(
+          image + ": no such image file, and an unknown source; use " + SourceSpecs.KINDS);
     }
     return RunPull.pull(
         image, options.cacheDir, options.authfile, options.dockerHost, options.squashfsCompression);

@@ -32,7 +32,10 @@ public final class SeccompFilters {
 
   private SeccompFilters() {}
 
-  /** Adds the compiled filter to {@code spec} when {@code runtime} is crun and a filter is set. */
+  /**
+   * Adds the compiled filter to {@code spec} when {@code runtime} is crun and a filter is set.
+   * (Public for sifctl's start-up training, which goes this way as an exec does.)
+   */
   public static void precompile(ObjectNode spec, OciRuntime runtime, Path cacheDir)
       throws IOException {
     JsonNode seccomp = spec.path("linux").path("seccomp");

@@ -85,9 +85,6 @@ public final class ImageSources {
           spec + ": an oras:// artifact is a SIF file: sifctl pull writes it as it is");
     }
     throw new ImageException(
-        ImageException.Reason.INVALID,
-        spec
-            + ": unknown source; use docker://REF, oci:DIR[:TAG], oci-archive:FILE[:TAG],"
-            + " docker-archive:FILE[:REF] or docker-daemon:IMAGE");
+        ImageException.Reason.INVALID, spec + ": unknown source; use " + SourceSpecs.KINDS);
   }
 }
