@@ -43,30 +43,8 @@ class SifctlClasspathIT {
 
     Path classes = tmp.resolve("local");
     copyLocalClasses(TARGET.resolve("classes"), classes);
-    StringWriter out = new StringWriter();
-    int rc =
-        ToolProvider.findFirst("jdeps")
-            .orElseThrow()
-            .run(
-                new PrintWriter(out),
-                new PrintWriter(out),
-                "--multi-release",
-                "17",
-                "-summary",
-                "-R",
-                "-cp",
-                allJars(TARGET.resolve("lib")),
-                classes.toString());
-    assertThat(rc).as(out.toString()).isZero();
-
-    Set<String> needed = new TreeSet<>();
-    for (String line : out.toString().split("\n")) {
-      String[] arrow = line.split(" -> ");
-      if (arrow.length == 2 && arrow[1].strip().endsWith(".jar")) {
-        needed.add(Path.of(arrow[1].strip()).getFileName().toString());
-      }
-    }
-    assertThat(needed).as(out.toString()).contains("jna-5.18.1.jar", "jackson-databind-2.20.1.jar");
+    Set<String> needed = jarsNeeded(classes);
+    assertThat(needed).contains("jna-5.18.1.jar", "jackson-databind-2.20.1.jar");
     assertThat(listed).containsAll(needed);
   }
 
@@ -134,21 +112,7 @@ class SifctlClasspathIT {
       Files.createDirectories(dst.getParent());
       Files.copy(f, dst);
     }
-    String summary =
-        jdeps(
-            "--multi-release",
-            "17",
-            "-summary",
-            "-R",
-            "-cp",
-            allJars(TARGET.resolve("lib")),
-            reached.toString());
-    for (String line : summary.split("\n")) {
-      String[] arrow = line.split(" -> ");
-      if (arrow.length == 2 && arrow[1].strip().endsWith(".jar")) {
-        jars.add(Path.of(arrow[1].strip()).getFileName().toString());
-      }
-    }
+    jars.addAll(jarsNeeded(reached));
     assertThat(run).containsAll(jars);
   }
 
@@ -187,6 +151,27 @@ class SifctlClasspathIT {
       assertThat(out).as("sifctl %s", args).doesNotContain("NoClassDefFoundError", "\tat ");
       assertThat(status).as("sifctl %s: %s", args, out).isEqualTo(args.contains("--help") ? 0 : 1);
     }
+  }
+
+  /** The jars the classes under {@code classes} need, and what those jars need in turn. */
+  private static Set<String> jarsNeeded(Path classes) throws IOException {
+    String summary =
+        jdeps(
+            "--multi-release",
+            "17",
+            "-summary",
+            "-R",
+            "-cp",
+            allJars(TARGET.resolve("lib")),
+            classes.toString());
+    Set<String> needed = new TreeSet<>();
+    for (String line : summary.split("\n")) {
+      String[] arrow = line.split(" -> ");
+      if (arrow.length == 2 && arrow[1].strip().endsWith(".jar")) {
+        needed.add(Path.of(arrow[1].strip()).getFileName().toString());
+      }
+    }
+    return needed;
   }
 
   private static Set<String> listed(Path classpathFile) throws IOException {
