@@ -333,6 +333,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   private String pullOn(SifRun run, String nodeName, NodeCalls node) {
     SifRunStatus s = run.getStatus();
     SifImage image = imageOf(run);
+    String source = source(run);
     SignaturePolicy policy = null;
     if (image != null && image.getSpec().verify != null) {
       try {
@@ -346,7 +347,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       }
     }
     try {
-      Image pulled = node.pull(source(run), auth(run), policy);
+      Image pulled = node.pull(source, auth(run), policy);
       if (image != null
           && SignaturePolicies.required(image)
           && !pulled.getVerification().getVerified()) {
@@ -355,15 +356,15 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
             "SifImage "
                 + image.getMetadata().getName()
                 + " ("
-                + source(run)
+                + source
                 + ") failed signature verification on "
                 + nodeName
                 + ": "
                 + pulled.getVerification().getError());
         return null;
       }
-      if (pullSkippable(run)) {
-        pulledImages.pulled(node.address(), source(run), pulled.getManifestDigest());
+      if (pullSkippable(source, image)) {
+        pulledImages.pulled(node.address(), source, pulled.getManifestDigest());
       }
       return pulled.getManifestDigest();
     } catch (StatusRuntimeException e) {
@@ -373,7 +374,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
       // A pull that cannot succeed as asked (bad reference, unknown tag, refused credentials,
       // a damaged layer) waits like ImagePullBackOff: the run stays, the error is in status.
       s.reason = "ImagePullBackOff";
-      s.message = "pulling " + source(run) + ": " + e.getStatus().getDescription();
+      s.message = "pulling " + source + ": " + e.getStatus().getDescription();
       throw new PullBackOff();
     }
   }
@@ -384,8 +385,11 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     NodeCalls node = node(s.node);
     s.phase = Phase.Pulling;
     metrics.entered(run, Phase.Pulling); // usually left for Running within this reconcile
+    String source = source(run);
     Optional<String> remembered =
-        pullSkippable(run) ? pulledImages.digest(node.address(), source(run)) : Optional.empty();
+        pullSkippable(source, imageOf(run))
+            ? pulledImages.digest(node.address(), source)
+            : Optional.empty();
     String digest = remembered.isPresent() ? remembered.get() : pullOn(run, s.node, node);
     if (digest == null) {
       return false;
@@ -470,13 +474,13 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
   }
 
   /**
-   * Whether the run's image need not be pulled again on a node that pulled it for this operator
-   * before ({@link PulledImages}): pinned by digest, no pull secret, no signature policy.
+   * Whether a run's image, from {@code source} (and SifImage {@code image}, null when the run names
+   * its source itself), need not be pulled again on a node that pulled it for this operator before
+   * ({@link PulledImages}): pinned by digest, no pull secret, no signature policy.
    */
-  private boolean pullSkippable(SifRun run) {
-    SifImage image = imageOf(run);
+  private static boolean pullSkippable(String source, SifImage image) {
     return PulledImages.skippable(
-        source(run),
+        source,
         image != null && image.getSpec().pullSecretRef != null,
         image != null && image.getSpec().verify != null);
   }
