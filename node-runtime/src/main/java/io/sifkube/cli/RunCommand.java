@@ -130,7 +130,7 @@ final class RunCommand {
     if (caller.isRoot()) {
       // A root run ends in the hand-over to the runtime, whose system calls need libc: it is
       // bound on the second core while this one reads the options and the image.
-      Syscalls.loadInBackground();
+      Syscalls.loadInBackground(options.mayFilter());
     }
     FutureTask<Injection> devices =
         options.cdiInBackground(

@@ -358,6 +358,14 @@ final class RunFlags implements OptionTable.Target {
   }
 
   /**
+   * Whether the run may get a filter that this process compiles or looks up: with crun (which takes
+   * it compiled) and not unconfined. A hint for loading libseccomp early, not a decision.
+   */
+  boolean mayFilter() {
+    return !"runc".equals(runtime) && !noSeccomp && !security.contains("seccomp:unconfined");
+  }
+
+  /**
    * The seccomp filter from {@code --security seccomp:…} and {@code --no-seccomp}. SingularityCE's
    * other {@code --security} kinds (apparmor, selinux, uid, gid) do not apply in OCI mode, which
    * SingularityCE also refuses; so does Sifkube, by name.

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,14 +44,12 @@ public final class SeccompFilters {
       return;
     }
     byte[] json = Json.bytes(seccomp);
-    String version;
-    try {
-      version = SeccompBpf.libraryVersion();
-    } catch (UnsatisfiedLinkError noLibseccomp) {
-      return; // crun compiles the JSON itself, as before
+    Optional<String> version = SeccompBpf.libraryVersion();
+    if (version.isEmpty()) {
+      return; // no libseccomp here: crun compiles the JSON itself, as before
     }
     byte[] keyed =
-        (version + "\n" + new String(json, StandardCharsets.UTF_8))
+        (version.get() + "\n" + new String(json, StandardCharsets.UTF_8))
             .getBytes(StandardCharsets.UTF_8);
     String key = Digest.sha256(keyed).hex();
     String program = COMPILED.get(key);

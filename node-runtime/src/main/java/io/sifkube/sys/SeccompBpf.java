@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Compiles an OCI {@code linux.seccomp} object to the BPF program the kernel runs, with libseccomp,
@@ -91,10 +92,28 @@ public final class SeccompBpf {
     }
   }
 
-  /** libseccomp's version ("2.5.4"): a cached program is valid only for the one that made it. */
-  public static String libraryVersion() {
-    Pointer v = LibSeccomp.Holder.INSTANCE.seccomp_version();
-    return v.getInt(0) + "." + v.getInt(4) + "." + v.getInt(8);
+  /**
+   * libseccomp's version ("2.5.4"): a cached program is valid only for the one that made it. Empty
+   * where the library cannot be loaded (then crun compiles the filter itself).
+   */
+  public static Optional<String> libraryVersion() {
+    return Optional.ofNullable(Version.VALUE);
+  }
+
+  /** Asked once per process, on whichever thread comes first (see Syscalls#loadInBackground). */
+  private static final class Version {
+    static final String VALUE = load();
+
+    private static String load() {
+      try {
+        Pointer v = LibSeccomp.Holder.INSTANCE.seccomp_version();
+        return v.getInt(0) + "." + v.getInt(4) + "." + v.getInt(8);
+      } catch (LinkageError e) {
+        // UnsatisfiedLinkError the first time; a second look at the holder would be a
+        // NoClassDefFoundError, which is why the answer is kept here
+        return null;
+      }
+    }
   }
 
   private static byte[] export(LibSeccomp lib, Pointer ctx) throws SyscallException {

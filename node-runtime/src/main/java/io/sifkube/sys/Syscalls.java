@@ -30,14 +30,18 @@ public final class Syscalls {
    * native library, java.util.logging's start, which looks for logger services in every jar, and
    * the proxy of {@link LibC}); on a second core it overlaps reading the image. The first system
    * call waits for it if it has not finished, and a failure to load shows there, where it is
-   * reported.
+   * reported. With {@code seccomp}, libseccomp follows (3-4 ms more, for a caller that will compile
+   * or look up a filter: {@link SeccompBpf#libraryVersion}).
    */
-  public static void loadInBackground() {
+  public static void loadInBackground(boolean seccomp) {
     Thread t =
         new Thread(
             () -> {
               try {
                 LibC.INSTANCE.getClass();
+                if (seccomp) {
+                  SeccompBpf.libraryVersion();
+                }
               } catch (Throwable e) {
                 // the first system call on the calling thread meets and reports the same failure
               }

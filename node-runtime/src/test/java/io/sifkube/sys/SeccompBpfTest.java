@@ -51,7 +51,8 @@ class SeccompBpfTest {
     assertThat(bpf.length).isGreaterThan(8 * 10);
     assertThat(returns(bpf))
         .contains(SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | 1, SECCOMP_RET_ERRNO | 38);
-    assertThat(SeccompBpf.libraryVersion()).matches("\\d+\\.\\d+\\.\\d+");
+    assertThat(SeccompBpf.libraryVersion())
+        .hasValueSatisfying(v -> assertThat(v).matches("\\d+\\.\\d+\\.\\d+"));
   }
 
   @Test
