@@ -40,19 +40,22 @@ public record OciRuntime(String name, Path binary, Path root) {
     if (requested != null && !List.of("crun", "runc").contains(requested)) {
       throw new ContainerException("--runtime must be crun or runc, not \"" + requested + "\"");
     }
-    Optional<Path> crun = Executables.find("crun");
-    Optional<Path> runc = Executables.find("runc");
-    Optional<String> crunProblem = crunHostProblem();
-    if ("crun".equals(requested) || requested == null) {
+    if (!"runc".equals(requested)) {
+      Optional<Path> crun = Executables.find("crun");
+      Optional<String> crunProblem = crun.isPresent() ? crunHostProblem() : Optional.empty();
       if (crun.isPresent() && crunProblem.isEmpty()) {
         return new OciRuntime("crun", crun.get(), stateRoot.resolve("crun"));
       }
       String why = crun.isEmpty() ? "crun is not installed" : crunProblem.get();
-      if ("crun".equals(requested) || runc.isEmpty()) {
+      // runc is looked up only now: a one-shot run pays for every lookup it makes
+      Optional<Path> runc = "crun".equals(requested) ? Optional.empty() : Executables.find("runc");
+      if (runc.isEmpty()) {
         throw new ContainerException("cannot use crun: " + why);
       }
       warn.accept(why + "; using runc");
+      return new OciRuntime("runc", runc.get(), stateRoot.resolve("runc"));
     }
+    Optional<Path> runc = Executables.find("runc");
     if (runc.isEmpty()) {
       throw new ContainerException("runc is not installed (apt-get install runc)");
     }
@@ -98,6 +101,9 @@ public record OciRuntime(String name, Path binary, Path root) {
   /** As {@link #crunHostProblem()}, from a mountinfo listing and a file reader (for tests). */
   static Optional<String> crunHostProblem(List<String> mountinfo, Function<Path, String> read) {
     for (String line : mountinfo) {
+      if (!line.contains(" - cgroup2 ")) {
+        continue; // most lines: split only the few that can matter (mountinfo escapes spaces)
+      }
       String[] f = line.split(" ");
       int dash = List.of(f).indexOf("-");
       if (dash < 0 || dash + 1 >= f.length || !f[dash + 1].equals("cgroup2")) {
