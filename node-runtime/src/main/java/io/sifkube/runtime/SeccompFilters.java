@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sifkube.files.Durable;
 import io.sifkube.files.PrivateDirs;
-import io.sifkube.image.oci.Digest;
 import io.sifkube.json.Json;
 import io.sifkube.sys.SeccompBpf;
 import io.sifkube.sys.SyscallException;
@@ -12,10 +11,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
 
 /**
  * Gives crun the container's seccomp filter compiled: crun compiles {@code linux.seccomp} with
@@ -43,30 +44,39 @@ public final class SeccompFilters {
     if (!runtime.name().equals("crun") || !seccomp.isObject()) {
       return;
     }
-    byte[] json = Json.bytes(seccomp);
     Optional<String> version = SeccompBpf.libraryVersion();
     if (version.isEmpty()) {
       return; // no libseccomp here: crun compiles the JSON itself, as before
     }
-    byte[] keyed =
-        (version.get() + "\n" + new String(json, StandardCharsets.UTF_8))
-            .getBytes(StandardCharsets.UTF_8);
-    String key = Digest.sha256(keyed).hex();
-    String program = COMPILED.get(key);
+    String keyed = version.get() + "\n" + new String(Json.bytes(seccomp), StandardCharsets.UTF_8);
+    String program = COMPILED.get(keyed);
     if (program == null) {
-      program = Base64.getEncoder().encodeToString(cached(seccomp, key, cacheDir));
-      COMPILED.put(key, program);
+      program = Base64.getEncoder().encodeToString(cached(seccomp, keyed, cacheDir));
+      COMPILED.put(keyed, program);
     }
     spec.with("annotations").put(ANNOTATION, program);
   }
 
-  private static byte[] cached(JsonNode seccomp, String key, Path cacheDir) throws IOException {
+  /**
+   * The program for {@code keyed} (libseccomp's version, a newline, the profile's JSON) from {@code
+   * cacheDir}, or compiled and kept there. A file is named by a CRC-32 of that text and begins with
+   * it, which must match byte for byte: two profiles sharing a name miss each other's program,
+   * never take it. (Named by SHA-256, the key cost a one-shot exec 2 ms of hashing, interpreted.)
+   */
+  static byte[] cached(JsonNode seccomp, String keyed, Path cacheDir) throws IOException {
+    byte[] key = keyed.getBytes(StandardCharsets.UTF_8);
+    CRC32 crc = new CRC32();
+    crc.update(key);
+    String name = Long.toHexString(crc.getValue()) + "-" + key.length;
     Path dir = PrivateDirs.ensure(cacheDir, m -> {});
-    Path file = dir.resolve(key + ".bpf");
+    Path file = dir.resolve(name + ".filter");
     if (Files.isRegularFile(file)) {
-      byte[] bpf = Files.readAllBytes(file);
-      if (bpf.length > 0 && bpf.length % 8 == 0) { // whole sock_filter instructions
-        return bpf;
+      byte[] stored = Files.readAllBytes(file);
+      int bpf = stored.length - key.length;
+      if (bpf > 0
+          && bpf % 8 == 0 // whole sock_filter instructions
+          && Arrays.equals(stored, 0, key.length, key, 0, key.length)) {
+        return Arrays.copyOfRange(stored, key.length, stored.length);
       }
     }
     byte[] bpf;
@@ -75,9 +85,11 @@ public final class SeccompFilters {
     } catch (SyscallException e) {
       throw new IOException("compiling the seccomp filter: " + e.getMessage(), e);
     }
-    Path tmp = Files.createTempFile(dir, key, ".tmp");
+    Path tmp = Files.createTempFile(dir, name, ".tmp");
     try {
-      Files.write(tmp, bpf);
+      byte[] record = Arrays.copyOf(key, key.length + bpf.length);
+      System.arraycopy(bpf, 0, record, key.length, bpf.length);
+      Files.write(tmp, record);
       Durable.commit(tmp, file);
     } finally {
       Files.deleteIfExists(tmp);
