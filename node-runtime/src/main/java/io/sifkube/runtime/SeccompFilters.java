@@ -61,7 +61,9 @@ public final class SeccompFilters {
    * The program for {@code keyed} (libseccomp's version, a newline, the profile's JSON) from {@code
    * cacheDir}, or compiled and kept there. A file is named by a CRC-32 of that text and begins with
    * it, which must match byte for byte: two profiles sharing a name miss each other's program,
-   * never take it. (Named by SHA-256, the key cost a one-shot exec 2 ms of hashing, interpreted.)
+   * never take it. Records are written whole (a temporary file, synced, renamed); one that does not
+   * end in whole instructions is compiled again. (Named by SHA-256, the key cost a one-shot exec 2
+   * ms of hashing, interpreted.)
    */
   static byte[] cached(JsonNode seccomp, String keyed, Path cacheDir) throws IOException {
     byte[] key = keyed.getBytes(StandardCharsets.UTF_8);

@@ -4,9 +4,10 @@ package io.sifkube.spec;
  * Sifkube's default seccomp profile, the data {@link Seccomp} turns into each container's filter
  * (its "about" says what it allows and why).
  *
- * <p>A constant, not a resource file: the resource's lookup through the class path cost a one-shot
- * {@code sifctl exec} 1.7-10 ms (median 5.8 over 8 runs, JDK 25, 2026-12-07), while the string
- * comes with this class from the start-up archive.
+ * <p>A constant, not a resource file: the resource's lookup through the class path held up a
+ * one-shot {@code sifctl exec} 2-10 ms (median 5.8 over 8 runs, JDK 25, 2026-12-07), mostly waiting
+ * for the class path while another thread searched its jars, while the string comes with this class
+ * from the start-up archive.
  */
 final class SeccompDefaultProfile {
 

@@ -7,9 +7,9 @@ import com.sun.jna.NativeLibrary;
 /**
  * The libc calls Sifkube makes through JNA. Only this package may use it.
  *
- * <p>Each call goes to a JNA {@link Function} looked up once, not through a {@code Library}
- * interface: JNA implements an interface with a dynamic proxy class, generated at every start, and
- * that generation and its reflection took 23-40 ms of a cold JVM where these functions took 7-9
+ * <p>Each call goes to a JNA {@link Function} (which JNA keeps after its first lookup), not through
+ * a {@code Library} interface: JNA implements an interface with a dynamic proxy class, generated at
+ * every start, and binding libc that way took 22-40 ms of a cold JVM where these functions took 7-9
  * (JDK 25, four alternating starts, 2026-12-07): a one-shot {@code sifctl exec} waited for it
  * before its first mount. The calls convert their arguments and check errno as the interface's did
  * ({@link LastErrorException} where errno is set).
@@ -42,11 +42,7 @@ final class LibC {
   private final NativeLibrary lib;
 
   private LibC() {
-    // glibc by its soname, which the dynamic loader finds without a search path; and JNA is told it
-    // needs none: otherwise JNA's first library runs `ldconfig -p` to learn the system's library
-    // directories, a process spawn that was a tenth of a short `sifctl exec`.
-    System.getProperties().putIfAbsent("jna.platform.library.path", "");
-    lib = NativeLibrary.getInstance("libc.so.6");
+    lib = NativeLibraries.bySoname("libc.so.6");
   }
 
   /** The function {@code name}, throwing {@link LastErrorException} where it sets errno. */

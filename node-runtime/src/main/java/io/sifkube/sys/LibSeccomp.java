@@ -23,7 +23,7 @@ final class LibSeccomp {
   private final NativeLibrary lib;
 
   private LibSeccomp() {
-    lib = NativeLibrary.getInstance("libseccomp.so.2");
+    lib = NativeLibraries.bySoname("libseccomp.so.2");
   }
 
   private Function f(String name) {

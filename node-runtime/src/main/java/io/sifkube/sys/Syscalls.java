@@ -26,12 +26,12 @@ public final class Syscalls {
 
   /**
    * Binds libc on a background thread, for a caller that will make system calls soon but has other
-   * work first. JNA's first use costs a one-shot {@code sifctl exec} some 25 ms on one core (its
-   * native library, java.util.logging's start, which looks for logger services in every jar, and
-   * the proxy of {@link LibC}); on a second core it overlaps reading the image. The first system
-   * call waits for it if it has not finished, and a failure to load shows there, where it is
-   * reported. With {@code seccomp}, libseccomp follows (3-4 ms more, for a caller that will compile
-   * or look up a filter: {@link SeccompBpf#libraryVersion}).
+   * work first. JNA's first use costs a one-shot {@code sifctl exec} some 35 ms on a busy core (its
+   * native library, and java.util.logging's start, about 30 of them, which looks for logger
+   * services in every jar); on a second core it overlaps reading the image. The first system call
+   * waits for it if it has not finished, and a failure to load shows there, where it is reported.
+   * With {@code seccomp}, libseccomp follows (3-4 ms more, for a caller that will compile or look
+   * up a filter: {@link SeccompBpf#libraryVersion}).
    */
   public static void loadInBackground(boolean seccomp) {
     Thread t =
