@@ -5,9 +5,9 @@ package io.sifkube.spec;
  * (its "about" says what it allows and why).
  *
  * <p>A constant, not a resource file: the resource's lookup through the class path held up a
- * one-shot {@code sifctl exec} 2-10 ms (median 5.8 over 8 runs, JDK 25, 2026-12-07), mostly waiting
- * for the class path while another thread searched its jars, while the string comes with this class
- * from the start-up archive.
+ * one-shot {@code sifctl exec} 2-10 ms (median 5.8 over 8 runs, JDK 25, 2026-12-07; probably mostly
+ * waiting while another thread searched the jars), and the string comes with this class from the
+ * start-up archive.
  */
 final class SeccompDefaultProfile {
 
