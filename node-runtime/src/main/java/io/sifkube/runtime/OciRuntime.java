@@ -40,24 +40,28 @@ public record OciRuntime(String name, Path binary, Path root) {
     if (requested != null && !List.of("crun", "runc").contains(requested)) {
       throw new ContainerException("--runtime must be crun or runc, not \"" + requested + "\"");
     }
+    String whyNotCrun = null;
     if (!"runc".equals(requested)) {
       Optional<Path> crun = Executables.find("crun");
       Optional<String> crunProblem = crun.isPresent() ? crunHostProblem() : Optional.empty();
       if (crun.isPresent() && crunProblem.isEmpty()) {
         return new OciRuntime("crun", crun.get(), stateRoot.resolve("crun"));
       }
-      String why = crun.isEmpty() ? "crun is not installed" : crunProblem.get();
-      // runc is looked up only now: a one-shot run pays for every lookup it makes
-      Optional<Path> runc = "crun".equals(requested) ? Optional.empty() : Executables.find("runc");
-      if (runc.isEmpty()) {
-        throw new ContainerException("cannot use crun: " + why);
+      whyNotCrun = crun.isEmpty() ? "crun is not installed" : crunProblem.get();
+      if ("crun".equals(requested)) {
+        throw new ContainerException("cannot use crun: " + whyNotCrun);
       }
-      warn.accept(why + "; using runc");
-      return new OciRuntime("runc", runc.get(), stateRoot.resolve("runc"));
     }
+    // runc is looked up only now: a one-shot run pays for every lookup it makes
     Optional<Path> runc = Executables.find("runc");
     if (runc.isEmpty()) {
-      throw new ContainerException("runc is not installed (apt-get install runc)");
+      throw new ContainerException(
+          whyNotCrun != null
+              ? "cannot use crun: " + whyNotCrun
+              : "runc is not installed (apt-get install runc)");
+    }
+    if (whyNotCrun != null) {
+      warn.accept(whyNotCrun + "; using runc");
     }
     return new OciRuntime("runc", runc.get(), stateRoot.resolve("runc"));
   }
