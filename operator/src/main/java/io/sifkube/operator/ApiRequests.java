@@ -7,8 +7,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
-import io.fabric8.kubernetes.client.utils.URLUtils;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,13 +24,25 @@ public final class ApiRequests {
 
   /**
    * The URL of {@code segments} under the client's API server, each segment as given (names of
-   * Kubernetes objects need no escaping).
+   * Kubernetes objects need no escaping). Joined here rather than by fabric8's {@code
+   * URLUtils.join}, which parses a URI and runs a regular expression for each: 3 % of the
+   * operator's CPU in a burst on C1 (JFR, 2026-12-08).
    */
   public static String url(KubernetesClient client, List<String> segments) {
-    List<String> all = new ArrayList<>(segments.size() + 1);
-    all.add(client.getMasterUrl().toString());
-    all.addAll(segments);
-    return URLUtils.join(all.toArray(String[]::new));
+    return join(client.getConfiguration().getMasterUrl(), segments);
+  }
+
+  /** {@code base}, then each segment after one slash. */
+  static String join(String base, List<String> segments) {
+    int end = base.length();
+    while (end > 0 && base.charAt(end - 1) == '/') {
+      end--;
+    }
+    StringBuilder b = new StringBuilder(end + 16 * segments.size()).append(base, 0, end);
+    for (String s : segments) {
+      b.append('/').append(s);
+    }
+    return b.toString();
   }
 
   /**
