@@ -1,12 +1,13 @@
 package io.sifkube.operator;
 
-import io.fabric8.kubernetes.client.http.TlsVersion;
-import java.security.NoSuchAlgorithmException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * What the operator offers in TLS to the API server: the ChaCha20-Poly1305 cipher suites first. The
@@ -20,19 +21,9 @@ public final class ApiServerTls {
 
   private ApiServerTls() {}
 
-  /** The cipher suites, and {@code protocols} (a client config's tlsVersions; null: the JDK's). */
-  public static SSLParameters sslParameters(TlsVersion[] protocols) {
-    String[] suites;
-    try {
-      suites = SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no default TLS context: " + e.getMessage(), e);
-    }
-    return new SSLParameters(
-        chachaFirst(suites),
-        protocols == null || protocols.length == 0
-            ? null
-            : Arrays.stream(protocols).map(TlsVersion::javaName).toArray(String[]::new));
+  /** {@code sockets}, with each new socket's enabled suites put in {@link #chachaFirst} order. */
+  public static SSLSocketFactory socketFactory(SSLSocketFactory sockets) {
+    return new ChachaFirst(sockets);
   }
 
   /** The suites with the ChaCha20-Poly1305 ones first, each group in its given order. */
@@ -44,5 +35,69 @@ public final class ApiServerTls {
     }
     first.addAll(rest);
     return first.toArray(String[]::new);
+  }
+
+  private static final class ChachaFirst extends SSLSocketFactory {
+    private final SSLSocketFactory sockets;
+
+    ChachaFirst(SSLSocketFactory sockets) {
+      this.sockets = sockets;
+    }
+
+    private static Socket ordered(Socket s) {
+      if (s instanceof SSLSocket tls) {
+        tls.setEnabledCipherSuites(chachaFirst(tls.getEnabledCipherSuites()));
+      }
+      return s;
+    }
+
+    @Override
+    public String[] getDefaultCipherSuites() {
+      return chachaFirst(sockets.getDefaultCipherSuites());
+    }
+
+    @Override
+    public String[] getSupportedCipherSuites() {
+      return sockets.getSupportedCipherSuites();
+    }
+
+    @Override
+    public Socket createSocket() throws IOException {
+      return ordered(sockets.createSocket());
+    }
+
+    @Override
+    public Socket createSocket(Socket s, String host, int port, boolean autoClose)
+        throws IOException {
+      return ordered(sockets.createSocket(s, host, port, autoClose));
+    }
+
+    @Override
+    public Socket createSocket(Socket s, InputStream consumed, boolean autoClose)
+        throws IOException {
+      return ordered(sockets.createSocket(s, consumed, autoClose));
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      return ordered(sockets.createSocket(host, port));
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress local, int localPort)
+        throws IOException {
+      return ordered(sockets.createSocket(host, port, local, localPort));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      return ordered(sockets.createSocket(host, port));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort)
+        throws IOException {
+      return ordered(sockets.createSocket(host, port, local, localPort));
+    }
   }
 }

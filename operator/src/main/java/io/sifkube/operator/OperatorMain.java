@@ -119,10 +119,11 @@ public final class OperatorMain implements Callable<Integer> {
 
   /**
    * On one or two CPUs the JDK's common pool has a parallelism of 1, and CompletableFuture then
-   * runs every async stage on a new thread: fabric8's JDK HTTP client completes each response so,
-   * and the operator started and ended about five threads per SifRun (1,470 in a 300-run burst, JFR
-   * jdk.ThreadStart). A pool of at least two makes CompletableFuture use it instead. Set before
-   * anything loads ForkJoinPool or CompletableFuture; an explicit -D setting wins.
+   * runs every async stage on a new thread. fabric8 completes its requests through such stages:
+   * with the JDK's HTTP client (the operator's until 2026-12-08) it started and ended about five
+   * threads per SifRun (1,470 in a 300-run burst, JFR jdk.ThreadStart). A pool of at least two
+   * makes CompletableFuture use it instead. Set before anything loads ForkJoinPool or
+   * CompletableFuture; an explicit -D setting wins.
    */
   static void usableCommonPool() {
     String key = "java.util.concurrent.ForkJoinPool.common.parallelism";
@@ -145,7 +146,7 @@ public final class OperatorMain implements Callable<Integer> {
     KubernetesClient client =
         new KubernetesClientBuilder()
             .withConfig(config)
-            .withHttpClientFactory(new KubeHttpClients(config.getTlsVersions()))
+            .withHttpClientFactory(new KubeHttpClients(config))
             .build();
     SifletClients siflets = new SifletClients(tlsCa, tlsCert, tlsKey, sifletServerName);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

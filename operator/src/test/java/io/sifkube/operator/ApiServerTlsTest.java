@@ -2,8 +2,9 @@ package io.sifkube.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.http.TlsVersion;
-import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import org.junit.jupiter.api.Test;
 
 class ApiServerTlsTest {
@@ -27,12 +28,13 @@ class ApiServerTlsTest {
   }
 
   @Test
-  void theJdksSuitesAreOfferedWithTheConfiguredProtocols() {
-    SSLParameters p =
-        ApiServerTls.sslParameters(new TlsVersion[] {TlsVersion.TLS_1_3, TlsVersion.TLS_1_2});
-    assertThat(p.getProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
-    assertThat(p.getCipherSuites()[0]).isEqualTo("TLS_CHACHA20_POLY1305_SHA256");
-    assertThat(p.getCipherSuites()).contains("TLS_AES_128_GCM_SHA256");
-    assertThat(ApiServerTls.sslParameters(null).getProtocols()).isNull();
+  void everySocketOffersTheJdksSuitesChachaFirst() throws Exception {
+    SSLSocketFactory jdk = SSLContext.getDefault().getSocketFactory();
+    try (SSLSocket plain = (SSLSocket) jdk.createSocket();
+        SSLSocket ordered = (SSLSocket) ApiServerTls.socketFactory(jdk).createSocket()) {
+      assertThat(ordered.getEnabledCipherSuites())
+          .containsExactly(ApiServerTls.chachaFirst(plain.getEnabledCipherSuites()));
+      assertThat(ordered.getEnabledCipherSuites()[0]).isEqualTo("TLS_CHACHA20_POLY1305_SHA256");
+    }
   }
 }

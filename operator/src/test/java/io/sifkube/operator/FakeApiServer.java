@@ -30,7 +30,9 @@ public final class FakeApiServer implements AutoCloseable {
         x -> {
           seen.add(x.getRequestMethod());
           seen.add(x.getRequestURI().getPath());
-          seen.add(x.getRequestHeaders().getFirst("Content-Type"));
+          // the media type (OkHttp adds "; charset=utf-8" to a text body; the API server takes it)
+          String type = x.getRequestHeaders().getFirst("Content-Type");
+          seen.add(type == null ? null : type.split(";")[0].trim());
           seen.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
           try {
             Thread.sleep(delayMillis);
