@@ -15,14 +15,15 @@ import javax.net.ssl.SSLSocketFactory;
  * KiB records AES-GCM encrypts at 40 MB/s and ChaCha20-Poly1305 at 103–139 MB/s here (JDK 17,
  * -XX:TieredStopAtLevel=1), and TLS to the API server was 11 % of the operator's CPU per run (JFR,
  * docs/benchmarks.md). An API server in Go takes ChaCha20 when the client's first choice is not
- * AES; every suite the JDK enables stays on offer, in the JDK's order after those.
+ * AES. The other suites the socket enables follow, in their order (OkHttp then narrows them to its
+ * modern set, keeping the order).
  */
-public final class ApiServerTls {
+final class ApiServerTls {
 
   private ApiServerTls() {}
 
   /** {@code sockets}, with each new socket's enabled suites put in {@link #chachaFirst} order. */
-  public static SSLSocketFactory socketFactory(SSLSocketFactory sockets) {
+  static SSLSocketFactory socketFactory(SSLSocketFactory sockets) {
     return new ChachaFirst(sockets);
   }
 

@@ -146,7 +146,7 @@ public final class OperatorMain implements Callable<Integer> {
     KubernetesClient client =
         new KubernetesClientBuilder()
             .withConfig(config)
-            .withHttpClientFactory(new KubeHttpClients(config))
+            .withHttpClientFactory(new KubeHttpClients())
             .build();
     SifletClients siflets = new SifletClients(tlsCa, tlsCert, tlsKey, sifletServerName);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

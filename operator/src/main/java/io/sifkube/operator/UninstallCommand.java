@@ -50,7 +50,13 @@ final class UninstallCommand implements Callable<Integer> {
         kubeconfig != null
             ? Config.fromKubeconfig(Files.readString(kubeconfig))
             : Config.autoConfigure(null);
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+    // The operator's client, named: fabric8 would otherwise pick a factory by priority among those
+    // on the class path (a jar left in target/lib by an older build included).
+    try (KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withHttpClientFactory(new KubeHttpClients())
+            .build()) {
       return run(client);
     } catch (KubernetesClientException e) {
       System.err.println("sifkube-operator uninstall: " + e.getMessage());
