@@ -153,7 +153,7 @@ final class GangSteps {
         return Duration.ofSeconds(5);
       }
       Instant since =
-          Instant.parse(Conditions.get(s.conditions, "Scheduled").getLastTransitionTime());
+          ApiTimes.parse(Conditions.get(s.conditions, "Scheduled").getLastTransitionTime());
       Instant due = since.plusSeconds(timeout);
       if (!Instant.now().isBefore(due)) {
         host.finish(

@@ -61,7 +61,7 @@ public record NodeGrace(Duration grace) {
       return null;
     }
     try {
-      return Instant.parse(ready.getLastTransitionTime());
+      return ApiTimes.parse(ready.getLastTransitionTime());
     } catch (DateTimeParseException | NullPointerException unknown) {
       return Instant.MIN;
     }

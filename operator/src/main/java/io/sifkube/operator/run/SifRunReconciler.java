@@ -237,7 +237,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     }
     Long ads = run.getSpec().activeDeadlineSeconds;
     if (ads != null && s.startTime != null) {
-      Instant due = Instant.parse(s.startTime).plusSeconds(ads);
+      Instant due = ApiTimes.parse(s.startTime).plusSeconds(ads);
       if (!Instant.now().isBefore(due)) {
         if (s.containerID != null && s.node != null) {
           node(s.node).stopAndRemove(s.containerID, 10);
@@ -605,7 +605,7 @@ public final class SifRunReconciler implements Reconciler<SifRun>, Cleaner<SifRu
     if (ttl == null || run.getStatus().completionTime == null) {
       return UpdateControl.noUpdate();
     }
-    Instant due = Instant.parse(run.getStatus().completionTime).plusSeconds(ttl);
+    Instant due = ApiTimes.parse(run.getStatus().completionTime).plusSeconds(ttl);
     if (Instant.now().isBefore(due)) {
       return UpdateControl.<SifRun>noUpdate()
           .rescheduleAfter(Duration.between(Instant.now(), due).plusMillis(100));
